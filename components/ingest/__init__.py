@@ -1,0 +1,1 @@
+"""Ingestion: raw CSV rows plus the image files they reference, into gzipped tf.Example TFRecords."""

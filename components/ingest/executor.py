@@ -1,0 +1,128 @@
+"""Executor of the ingestion component: TFX's file-based ExampleGen with a CSV + images reader.
+
+Splits, spans and versions, output format and the split hashing come from
+`BaseExampleGenExecutor`; this executor supplies the row-to-example PTransform and, after the
+Beam job, records the counts on the Examples artifact and enforces the quarantine limit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import posixpath
+from typing import Any, Dict, List
+
+import apache_beam as beam
+from absl import logging
+from google.protobuf import json_format, struct_pb2
+from tfx.components.example_gen.base_example_gen_executor import BaseExampleGenExecutor
+from tfx.proto import example_gen_pb2
+from tfx.types import artifact_utils, standard_component_specs
+
+from components.ingest import rows
+
+REPORT_DIR_NAME = "ingest_report"
+_REPORT_DIR_KEY = "_ingest_report_dir"
+COUNT_KEYS = ("rows_read", "rows_ingested", "rows_quarantined")
+
+
+class QuarantineLimitError(RuntimeError):
+    """Too large a share of the rows was quarantined."""
+
+
+def settings_to_custom_config(settings: rows.IngestSettings) -> example_gen_pb2.CustomConfig:
+    """Packs ingestion settings into ExampleGen's `custom_config` property."""
+    struct = struct_pb2.Struct()
+    struct.update(settings.to_dict())
+    config = example_gen_pb2.CustomConfig()
+    config.custom_config.Pack(struct)
+    return config
+
+
+def settings_from_exec_properties(exec_properties: Dict[str, Any]) -> rows.IngestSettings:
+    """Unpacks the settings that `settings_to_custom_config` packed."""
+    raw = exec_properties.get(standard_component_specs.CUSTOM_CONFIG_KEY)
+    if not raw:
+        raise ValueError("the ingestion component needs custom_config with its settings")
+    config = example_gen_pb2.CustomConfig()
+    json_format.Parse(raw, config) if isinstance(raw, str) else config.CopyFrom(raw)
+    struct = struct_pb2.Struct()
+    if not config.custom_config.Unpack(struct):
+        raise ValueError("custom_config of the ingestion component must pack a Struct")
+    return rows.IngestSettings.from_dict(json_format.MessageToDict(struct))
+
+
+def list_csv_files(data_root: str, pattern: str) -> List[str]:
+    """The CSV files a split pattern matches; an empty match is an error naming the pattern."""
+    import tensorflow as tf
+
+    full_pattern = posixpath.join(data_root, pattern)
+    files = sorted(tf.io.gfile.glob(full_pattern))
+    if not files:
+        raise FileNotFoundError(f"input pattern {full_pattern} matches no file")
+    return files
+
+
+@beam.ptransform_fn
+def _CsvImagesToExample(pipeline, exec_properties: Dict[str, Any], split_pattern: str):  # pylint: disable=invalid-name
+    """ExampleGen's input PTransform: one input split pattern -> tf.Examples."""
+    settings = settings_from_exec_properties(exec_properties)
+    data_root = exec_properties[standard_component_specs.INPUT_BASE_KEY]
+    files = list_csv_files(data_root, split_pattern)
+    for path in files:
+        rows.check_columns(path, rows.read_header(path), settings.features)
+    outputs = (pipeline
+               | "ListFiles" >> beam.Create(files)
+               | "Ingest" >> rows.IngestCsvFiles(settings, data_root))
+    name = hashlib.sha1(split_pattern.encode()).hexdigest()[:10]
+    _ = ({rows.EXAMPLES_TAG: outputs[rows.EXAMPLES_TAG],
+          rows.QUARANTINE_TAG: outputs[rows.QUARANTINE_TAG]}
+         | "Report" >> rows.WriteIngestReport(exec_properties[_REPORT_DIR_KEY], name))
+    return outputs[rows.EXAMPLES_TAG]
+
+
+def read_counts(report_dir: str) -> Dict[str, int]:
+    """Adds up the per-input count files that `WriteIngestReport` wrote."""
+    import tensorflow as tf
+
+    totals = {"rows_ingested": 0, "rows_quarantined": 0}
+    for path in tf.io.gfile.glob(posixpath.join(report_dir, "*-counts.json")):
+        with tf.io.gfile.GFile(path) as handle:
+            for line in handle:
+                for key, value in json.loads(line).items():
+                    totals[key] += int(value)
+    totals["rows_read"] = totals["rows_ingested"] + totals["rows_quarantined"]
+    return totals
+
+
+def check_quarantine_share(counts: Dict[str, int], limit: float, report_dir: str) -> None:
+    """Raises QuarantineLimitError when more than `limit` of the rows read were quarantined."""
+    if counts["rows_read"] == 0:
+        raise QuarantineLimitError("no data rows were read: the input CSV files are empty")
+    share = counts["rows_quarantined"] / counts["rows_read"]
+    if share > limit:
+        raise QuarantineLimitError(
+            f"{counts['rows_quarantined']} of {counts['rows_read']} rows ({share:.1%}) were "
+            f"quarantined, over the limit of {limit:.1%}; reasons are in {report_dir}")
+
+
+class Executor(BaseExampleGenExecutor):
+    """Ingests CSV rows and their image files; records counts; enforces the quarantine limit."""
+
+    def GetInputSourceToExamplePTransform(self) -> beam.PTransform:
+        return _CsvImagesToExample
+
+    def Do(self, input_dict, output_dict, exec_properties) -> None:
+        settings = settings_from_exec_properties(exec_properties)
+        examples = artifact_utils.get_single_instance(
+            output_dict[standard_component_specs.EXAMPLES_KEY])
+        report_dir = posixpath.join(examples.uri, REPORT_DIR_NAME)
+        super().Do(input_dict, output_dict, dict(exec_properties, **{_REPORT_DIR_KEY: report_dir}))
+
+        counts = read_counts(report_dir)
+        for key in COUNT_KEYS:
+            examples.set_int_custom_property(key, counts[key])
+        examples.set_string_custom_property("ingest_report_dir", report_dir)
+        logging.info("Ingested %d of %d rows; %d quarantined (%s).", counts["rows_ingested"],
+                     counts["rows_read"], counts["rows_quarantined"], report_dir)
+        check_quarantine_share(counts, settings.max_quarantine_fraction, report_dir)

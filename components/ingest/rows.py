@@ -1,0 +1,270 @@
+"""Pure ingestion logic: read CSV rows, check them, turn each into a tf.Example or a rejection.
+
+Everything here is a plain function or a Beam DoFn/PTransform, tested directly; the executor only
+wires them into TFX's ExampleGen. A row is never dropped: it becomes an example or a quarantine
+record naming its source file, line and the reason.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import enum
+import io
+import json
+import math
+import os
+import posixpath
+from typing import Any, Dict, Iterator, List, Tuple
+
+import apache_beam as beam
+from apache_beam.io.filesystem import CompressionTypes
+from apache_beam.io.filesystems import FileSystems
+
+from schemas import DType, FeatureSet, Role
+
+EXAMPLES_TAG = "examples"
+QUARANTINE_TAG = "quarantine"
+
+
+class Reason(str, enum.Enum):
+    """Why a row was quarantined; the value is what the quarantine record says."""
+
+    MISSING_VALUE = "missing required value"
+    NOT_NUMERIC = "non-numeric value"
+    NOT_FINITE = "NaN or infinite value"
+    PATH_ESCAPES_ROOT = "image path escapes the data root"
+    IMAGE_MISSING = "missing image file"
+    IMAGE_UNREADABLE = "unreadable image"
+    IMAGE_TOO_LARGE = "image over the pixel limit"
+
+
+class RowRejected(Exception):
+    """A row that cannot become an example; carries the reason and the offending column."""
+
+    def __init__(self, reason: Reason, column: str, detail: str = ""):
+        super().__init__(f"{column}: {reason.value}" + (f" ({detail})" if detail else ""))
+        self.reason = reason
+        self.column = column
+        self.detail = detail
+
+
+class ColumnsError(ValueError):
+    """A CSV file whose header does not match the schema."""
+
+
+@dataclasses.dataclass(frozen=True)
+class IngestSettings:
+    """What the ingestion executor needs, passed through the component's custom_config."""
+
+    features: FeatureSet
+    max_image_pixels: int
+    max_quarantine_fraction: float
+    code_fingerprint: str = ""
+
+    def to_dict(self) -> Dict[str, Any]:
+        return {"features": self.features.to_json_list(),
+                "max_image_pixels": self.max_image_pixels,
+                "max_quarantine_fraction": self.max_quarantine_fraction,
+                "code_fingerprint": self.code_fingerprint}
+
+    @classmethod
+    def from_dict(cls, data: Dict[str, Any]) -> "IngestSettings":
+        return cls(features=FeatureSet.from_json_list(data["features"]),
+                   max_image_pixels=int(data["max_image_pixels"]),
+                   max_quarantine_fraction=float(data["max_quarantine_fraction"]),
+                   code_fingerprint=str(data.get("code_fingerprint", "")))
+
+
+# ----------------------------------------------------------------------------- CSV files
+
+def _open_binary(path: str):
+    """Opens a local or remote (gs://, ...) file through Beam's filesystems."""
+    return FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED)
+
+
+def _open_text(path: str):
+    return io.TextIOWrapper(_open_binary(path), encoding="utf-8", newline="")
+
+
+def read_header(path: str) -> List[str]:
+    """The column names of a CSV file (its first row)."""
+    with _open_text(path) as handle:
+        return next(csv.reader(handle), [])
+
+
+def check_columns(path: str, header: List[str], features: FeatureSet) -> None:
+    """Fails fast when a CSV header is not exactly the schema's feature names."""
+    expected = set(features.names)
+    missing = sorted(expected - set(header))
+    unexpected = sorted(set(header) - expected)
+    if missing or unexpected:
+        raise ColumnsError(
+            f"{path}: columns do not match the schema: missing {missing}, unexpected {unexpected} "
+            f"(expected exactly {features.names})")
+
+
+def iter_csv_rows(path: str) -> Iterator[Tuple[int, Dict[str, str]]]:
+    """Streams (line number, row) for each data row; quoted fields may span lines."""
+    with _open_text(path) as handle:
+        reader = csv.DictReader(handle)
+        for row in reader:
+            yield reader.line_num, row
+
+
+# ----------------------------------------------------------------------------- values
+
+def _is_remote(path: str) -> bool:
+    return "://" in path
+
+
+def resolve_image_path(data_root: str, relative: str, column: str) -> str:
+    """The file a relative image path names; rejects paths that leave the data root."""
+    if not relative:
+        raise RowRejected(Reason.MISSING_VALUE, column)
+    if _is_remote(relative) or relative.startswith(("/", "\\")) or "\\" in relative:
+        raise RowRejected(Reason.PATH_ESCAPES_ROOT, column, relative)
+    normalized = posixpath.normpath(relative)
+    if normalized == ".." or normalized.startswith("../"):
+        raise RowRejected(Reason.PATH_ESCAPES_ROOT, column, relative)
+    candidate = posixpath.join(data_root.rstrip("/"), normalized)
+    if not _is_remote(data_root):
+        real_root = os.path.realpath(data_root)
+        if os.path.commonpath([real_root, os.path.realpath(candidate)]) != real_root:
+            raise RowRejected(Reason.PATH_ESCAPES_ROOT, column, f"{relative} (symlink)")
+    return candidate
+
+
+def read_image(path: str, column: str, max_pixels: int) -> bytes:
+    """The encoded bytes of a PNG or JPEG file, after checking its size and that it decodes."""
+    from PIL import Image
+
+    if not FileSystems.exists(path):
+        raise RowRejected(Reason.IMAGE_MISSING, column, path)
+    with _open_binary(path) as handle:
+        data = handle.read()
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            if image.format not in ("PNG", "JPEG"):
+                raise RowRejected(Reason.IMAGE_UNREADABLE, column,
+                                  f"{path}: {image.format} is not PNG or JPEG")
+            width, height = image.size
+            if width * height > max_pixels:
+                raise RowRejected(Reason.IMAGE_TOO_LARGE, column,
+                                  f"{path}: {width}x{height} px > {max_pixels}")
+            image.load()  # full decode: catches truncated and corrupt files
+    except RowRejected:
+        raise
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as err:
+        raise RowRejected(Reason.IMAGE_UNREADABLE, column, f"{path}: {err}") from None
+    return data
+
+
+def parse_number(cell: str, column: str, dtype: DType) -> float:
+    """A finite number from a CSV cell."""
+    if cell is None or not cell.strip():
+        raise RowRejected(Reason.MISSING_VALUE, column)
+    try:
+        value = int(cell) if dtype is DType.INT else float(cell)
+    except ValueError:
+        raise RowRejected(Reason.NOT_NUMERIC, column, repr(cell[:40])) from None
+    if not math.isfinite(value):
+        raise RowRejected(Reason.NOT_FINITE, column, repr(cell[:40]))
+    return value
+
+
+def row_to_example(row: Dict[str, str], settings: IngestSettings, data_root: str):
+    """Builds the tf.Example of one CSV row, or raises RowRejected."""
+    import tensorflow as tf
+
+    feature = {}
+    for spec in settings.features.features:
+        cell = row.get(spec.name)
+        if spec.role is Role.IMAGE:
+            path = resolve_image_path(data_root, (cell or "").strip(), spec.name)
+            value = read_image(path, spec.name, settings.max_image_pixels)
+            feature[spec.name] = tf.train.Feature(bytes_list=tf.train.BytesList(value=[value]))
+        elif spec.dtype is DType.BYTES:
+            if cell is None or not cell.strip():
+                raise RowRejected(Reason.MISSING_VALUE, spec.name)
+            feature[spec.name] = tf.train.Feature(
+                bytes_list=tf.train.BytesList(value=[cell.strip().encode("utf-8")]))
+        elif spec.dtype is DType.INT:
+            number = parse_number(cell, spec.name, spec.dtype)
+            feature[spec.name] = tf.train.Feature(int64_list=tf.train.Int64List(value=[number]))
+        else:
+            number = parse_number(cell, spec.name, spec.dtype)
+            feature[spec.name] = tf.train.Feature(float_list=tf.train.FloatList(value=[number]))
+    return tf.train.Example(features=tf.train.Features(feature=feature))
+
+
+def quarantine_record(source: str, line: int, row: Dict[str, str],
+                      rejection: RowRejected) -> Dict[str, Any]:
+    """The JSON-able record kept for a rejected row."""
+    return {"source": source, "line": line, "reason": rejection.reason.value,
+            "column": rejection.column, "detail": rejection.detail, "row": row}
+
+
+# ----------------------------------------------------------------------------- Beam
+
+class ReadCsvRows(beam.DoFn):
+    """CSV path -> (path, line, row) for every data row, streamed."""
+
+    def process(self, path: str) -> Iterator[Tuple[str, int, Dict[str, str]]]:
+        for line, row in iter_csv_rows(path):
+            yield path, line, row
+
+
+class RowToExample(beam.DoFn):
+    """(path, line, row) -> tf.Example, or a quarantine record on the QUARANTINE_TAG output."""
+
+    def __init__(self, settings: IngestSettings, data_root: str):
+        self._settings = settings
+        self._data_root = data_root
+        self._ingested = beam.metrics.Metrics.counter("ingest", "rows_ingested")
+        self._quarantined = beam.metrics.Metrics.counter("ingest", "rows_quarantined")
+
+    def process(self, element: Tuple[str, int, Dict[str, str]]):
+        source, line, row = element
+        try:
+            example = row_to_example(row, self._settings, self._data_root)
+        except RowRejected as rejection:
+            self._quarantined.inc()
+            yield beam.pvalue.TaggedOutput(
+                QUARANTINE_TAG, quarantine_record(source, line, row, rejection))
+            return
+        self._ingested.inc()
+        yield example
+
+
+@beam.ptransform_fn
+def IngestCsvFiles(csv_paths, settings: IngestSettings, data_root: str):  # pylint: disable=invalid-name
+    """PCollection of CSV paths -> DoOutputsTuple with EXAMPLES_TAG and QUARANTINE_TAG outputs."""
+    return (csv_paths
+            | "ReadRows" >> beam.ParDo(ReadCsvRows())
+            | "Reshuffle" >> beam.Reshuffle()
+            | "RowToExample" >> beam.ParDo(RowToExample(settings, data_root)).with_outputs(
+                QUARANTINE_TAG, main=EXAMPLES_TAG))
+
+
+@beam.ptransform_fn
+def WriteIngestReport(outputs, report_dir: str, name: str):  # pylint: disable=invalid-name
+    """Writes quarantine records (JSON lines) and the ingested/quarantined counts of one input.
+
+    `outputs` maps EXAMPLES_TAG and QUARANTINE_TAG to the PCollections `IngestCsvFiles` made.
+    """
+    examples, quarantined = outputs[EXAMPLES_TAG], outputs[QUARANTINE_TAG]
+    _ = (quarantined
+         | "QuarantineToJson" >> beam.Map(json.dumps, sort_keys=True)
+         | "WriteQuarantine" >> beam.io.WriteToText(
+             posixpath.join(report_dir, f"{name}-quarantine"), file_name_suffix=".jsonl"))
+    ingested_ones = examples | "OneIngested" >> beam.Map(lambda _: ("rows_ingested", 1))
+    quarantined_ones = quarantined | "OneQuarantined" >> beam.Map(lambda _: ("rows_quarantined", 1))
+    return ((ingested_ones, quarantined_ones)
+            | "Flatten" >> beam.Flatten()
+            | "Sum" >> beam.CombinePerKey(sum)
+            | "ToDict" >> beam.combiners.ToDict()
+            | "CountsToJson" >> beam.Map(json.dumps, sort_keys=True)
+            | "WriteCounts" >> beam.io.WriteToText(
+                posixpath.join(report_dir, f"{name}-counts"), file_name_suffix=".json",
+                shard_name_template=""))

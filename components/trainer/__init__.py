@@ -1,0 +1,1 @@
+"""Trainer code: the named-input functional model, the dict-keyed reader, the custom loop, export."""

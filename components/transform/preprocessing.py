@@ -1,0 +1,119 @@
+"""tf.Transform preprocessing, driven entirely by the feature roles of the schema.
+
+* numeric: z-score with mean and variance from a full pass over the analysis data (never per
+  example: the std of one value is 0); missing values take the mean, i.e. become 0 after scaling.
+* categorical: vocabulary computed over the data, plus out-of-vocabulary buckets.
+* image: encoded PNG/JPEG bytes decoded in the graph (any channel count), converted to the
+  configured channels, resized, and scaled explicitly from [0, 255] to float32 in [0, 1].
+* label: passed through as float32.
+
+Transformed features keep their raw names, so the model's `Input` names equal the dataset keys.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Dict, Optional
+
+import tensorflow as tf
+import tensorflow_transform as tft
+
+from schemas import FeatureSet, Role
+
+NUM_OOV_BUCKETS = 1
+RESIZE_MODES = ("stretch", "pad")
+
+
+@dataclasses.dataclass(frozen=True)
+class TransformSettings:
+    """What preprocessing_fn needs, passed as Transform's custom_config."""
+
+    features: FeatureSet
+    image_height: int
+    image_width: int
+    image_channels: int
+    resize_mode: str = "stretch"
+    code_fingerprint: str = ""
+
+    def __post_init__(self):
+        if self.resize_mode not in RESIZE_MODES:
+            raise ValueError(f"resize_mode must be one of {RESIZE_MODES}, got {self.resize_mode!r}")
+
+    def to_dict(self) -> Dict[str, Any]:
+        return dict(dataclasses.asdict(self), features=self.features.to_json_list())
+
+    @classmethod
+    def from_dict(cls, data: Dict[str, Any]) -> "TransformSettings":
+        return cls(**dict(data, features=FeatureSet.from_json_list(data["features"])))
+
+
+def vocabulary_name(feature_name: str) -> str:
+    """The vocabulary file of a categorical feature (the Trainer reads its size by this name)."""
+    return f"{feature_name}_vocab"
+
+
+def _dense_float(x) -> tf.Tensor:
+    """[batch, 1] float32; a missing value (sparse input) becomes NaN."""
+    if isinstance(x, tf.SparseTensor):
+        x = tft.sparse_tensor_to_dense_with_shape(
+            tf.cast(x, tf.float32), [None, 1], default_value=float("nan"))
+    return tf.reshape(tf.cast(x, tf.float32), [-1, 1])
+
+
+def scale_numeric(x) -> tf.Tensor:
+    """Z-score with full-pass mean/variance of the present values; missing values -> mean -> 0."""
+    present = tf.cast(x.values if isinstance(x, tf.SparseTensor) else x, tf.float32)
+    mean = tft.mean(present)
+    std = tf.sqrt(tft.var(present))
+    dense = _dense_float(x)
+    imputed = tf.where(tf.math.is_nan(dense), mean, dense)
+    return (imputed - mean) / tf.where(std > 0.0, std, 1.0)
+
+
+def index_category(x, feature_name: str) -> tf.Tensor:
+    """[batch, 1] int64 ids from a vocabulary over the data; unseen values get OOV ids."""
+    if isinstance(x, tf.SparseTensor):
+        x = tft.sparse_tensor_to_dense_with_shape(x, [None, 1], default_value="")
+    return tft.compute_and_apply_vocabulary(
+        tf.reshape(x, [-1, 1]), num_oov_buckets=NUM_OOV_BUCKETS,
+        vocab_filename=vocabulary_name(feature_name))
+
+
+def decode_images(encoded: tf.Tensor, height: int, width: int, channels: int,
+                  resize_mode: str = "stretch") -> tf.Tensor:
+    """Encoded PNG/JPEG bytes [batch, 1] -> float32 [batch, height, width, channels] in [0, 1]."""
+
+    def decode_one(data: tf.Tensor) -> tf.Tensor:
+        image = tf.io.decode_image(data, channels=channels, expand_animations=False)
+        image.set_shape([None, None, channels])
+        if resize_mode == "pad":
+            image = tf.image.resize_with_pad(image, height, width)
+        else:
+            image = tf.image.resize(image, [height, width])
+        # resize returns float32 still on the uint8 scale: scale explicitly (no dtype tricks).
+        return tf.clip_by_value(image / 255.0, 0.0, 1.0)
+
+    flat = tf.reshape(encoded, [-1])
+    return tf.map_fn(decode_one, flat,
+                     fn_output_signature=tf.TensorSpec([height, width, channels], tf.float32))
+
+
+def preprocessing_fn(inputs: Dict[str, Any], custom_config: Optional[Dict[str, Any]] = None):
+    """tf.Transform entry point (passed to TFX Transform by dotted path)."""
+    if not custom_config:
+        raise ValueError("preprocessing_fn needs custom_config with the TransformSettings")
+    settings = TransformSettings.from_dict(custom_config)
+    outputs = {}
+    for feature in settings.features.features:
+        value = inputs[feature.name]
+        if feature.role is Role.NUMERIC:
+            outputs[feature.name] = scale_numeric(value)
+        elif feature.role is Role.CATEGORICAL:
+            outputs[feature.name] = index_category(value, feature.name)
+        elif feature.role is Role.IMAGE:
+            outputs[feature.name] = decode_images(
+                value, settings.image_height, settings.image_width, settings.image_channels,
+                settings.resize_mode)
+        else:
+            outputs[feature.name] = _dense_float(value)
+    return outputs

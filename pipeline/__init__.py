@@ -1,0 +1,1 @@
+"""The tfx-multimodal pipeline: configuration, `create_pipeline`, runners and run reports."""

@@ -1,0 +1,100 @@
+"""Command line of tfx-multimodal (`pipeline_runner.py` and the `tfx-multimodal` script).
+
+Heavy imports (TensorFlow, TFX, Beam) happen inside the commands, after the arguments and the
+config are checked, so `--help` and configuration errors answer at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from typing import List, Optional
+
+from pipeline.config import ConfigError, PipelineConfig, load_config
+
+
+def _add_config_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", help="YAML file of settings (see pipeline/config.py)")
+    parser.add_argument("--data-root", help="folder holding the CSV files and images")
+    parser.add_argument("--output-dir", help="where pipeline artifacts, metadata and models go")
+    parser.add_argument("--dataset", help="dataset schema under schemas/ (default: digits)")
+    parser.add_argument("--train-steps", type=int, help="training steps")
+    parser.add_argument("--pipeline-name", help="pipeline name in the metadata store")
+
+
+def _config_from(args: argparse.Namespace) -> PipelineConfig:
+    return load_config(args.config, {
+        "data_root": args.data_root, "output_dir": args.output_dir, "dataset": args.dataset,
+        "train_steps": args.train_steps, "pipeline_name": args.pipeline_name})
+
+
+def _quiet_tensorflow() -> None:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Runs the pipeline locally and prints the run summary."""
+    config = _config_from(args)
+    from pipeline import demo_data
+
+    if args.demo and demo_data.ensure(config.data_root, config.features(), rows=args.demo_rows):
+        print(f"Generated demo data in {os.path.abspath(config.data_root)}")
+    if not os.path.isdir(config.data_root):
+        raise ConfigError(f"data_root {config.data_root!r} does not exist "
+                          "(pass --demo to generate the demo data there)")
+    _quiet_tensorflow()
+    from pipeline.local_runner import run_local
+    from pipeline.summary import summarize_latest_run
+
+    started = time.monotonic()
+    run_local(config)
+    summary = summarize_latest_run(config)
+    print(summary.render(elapsed_seconds=time.monotonic() - started))
+    return 0
+
+
+def cmd_demo_data(args: argparse.Namespace) -> int:
+    """Writes the demo dataset."""
+    config = _config_from(args)
+    from pipeline import demo_data
+
+    result = demo_data.generate(args.out or config.data_root, config.features(), rows=args.rows)
+    print(f"Wrote {result.rows} rows to {result.csv_path}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pipeline_runner.py",
+        description="tfx-multimodal: a TFX pipeline for models that read images and tabular "
+                    "columns.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser("run", help="run the pipeline locally (LocalDagRunner)")
+    _add_config_arguments(run)
+    run.add_argument("--demo", action="store_true",
+                     help="generate the demo data in data_root first when it is missing")
+    run.add_argument("--demo-rows", type=int, help="with --demo: only this many rows")
+    run.set_defaults(handler=cmd_run)
+
+    demo = commands.add_parser("demo-data", help="write the demo dataset (digits CSV + images)")
+    _add_config_arguments(demo)
+    demo.add_argument("--out", help="output folder (default: data_root)")
+    demo.add_argument("--rows", type=int, help="only this many rows (default: all 1,797)")
+    demo.set_defaults(handler=cmd_demo_data)
+    return parser
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except ConfigError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

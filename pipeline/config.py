@@ -1,0 +1,125 @@
+"""Pipeline configuration: one validated object, read from an optional YAML file plus overrides.
+
+Everything a run varies lives here (data root, output directory, dataset schema, training and
+evaluation settings, Beam settings). Validation uses pydantic and happens before any TFX or Beam
+import, so a bad value is one readable line (`ConfigError`) and an instant non-zero exit.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Dict, List, Literal, Mapping, Optional
+
+import pydantic
+from pydantic import BaseModel, ConfigDict, Field
+
+import schemas
+
+
+class ConfigError(ValueError):
+    """A configuration problem, phrased as one line that says what to fix."""
+
+
+class PipelineConfig(BaseModel):
+    """Settings of one pipeline; paths are resolved relative to the working directory."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    pipeline_name: str = Field("tfx-multimodal-demo", pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    dataset: str = Field("digits", description="a dataset folder under schemas/")
+    schema_path: Optional[str] = Field(None, description="overrides `dataset` with a schema file")
+    data_root: str = "demo_data"
+    input_pattern: str = Field("*.csv", description="CSV files under data_root (glob)")
+    output_dir: str = "outputs/demo"
+
+    train_buckets: int = Field(4, ge=1, description="hash buckets of the train split")
+    eval_buckets: int = Field(1, ge=1, description="hash buckets of the eval split")
+    max_quarantine_fraction: float = Field(0.01, ge=0.0, le=1.0)
+    max_image_pixels: int = Field(16_000_000, gt=0)
+
+    image_height: int = Field(32, gt=0, le=1024)
+    image_width: int = Field(32, gt=0, le=1024)
+    image_channels: Literal[1, 3] = 1
+
+    train_steps: int = Field(1500, gt=0)
+    eval_steps: int = Field(20, gt=0)
+    batch_size: int = Field(32, gt=0)
+    learning_rate: float = Field(3e-3, gt=0.0)
+    seed: int = 0
+
+    max_eval_rmse: float = Field(1.0, gt=0.0, description="the Evaluator blesses below this RMSE")
+    beam_direct_running_mode: Literal["in_memory", "multi_processing"] = "in_memory"
+    beam_direct_num_workers: int = Field(1, ge=0, description="0: one per core")
+
+    @pydantic.model_validator(mode="after")
+    def _schema_exists(self) -> "PipelineConfig":
+        if self.schema_path is None:
+            try:
+                schemas.dataset_schema_path(self.dataset)
+            except schemas.SchemaError as err:
+                raise ValueError(f"dataset: {err}") from None
+        elif not os.path.isfile(self.schema_path):
+            raise ValueError(f"schema_path {self.schema_path!r} is not a file")
+        return self
+
+    @property
+    def resolved_schema_path(self) -> str:
+        return os.path.abspath(self.schema_path or schemas.dataset_schema_path(self.dataset))
+
+    @property
+    def pipeline_root(self) -> str:
+        return os.path.abspath(os.path.join(self.output_dir, "pipeline_root"))
+
+    @property
+    def metadata_path(self) -> str:
+        return os.path.abspath(os.path.join(self.output_dir, "metadata.sqlite"))
+
+    @property
+    def serving_dir(self) -> str:
+        return os.path.abspath(os.path.join(self.output_dir, "serving_model"))
+
+    def features(self) -> schemas.FeatureSet:
+        return schemas.load_feature_set(self.resolved_schema_path)
+
+    def beam_pipeline_args(self) -> List[str]:
+        return [
+            "--direct_running_mode=" + self.beam_direct_running_mode,
+            f"--direct_num_workers={self.beam_direct_num_workers}",
+        ]
+
+
+def _describe(error: pydantic.ValidationError) -> str:
+    parts = []
+    for item in error.errors():
+        message = item["msg"].removeprefix("Value error, ")
+        if not item["loc"]:  # a whole-config check: its message names the setting
+            parts.append(message)
+            continue
+        where = ".".join(str(p) for p in item["loc"])
+        shown = "" if item["type"] == "extra_forbidden" else f" (got {item['input']!r})"
+        parts.append(f"{where}: {message}{shown}")
+    return "; ".join(parts)
+
+
+def load_config(path: Optional[str] = None,
+                overrides: Optional[Mapping[str, Any]] = None) -> PipelineConfig:
+    """Builds the config from an optional YAML file, then `overrides` (None values are ignored)."""
+    values: Dict[str, Any] = {}
+    if path is not None:
+        import yaml
+
+        try:
+            with open(path, encoding="utf-8") as handle:
+                loaded = yaml.safe_load(handle) or {}
+        except OSError as err:
+            raise ConfigError(f"cannot read config file {path}: {err.strerror}") from err
+        except yaml.YAMLError as err:
+            raise ConfigError(f"config file {path} is not valid YAML: {err}") from err
+        if not isinstance(loaded, dict):
+            raise ConfigError(f"config file {path} must hold a mapping of settings")
+        values.update(loaded)
+    values.update({k: v for k, v in (overrides or {}).items() if v is not None})
+    try:
+        return PipelineConfig(**values)
+    except pydantic.ValidationError as err:
+        raise ConfigError(f"invalid config: {_describe(err)}") from None

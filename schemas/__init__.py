@@ -1,0 +1,175 @@
+"""Feature contracts: each dataset's TFDV schema, and the feature roles derived from it.
+
+A dataset is a folder under `schemas/` holding `schema.pbtxt`. That file is the single source of
+truth for feature names, types, value domains and roles; every other module (ingestion, Transform,
+the model, the Evaluator config) asks this package instead of naming features itself.
+
+Roles come from standard schema constructs, so the file stays a plain TFDV schema:
+
+* `image_domain`            -> IMAGE  (raw CSV cell: a path; example: the encoded image bytes)
+* a string domain (`domain` or `string_domain`), or an `int_domain` with `is_categorical`
+                            -> CATEGORICAL
+* FLOAT or INT otherwise    -> NUMERIC
+* `annotation { tag: "label" }` -> LABEL (exactly one feature)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import os
+from typing import Any, Dict, Iterable, List, Tuple
+
+SCHEMAS_DIR = os.path.dirname(os.path.abspath(__file__))
+SCHEMA_FILE_NAME = "schema.pbtxt"
+LABEL_TAG = "label"
+
+
+class SchemaError(ValueError):
+    """A schema file that cannot serve as a feature contract."""
+
+
+class Role(str, enum.Enum):
+    """What a feature is for; decides how ingestion, Transform and the model treat it."""
+
+    NUMERIC = "numeric"
+    CATEGORICAL = "categorical"
+    IMAGE = "image"
+    LABEL = "label"
+
+
+class DType(str, enum.Enum):
+    """The tf.Example value list a feature is stored in."""
+
+    FLOAT = "float"
+    INT = "int"
+    BYTES = "bytes"
+
+
+@dataclasses.dataclass(frozen=True)
+class Feature:
+    """One feature of a dataset: its name, role and stored type."""
+
+    name: str
+    role: Role
+    dtype: DType
+
+    def to_dict(self) -> Dict[str, str]:
+        return {"name": self.name, "role": self.role.value, "dtype": self.dtype.value}
+
+    @classmethod
+    def from_dict(cls, data: Dict[str, Any]) -> "Feature":
+        return cls(name=data["name"], role=Role(data["role"]), dtype=DType(data["dtype"]))
+
+
+@dataclasses.dataclass(frozen=True)
+class FeatureSet:
+    """The features of one dataset, in schema order, with role-based views."""
+
+    features: Tuple[Feature, ...]
+
+    def __post_init__(self):
+        names = [f.name for f in self.features]
+        duplicated = sorted({n for n in names if names.count(n) > 1})
+        if duplicated:
+            raise SchemaError(f"features declared more than once: {', '.join(duplicated)}")
+        labels = [f.name for f in self.features if f.role is Role.LABEL]
+        if len(labels) != 1:
+            raise SchemaError(
+                f"exactly one feature must carry annotation {{ tag: \"{LABEL_TAG}\" }}; "
+                f"found {len(labels)}: {labels}")
+        if not self.inputs:
+            raise SchemaError("the schema has a label but no input features")
+
+    @property
+    def names(self) -> List[str]:
+        return [f.name for f in self.features]
+
+    @property
+    def label(self) -> Feature:
+        return next(f for f in self.features if f.role is Role.LABEL)
+
+    @property
+    def inputs(self) -> List[Feature]:
+        """Every feature the model reads: all but the label."""
+        return [f for f in self.features if f.role is not Role.LABEL]
+
+    def with_role(self, role: Role) -> List[Feature]:
+        return [f for f in self.features if f.role is role]
+
+    def get(self, name: str) -> Feature:
+        for feature in self.features:
+            if feature.name == name:
+                return feature
+        raise KeyError(f"unknown feature {name!r}; the schema has {', '.join(self.names)}")
+
+    def to_json_list(self) -> List[Dict[str, str]]:
+        """A JSON-friendly form, for passing roles to executors through component properties."""
+        return [f.to_dict() for f in self.features]
+
+    @classmethod
+    def from_json_list(cls, data: Iterable[Dict[str, Any]]) -> "FeatureSet":
+        return cls(tuple(Feature.from_dict(d) for d in data))
+
+
+def dataset_schema_path(dataset: str) -> str:
+    """Path of the curated schema of a dataset shipped under `schemas/` (e.g. "digits")."""
+    path = os.path.join(SCHEMAS_DIR, dataset, SCHEMA_FILE_NAME)
+    if not os.path.isfile(path):
+        known = sorted(d for d in os.listdir(SCHEMAS_DIR)
+                       if os.path.isfile(os.path.join(SCHEMAS_DIR, d, SCHEMA_FILE_NAME)))
+        raise SchemaError(f"no dataset schema {dataset!r} under {SCHEMAS_DIR}; known: {known}")
+    return path
+
+
+def load_schema(path: str):
+    """Reads a TFDV schema text proto (`schema_pb2.Schema`)."""
+    from google.protobuf import text_format
+    from tensorflow_metadata.proto.v0 import schema_pb2
+
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return text_format.Parse(handle.read(), schema_pb2.Schema())
+    except OSError as err:
+        raise SchemaError(f"cannot read schema {path}: {err.strerror}") from err
+    except text_format.ParseError as err:
+        raise SchemaError(f"schema {path} is not a valid schema text proto: {err}") from err
+
+
+def feature_role(feature) -> Role:
+    """The role of one `schema_pb2.Feature`, from the constructs listed in the module docstring."""
+    from tensorflow_metadata.proto.v0 import schema_pb2
+
+    if LABEL_TAG in feature.annotation.tag:
+        return Role.LABEL
+    domain = feature.WhichOneof("domain_info")
+    if domain == "image_domain":
+        if feature.type != schema_pb2.BYTES:
+            raise SchemaError(f"image feature {feature.name!r} must have type BYTES")
+        return Role.IMAGE
+    if domain in ("domain", "string_domain"):
+        return Role.CATEGORICAL
+    if domain == "int_domain" and feature.int_domain.is_categorical:
+        return Role.CATEGORICAL
+    if feature.type in (schema_pb2.FLOAT, schema_pb2.INT):
+        return Role.NUMERIC
+    raise SchemaError(
+        f"feature {feature.name!r} has type BYTES but neither a string domain (categorical) "
+        "nor an image_domain (image); give it one")
+
+
+def _dtype(feature) -> DType:
+    from tensorflow_metadata.proto.v0 import schema_pb2
+
+    return {schema_pb2.FLOAT: DType.FLOAT, schema_pb2.INT: DType.INT,
+            schema_pb2.BYTES: DType.BYTES}[feature.type]
+
+
+def feature_set_from_schema(schema) -> FeatureSet:
+    """Derives the feature roles of a `schema_pb2.Schema`."""
+    return FeatureSet(tuple(Feature(f.name, feature_role(f), _dtype(f)) for f in schema.feature))
+
+
+def load_feature_set(path: str) -> FeatureSet:
+    """Reads a schema file and derives its feature roles."""
+    return feature_set_from_schema(load_schema(path))
