@@ -1,7 +1,8 @@
 """`create_pipeline`: the TFX DAG, the same for every runner (local, Kubeflow).
 
 ingest (CSV + images) -> StatisticsGen -> ImportSchemaGen (curated schema) -> ExampleValidator
--> Transform -> Trainer -> Evaluator (vs. the latest blessed model) -> Pusher.
+-> Transform -> Trainer -> Evaluator (vs. the model blessed when the candidate was trained)
+-> Pusher.
 
 Transform and Trainer get their code as dotted paths of this installed package; since TFX's cache
 key does not hash the code behind a dotted path, each component carries a fingerprint of the
@@ -16,6 +17,7 @@ import tensorflow_model_analysis as tfma
 from tfx import v1 as tfx
 from tfx.proto import example_gen_pb2
 
+from components import baseline_resolver as baseline_resolver_lib
 from components.ingest.component import CsvImageExampleGen
 from components.ingest.rows import IngestSettings
 from components.trainer.model import PREDICTION_KEY
@@ -117,16 +119,17 @@ def create_pipeline(
             eval_every=max(1, train_steps // 10), seed=seed,
             code_fingerprint=code_fingerprint(TRAINER_CODE)).to_dict())
 
-    model_resolver = tfx.dsl.Resolver(
-        strategy_class=tfx.dsl.experimental.LatestBlessedModelStrategy,
+    baseline_resolver = tfx.dsl.Resolver(
+        strategy_class=baseline_resolver_lib.BlessedBeforeCandidateStrategy,
+        candidate=trainer.outputs["model"],
         model=tfx.dsl.Channel(type=tfx.types.standard_artifacts.Model),
         model_blessing=tfx.dsl.Channel(type=tfx.types.standard_artifacts.ModelBlessing),
-    ).with_id("latest_blessed_model_resolver")
+    ).with_id("baseline_model_resolver")
 
     evaluator = tfx.components.Evaluator(
         examples=example_gen.outputs["examples"],
         model=trainer.outputs["model"],
-        baseline_model=model_resolver.outputs["model"],
+        baseline_model=baseline_resolver.outputs["model"],
         eval_config=eval_config(features, max_eval_rmse))
 
     pusher = tfx.components.Pusher(
@@ -139,7 +142,7 @@ def create_pipeline(
         pipeline_name=pipeline_name,
         pipeline_root=pipeline_root,
         components=[example_gen, statistics_gen, schema_gen, example_validator, transform,
-                    trainer, model_resolver, evaluator, pusher],
+                    trainer, baseline_resolver, evaluator, pusher],
         enable_cache=enable_cache,
         metadata_connection_config=metadata_connection_config,
         beam_pipeline_args=beam_pipeline_args)

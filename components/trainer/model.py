@@ -36,8 +36,7 @@ def _image_tower(image: tf.Tensor, name: str) -> tf.Tensor:
     x = keras.layers.MaxPooling2D(name=f"{name}_pool1")(x)
     x = keras.layers.Conv2D(32, 3, padding="same", activation="relu", name=f"{name}_conv2")(x)
     x = keras.layers.MaxPooling2D(name=f"{name}_pool2")(x)
-    x = keras.layers.Conv2D(64, 3, padding="same", activation="relu", name=f"{name}_conv3")(x)
-    x = keras.layers.GlobalAveragePooling2D(name=f"{name}_gap")(x)
+    x = keras.layers.Flatten(name=f"{name}_flatten")(x)  # keeps the layout: strokes' positions
     return keras.layers.Dense(64, activation="relu", name=f"{name}_dense")(x)
 
 
