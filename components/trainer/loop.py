@@ -38,6 +38,7 @@ def make_step_functions(model: keras.Model, optimizer: keras.optimizers.Optimize
                         train_spec, eval_spec) -> StepFunctions:
     """Builds `train_step` and `eval_step`; the specs are the datasets' `element_spec`s."""
     loss_fn = keras.losses.MeanSquaredError()
+    optimizer.build(model.trainable_variables)  # slots now, not inside the first trace
     metrics = {
         "train_loss": keras.metrics.Mean(name="train_loss"),
         "train_rmse": keras.metrics.RootMeanSquaredError(name="train_rmse"),

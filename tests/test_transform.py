@@ -1,0 +1,110 @@
+"""preprocessing_fn under tf.Transform's Beam implementation: exact numbers on tiny data."""
+
+import io
+import os
+
+import numpy as np
+import pytest
+import tensorflow as tf
+import tensorflow_transform as tft
+import tensorflow_transform.beam as tft_beam
+from PIL import Image
+from tensorflow_transform.tf_metadata import dataset_metadata, schema_utils
+
+import schemas
+from components.transform import preprocessing
+
+HEIGHT, WIDTH = 6, 4
+
+
+def encoded(mode, size, fmt, fill):
+    buffer = io.BytesIO()
+    Image.new(mode, size, color=fill).save(buffer, format=fmt)
+    return buffer.getvalue()
+
+
+def run_transform(raw_rows, features, tmp_path, channels=1, resize_mode="stretch"):
+    schema = schemas.load_schema(schemas.dataset_schema_path("digits"))
+    metadata = dataset_metadata.DatasetMetadata(schema)
+    settings = preprocessing.TransformSettings(
+        features=features, image_height=HEIGHT, image_width=WIDTH, image_channels=channels,
+        resize_mode=resize_mode)
+
+    def fn(inputs):
+        return preprocessing.preprocessing_fn(inputs, settings.to_dict())
+
+    with tft_beam.Context(temp_dir=str(tmp_path / "tft_tmp"), force_tf_compat_v1=False):
+        (transformed, transformed_metadata), transform_fn = (
+            (raw_rows, metadata) | tft_beam.AnalyzeAndTransformDataset(fn))
+        output_dir = str(tmp_path / "tft_out")
+        _ = transform_fn | tft_beam.WriteTransformFn(output_dir)
+    return transformed, tft.TFTransformOutput(output_dir)
+
+
+@pytest.fixture(scope="module")
+def transformed(tmp_path_factory, digits_features):
+    raw = [
+        {"image": [encoded("L", (8, 8), "PNG", 255)], "z": [1.0], "pen": [b"a"], "y": [1.5]},
+        {"image": [encoded("RGB", (20, 10), "JPEG", (0, 0, 0))], "z": [2.0], "pen": [b"b"],
+         "y": [2.5]},
+        {"image": [encoded("RGB", (3, 5), "PNG", (255, 255, 255))], "z": [3.0], "pen": [b"a"],
+         "y": [3.5]},
+        {"image": [encoded("LA", (9, 9), "PNG", (51, 255))], "z": [6.0], "pen": [b"a"],
+         "y": [4.5]},
+    ]
+    return run_transform(raw, digits_features, tmp_path_factory.mktemp("tft"))
+
+
+def test_numeric_z_scores_use_full_pass_statistics(transformed):
+    rows, _ = transformed
+    z = np.array([row["z"] for row in rows]).ravel()
+    raw = np.array([1.0, 2.0, 3.0, 6.0])
+    np.testing.assert_allclose(z, (raw - raw.mean()) / raw.std(), rtol=1e-5)
+    assert abs(z.mean()) < 1e-6 and abs(z.std() - 1.0) < 1e-5
+
+
+def test_vocabulary_ids_by_frequency(transformed):
+    rows, output = transformed
+    assert [int(row["pen"][0]) for row in rows] == [0, 1, 0, 0]  # "a" is most frequent
+    assert output.vocabulary_size_by_name(preprocessing.vocabulary_name("pen")) == 2
+
+
+def test_images_decoded_resized_and_scaled(transformed):
+    rows, output = transformed
+    images = np.stack([row["image"] for row in rows])
+    assert images.shape == (4, HEIGHT, WIDTH, 1)
+    assert images.dtype == np.float32
+    assert images.min() >= 0.0 and images.max() <= 1.0
+    np.testing.assert_allclose(images[0], 1.0, atol=1e-6)   # white grayscale PNG
+    np.testing.assert_allclose(images[1], 0.0, atol=0.02)   # black RGB JPEG -> 1 channel
+    np.testing.assert_allclose(images[2], 1.0, atol=1e-6)   # upscaled from 3x5
+    np.testing.assert_allclose(images[3], 0.2, atol=1e-6)   # gray+alpha PNG, 51/255
+    spec = output.transformed_feature_spec()["image"]
+    assert spec.shape == [HEIGHT, WIDTH, 1] and spec.dtype == tf.float32
+
+
+def test_label_passes_through(transformed):
+    rows, _ = transformed
+    assert [float(row["y"][0]) for row in rows] == [1.5, 2.5, 3.5, 4.5]
+
+
+def test_rgb_output_and_padding(tmp_path, digits_features):
+    raw = [{"image": [encoded("RGB", (4, 2), "PNG", (255, 0, 0))], "z": [0.0], "pen": [b"a"],
+            "y": [0.0]},
+           {"image": [encoded("L", (4, 4), "PNG", 255)], "z": [1.0], "pen": [b"a"], "y": [0.0]}]
+    rows, _ = run_transform(raw, digits_features, tmp_path, channels=3, resize_mode="pad")
+    red = np.asarray(rows[0]["image"])
+    assert red.shape == (HEIGHT, WIDTH, 3)
+    # a 4x2 (w x h) image padded into 6x4 (h x w): rows of zeros above and below the red band
+    np.testing.assert_allclose(red[0], 0.0)
+    np.testing.assert_allclose(red[HEIGHT // 2, :, 0], 1.0, atol=1e-6)
+    np.testing.assert_allclose(red[HEIGHT // 2, :, 1:], 0.0, atol=1e-6)
+    white = np.asarray(rows[1]["image"])  # square gray image into 6x4: one zero row each side
+    np.testing.assert_allclose(white[1:HEIGHT - 1], 1.0, atol=1e-6)
+    np.testing.assert_allclose(white[[0, HEIGHT - 1]], 0.0, atol=1e-6)
+
+
+def test_settings_validation(digits_features):
+    with pytest.raises(ValueError, match="resize_mode must be one of"):
+        preprocessing.TransformSettings(features=digits_features, image_height=2, image_width=2,
+                                        image_channels=1, resize_mode="crop")
