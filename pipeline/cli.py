@@ -7,9 +7,11 @@ config are checked, so `--help` and configuration errors answer at once.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 import time
+import warnings
 from typing import List, Optional
 
 from pipeline.config import ConfigError, PipelineConfig, load_config
@@ -30,8 +32,16 @@ def _config_from(args: argparse.Namespace) -> PipelineConfig:
         "train_steps": args.train_steps, "pipeline_name": args.pipeline_name})
 
 
-def _quiet_tensorflow() -> None:
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+def _configure_logging(verbose: bool) -> None:
+    """Before TensorFlow loads: its C++ logs and library warnings only with --verbose."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "0" if verbose else "2")
+    if not verbose:
+        warnings.filterwarnings("ignore", category=FutureWarning)
+        warnings.filterwarnings("ignore", category=DeprecationWarning)
+    from absl import logging as absl_logging
+
+    absl_logging.set_verbosity(absl_logging.INFO if verbose else absl_logging.ERROR)
+    logging.getLogger().setLevel(logging.INFO if verbose else logging.ERROR)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -44,7 +54,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not os.path.isdir(config.data_root):
         raise ConfigError(f"data_root {config.data_root!r} does not exist "
                           "(pass --demo to generate the demo data there)")
-    _quiet_tensorflow()
+    _configure_logging(args.verbose)
     from pipeline.local_runner import run_local
     from pipeline.summary import summarize_latest_run
 
@@ -77,6 +87,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--demo", action="store_true",
                      help="generate the demo data in data_root first when it is missing")
     run.add_argument("--demo-rows", type=int, help="with --demo: only this many rows")
+    run.add_argument("-v", "--verbose", action="store_true",
+                     help="show TFX, Beam and TensorFlow logs (default: errors only)")
     run.set_defaults(handler=cmd_run)
 
     demo = commands.add_parser("demo-data", help="write the demo dataset (digits CSV + images)")

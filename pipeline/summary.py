@@ -13,6 +13,7 @@ from typing import Dict, List, Optional
 
 from pipeline.config import PipelineConfig
 
+DIFF_SUFFIX = "_diff"  # TFMA's name suffix for the change against the baseline model
 # ml_metadata.proto.metadata_store_pb2.Execution.State
 _STATE_NAMES = {0: "UNKNOWN", 1: "NEW", 2: "RUNNING", 3: "COMPLETE", 4: "FAILED", 5: "CACHED",
                 6: "CANCELED"}
@@ -54,22 +55,32 @@ class RunSummary:
         cached = sum(1 for node in self.nodes if node.state == "CACHED")
         lines = [f"Run {self.run_id}: {len(self.nodes)} components, {cached} from cache"
                  + (f", {elapsed_seconds:.0f} s" if elapsed_seconds is not None else "")]
+
+        def row(label: str, value: str) -> None:
+            lines.append(f"  {label:<34}{value}")
+
         if self.rows_read is not None:
-            lines.append(f"  rows ingested                 {self.rows_ingested} of {self.rows_read} "
-                         f"({self.rows_quarantined} quarantined"
-                         + (f", see {self.quarantine_dir})" if self.rows_quarantined else ")"))
-        lines.append(f"  anomalies                     {len(self.anomalies) or 'none'}")
+            row("rows ingested", f"{self.rows_ingested} of {self.rows_read} "
+                f"({self.rows_quarantined} quarantined"
+                + (f", see {self.quarantine_dir})" if self.rows_quarantined else ")"))
+        row("anomalies", str(len(self.anomalies) or "none"))
         lines.extend(f"    {anomaly}" for anomaly in self.anomalies)
         for name, value in sorted(self.eval_metrics.items()):
-            lines.append(f"  eval {name:<25}{_format_number(value)}")
+            if name.endswith(DIFF_SUFFIX):
+                continue
+            diff = self.eval_metrics.get(name + DIFF_SUFFIX)
+            row(f"eval {name}", _format_number(value)
+                + (f" (vs. baseline {diff:+.4f})" if diff is not None else ""))
         if self.mean_predictor_rmse is not None:
-            lines.append(f"  eval RMSE of the mean predictor {self.mean_predictor_rmse:.4f}")
-        lines.append(f"  blessed                       {_yes_no(self.blessed)}")
-        lines.append(f"  pushed                        {_yes_no(self.pushed)}"
-                     + (f" -> {self.pushed_to}" if self.pushed and self.pushed_to else ""))
+            row("eval RMSE of the mean predictor", f"{self.mean_predictor_rmse:.4f}")
+        pusher_cached = self.states.get("Pusher") == "CACHED"
+        row("blessed", _yes_no(self.blessed))
+        row("pushed", _yes_no(self.pushed)
+            + (f" -> {self.pushed_to}" if self.pushed and self.pushed_to else "")
+            + (" (by an earlier run; nothing new this time)" if pusher_cached else ""))
         if self.evaluation_uri:
-            lines.append(f"  metrics                       {self.evaluation_uri}")
-        lines.append(f"  metadata store                {self.metadata_path}")
+            row("metrics", self.evaluation_uri)
+        row("metadata store", self.metadata_path)
         return "\n".join(lines)
 
 
