@@ -29,7 +29,14 @@ class PipelineConfig(BaseModel):
     dataset: str = Field("digits", description="a dataset folder under schemas/")
     schema_path: Optional[str] = Field(None, description="overrides `dataset` with a schema file")
     data_root: str = "demo_data"
-    input_pattern: str = Field("*.csv", description="CSV files under data_root (glob)")
+    layout: Literal["csv", "class_folders"] = Field(
+        "csv", description="csv: CSV rows with image paths; class_folders: <class>/<image> files")
+    input_pattern: str = Field(
+        "*.csv", description="glob under data_root; may hold {SPAN} and {VERSION}")
+    input_splits: Optional[Dict[str, str]] = Field(
+        None, description="pre-split inputs: split name -> pattern (needs train and eval)")
+    split_key: Optional[str] = Field(
+        None, description="hash-split on this feature so rows sharing it stay together")
     output_dir: str = "outputs/demo"
 
     train_buckets: int = Field(4, ge=1, description="hash buckets of the train split")
@@ -60,6 +67,28 @@ class PipelineConfig(BaseModel):
                 raise ValueError(f"dataset: {err}") from None
         elif not os.path.isfile(self.schema_path):
             raise ValueError(f"schema_path {self.schema_path!r} is not a file")
+        return self
+
+    @pydantic.model_validator(mode="after")
+    def _ingestion_fits_schema(self) -> "PipelineConfig":
+        features = self.features()
+        if self.input_splits is not None and not {"train", "eval"} <= set(self.input_splits):
+            raise ValueError("input_splits: needs a 'train' and an 'eval' pattern, got "
+                             f"{sorted(self.input_splits)}")
+        if self.split_key is not None:
+            if self.input_splits is not None:
+                raise ValueError("split_key: pre-split inputs (input_splits) are not re-split")
+            if self.split_key not in features.names:
+                raise ValueError(f"split_key: {self.split_key!r} is not a feature of the schema "
+                                 f"({', '.join(features.names)})")
+            if features.get(self.split_key).dtype is schemas.DType.FLOAT:
+                raise ValueError(f"split_key: {self.split_key!r} is FLOAT; split on an INT or "
+                                 "BYTES feature")
+        if self.layout == "class_folders":
+            roles = sorted(f.role.value for f in features.features if f.role is not schemas.Role.KEY)
+            if roles != ["image", "label"] or features.label.dtype is not schemas.DType.BYTES:
+                raise ValueError("layout class_folders: the schema must hold one image feature "
+                                 "and a BYTES label (the folder name), nothing else")
         return self
 
     @property

@@ -1,7 +1,8 @@
 """Deterministic demo dataset: scikit-learn's handwritten digits as a raw CSV + image-file layout.
 
-The layout is what a user brings: `<out>/data.csv` whose image column holds paths relative to
-`<out>`, next to the image files. Images are the 1,797 8x8 digits shipped with scikit-learn (no
+The layout is what a user brings: `<root>/<subdir>/data.csv` whose image column holds paths
+relative to the data root `<root>`, next to the image files in `<root>/<subdir>/images/`. A
+`subdir` such as `span-3` makes a new data drop for `{SPAN}` input patterns. Images are the 1,797 8x8 digits shipped with scikit-learn (no
 download), upscaled to sizes from 8 to 64 px, saved as PNG or JPEG, some grayscale, some RGB.
 
 Regression target, so that every input matters:
@@ -59,14 +60,20 @@ def _render(pixels: np.ndarray, size: int, rgb: bool, ink: np.ndarray):
     return Image.fromarray(np.uint8(np.round(level * ink)), mode="RGB")
 
 
-def generate(out_dir: str, features: FeatureSet, rows: Optional[int] = None,
-             seed: int = 0) -> DemoDataSummary:
-    """Writes the demo CSV and images under `out_dir`; the same arguments give the same bytes."""
+def generate(data_root: str, features: FeatureSet, rows: Optional[int] = None,
+             seed: int = 0, subdir: str = "", label_shift: float = 0.0) -> DemoDataSummary:
+    """Writes the demo CSV and images; the same arguments give the same bytes.
+
+    `rows` defaults to the 1,797 digits; more rows cycle through them again (new sizes, formats
+    and `z`). `label_shift` is added to every label (a drifted data drop).
+    """
     from sklearn.datasets import load_digits
 
     digits = load_digits()
-    total = len(digits.target) if rows is None else min(rows, len(digits.target))
+    total = len(digits.target) if rows is None else rows
     rng = np.random.default_rng(seed)
+    out_dir = os.path.join(data_root, subdir)
+    prefix = f"{subdir.strip('/')}/" if subdir else ""
     image_col = _single(features, Role.IMAGE)
     numeric_col = _single(features, Role.NUMERIC)
     category_col = _single(features, Role.CATEGORICAL)
@@ -87,14 +94,15 @@ def generate(out_dir: str, features: FeatureSet, rows: Optional[int] = None,
             z = float(rng.normal())
             pen = str(rng.choice(sorted(PEN_OFFSETS)))
             noise = float(rng.normal(0.0, NOISE_STD))
-            digit = int(digits.target[index])
-            y = digit + Z_WEIGHT * z + PEN_OFFSETS[pen] + noise
+            digit_index = index % len(digits.target)
+            digit = int(digits.target[digit_index])
+            y = digit + Z_WEIGHT * z + PEN_OFFSETS[pen] + noise + label_shift
 
-            relative = f"{IMAGES_DIR}/{index:04d}.{fmt}"
-            image = _render(digits.images[index], size, rgb, ink)
+            relative = f"{IMAGES_DIR}/{index:05d}.{fmt}"
+            image = _render(digits.images[digit_index], size, rgb, ink)
             image.save(os.path.join(out_dir, relative),
                        **({"format": "PNG"} if fmt == "png" else {"format": "JPEG", "quality": 95}))
-            writer.writerow([relative, f"{z:.6f}", pen, f"{y:.6f}"])
+            writer.writerow([prefix + relative, f"{z:.6f}", pen, f"{y:.6f}"])
             labels.append(y)
     os.replace(partial_path, csv_path)
     return DemoDataSummary(csv_path=csv_path, rows=total, label_std=float(np.std(labels)))

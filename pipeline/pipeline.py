@@ -11,14 +11,13 @@ source it runs in its custom_config.
 
 from __future__ import annotations
 
-from typing import List, Optional
+from typing import Dict, List, Optional
 
 import tensorflow_model_analysis as tfma
 from tfx import v1 as tfx
-from tfx.proto import example_gen_pb2
 
 from components import baseline_resolver as baseline_resolver_lib
-from components.ingest.component import CsvImageExampleGen
+from components.ingest.component import CsvImageExampleGen, example_gen_configs
 from components.ingest.rows import IngestSettings
 from components.trainer.model import PREDICTION_KEY
 from components.trainer.run import TrainerSettings
@@ -60,7 +59,10 @@ def create_pipeline(
     pipeline_name: str,
     pipeline_root: str,
     data_root: str,
+    layout: str,
     input_pattern: str,
+    input_splits: Optional[Dict[str, str]],
+    split_key: Optional[str],
     schema_path: str,
     features: FeatureSet,
     serving_dir: str,
@@ -81,16 +83,14 @@ def create_pipeline(
     enable_cache: bool = True,
 ) -> tfx.dsl.Pipeline:
     """Builds the pipeline; every argument is explicit so runners only compute paths."""
+    input_config, output_config = example_gen_configs(
+        input_pattern, input_splits, train_buckets, eval_buckets, split_key)
     example_gen = CsvImageExampleGen(
         input_base=data_root,
         settings=IngestSettings(features=features, max_image_pixels=max_image_pixels,
-                                max_quarantine_fraction=max_quarantine_fraction,
+                                max_quarantine_fraction=max_quarantine_fraction, layout=layout,
                                 code_fingerprint=code_fingerprint(INGEST_CODE)),
-        input_config=example_gen_pb2.Input(splits=[
-            example_gen_pb2.Input.Split(name="single_split", pattern=input_pattern)]),
-        output_config=example_gen_pb2.Output(split_config=example_gen_pb2.SplitConfig(splits=[
-            example_gen_pb2.SplitConfig.Split(name="train", hash_buckets=train_buckets),
-            example_gen_pb2.SplitConfig.Split(name="eval", hash_buckets=eval_buckets)])))
+        input_config=input_config, output_config=output_config)
 
     statistics_gen = tfx.components.StatisticsGen(examples=example_gen.outputs["examples"])
     schema_gen = tfx.components.ImportSchemaGen(schema_file=schema_path)

@@ -11,6 +11,7 @@ Roles come from standard schema constructs, so the file stays a plain TFDV schem
                             -> CATEGORICAL
 * FLOAT or INT otherwise    -> NUMERIC
 * `annotation { tag: "label" }` -> LABEL (exactly one feature)
+* `annotation { tag: "key" }`   -> KEY: ingested (e.g. to split on), never a model input
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import Any, Dict, Iterable, List, Tuple
 SCHEMAS_DIR = os.path.dirname(os.path.abspath(__file__))
 SCHEMA_FILE_NAME = "schema.pbtxt"
 LABEL_TAG = "label"
+KEY_TAG = "key"
 
 
 class SchemaError(ValueError):
@@ -36,6 +38,7 @@ class Role(str, enum.Enum):
     CATEGORICAL = "categorical"
     IMAGE = "image"
     LABEL = "label"
+    KEY = "key"
 
 
 class DType(str, enum.Enum):
@@ -91,8 +94,8 @@ class FeatureSet:
 
     @property
     def inputs(self) -> List[Feature]:
-        """Every feature the model reads: all but the label."""
-        return [f for f in self.features if f.role is not Role.LABEL]
+        """Every feature the model reads: all but the label and keys."""
+        return [f for f in self.features if f.role not in (Role.LABEL, Role.KEY)]
 
     def with_role(self, role: Role) -> List[Feature]:
         return [f for f in self.features if f.role is role]
@@ -142,6 +145,8 @@ def feature_role(feature) -> Role:
 
     if LABEL_TAG in feature.annotation.tag:
         return Role.LABEL
+    if KEY_TAG in feature.annotation.tag:
+        return Role.KEY
     domain = feature.WhichOneof("domain_info")
     if domain == "image_domain":
         if feature.type != schema_pb2.BYTES:

@@ -7,7 +7,7 @@ import os
 import apache_beam as beam
 import pytest
 import tensorflow as tf
-from apache_beam.testing.test_pipeline import TestPipeline
+from apache_beam.testing.test_pipeline import TestPipeline as BeamTestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 from PIL import Image
 
@@ -92,7 +92,7 @@ def test_pipeline_routes_every_row_and_counts(settings, data_root, tmp_path):
     good = [row(), row(image="img/good.jpg", pen="b")]
     csv_path = write_csv(data_root / "data.csv", good + [r for r, _, _ in BAD_ROWS])
     report_dir = str(tmp_path / "report")
-    with TestPipeline() as pipeline:
+    with BeamTestPipeline() as pipeline:
         outputs = (pipeline | beam.Create([csv_path])
                    | rows.IngestCsvFiles(settings, str(data_root)))
         images = outputs[rows.EXAMPLES_TAG] | beam.Map(

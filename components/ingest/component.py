@@ -5,13 +5,32 @@ Inherits input/output split configs, `{SPAN}`/`{VERSION}` patterns and range con
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Dict, Optional, Tuple
 
 from tfx.components.example_gen.component import FileBasedExampleGen
 from tfx.dsl.components.base import executor_spec
 from tfx.proto import example_gen_pb2, range_config_pb2
 
 from components.ingest import executor, rows
+
+
+def example_gen_configs(input_pattern: str, input_splits: Optional[Dict[str, str]],
+                        train_buckets: int, eval_buckets: int, split_key: Optional[str] = None
+                        ) -> Tuple[example_gen_pb2.Input, example_gen_pb2.Output]:
+    """Input/output split configs: pre-split inputs as given, else a hash split of one input
+    (on `split_key` when set, so rows sharing a key land in the same split)."""
+    if input_splits:
+        return (example_gen_pb2.Input(splits=[
+            example_gen_pb2.Input.Split(name=name, pattern=pattern)
+            for name, pattern in sorted(input_splits.items())]), example_gen_pb2.Output())
+    split_config = example_gen_pb2.SplitConfig(splits=[
+        example_gen_pb2.SplitConfig.Split(name="train", hash_buckets=train_buckets),
+        example_gen_pb2.SplitConfig.Split(name="eval", hash_buckets=eval_buckets)])
+    if split_key:
+        split_config.partition_feature_name = split_key
+    return (example_gen_pb2.Input(splits=[
+        example_gen_pb2.Input.Split(name="single_split", pattern=input_pattern)]),
+            example_gen_pb2.Output(split_config=split_config))
 
 
 class CsvImageExampleGen(FileBasedExampleGen):

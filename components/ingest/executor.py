@@ -65,15 +65,23 @@ def list_csv_files(data_root: str, pattern: str) -> List[str]:
 
 @beam.ptransform_fn
 def _CsvImagesToExample(pipeline, exec_properties: Dict[str, Any], split_pattern: str):  # pylint: disable=invalid-name
-    """ExampleGen's input PTransform: one input split pattern -> tf.Examples."""
+    """ExampleGen's input PTransform: one input split pattern -> tf.Examples.
+
+    CSV files are listed and their headers checked before the Beam job starts (a wrong set of
+    columns fails fast); class-folder images are matched inside the job.
+    """
     settings = settings_from_exec_properties(exec_properties)
     data_root = exec_properties[standard_component_specs.INPUT_BASE_KEY]
-    files = list_csv_files(data_root, split_pattern)
-    for path in files:
-        rows.check_columns(path, rows.read_header(path), settings.features)
-    outputs = (pipeline
-               | "ListFiles" >> beam.Create(files)
-               | "Ingest" >> rows.IngestCsvFiles(settings, data_root))
+    if settings.layout == rows.LAYOUT_CLASS_FOLDERS:
+        outputs = pipeline | "Ingest" >> rows.IngestClassFolders(
+            posixpath.join(data_root, split_pattern), settings, data_root)
+    else:
+        files = list_csv_files(data_root, split_pattern)
+        for path in files:
+            rows.check_columns(path, rows.read_header(path), settings.features)
+        outputs = (pipeline
+                   | "ListFiles" >> beam.Create(files)
+                   | "Ingest" >> rows.IngestCsvFiles(settings, data_root))
     name = hashlib.sha1(split_pattern.encode()).hexdigest()[:10]
     _ = ({rows.EXAMPLES_TAG: outputs[rows.EXAMPLES_TAG],
           rows.QUARANTINE_TAG: outputs[rows.QUARANTINE_TAG]}

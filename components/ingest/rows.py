@@ -23,6 +23,9 @@ from apache_beam.io.filesystems import FileSystems
 
 from schemas import DType, FeatureSet, Role
 
+LAYOUT_CSV = "csv"
+LAYOUT_CLASS_FOLDERS = "class_folders"
+LAYOUTS = (LAYOUT_CSV, LAYOUT_CLASS_FOLDERS)
 EXAMPLES_TAG = "examples"
 QUARANTINE_TAG = "quarantine"
 
@@ -60,20 +63,20 @@ class IngestSettings:
     features: FeatureSet
     max_image_pixels: int
     max_quarantine_fraction: float
+    layout: str = LAYOUT_CSV
     code_fingerprint: str = ""
 
+    def __post_init__(self):
+        if self.layout not in LAYOUTS:
+            raise ValueError(f"layout must be one of {LAYOUTS}, got {self.layout!r}")
+
     def to_dict(self) -> Dict[str, Any]:
-        return {"features": self.features.to_json_list(),
-                "max_image_pixels": self.max_image_pixels,
-                "max_quarantine_fraction": self.max_quarantine_fraction,
-                "code_fingerprint": self.code_fingerprint}
+        return dict(dataclasses.asdict(self), features=self.features.to_json_list())
 
     @classmethod
     def from_dict(cls, data: Dict[str, Any]) -> "IngestSettings":
-        return cls(features=FeatureSet.from_json_list(data["features"]),
-                   max_image_pixels=int(data["max_image_pixels"]),
-                   max_quarantine_fraction=float(data["max_quarantine_fraction"]),
-                   code_fingerprint=str(data.get("code_fingerprint", "")))
+        return cls(**dict(data, features=FeatureSet.from_json_list(data["features"]),
+                          max_image_pixels=int(data["max_image_pixels"])))
 
 
 # ----------------------------------------------------------------------------- CSV files
@@ -110,6 +113,15 @@ def iter_csv_rows(path: str) -> Iterator[Tuple[int, Dict[str, str]]]:
         reader = csv.DictReader(handle)
         for row in reader:
             yield reader.line_num, row
+
+
+def class_folder_row(path: str, data_root: str, features: FeatureSet
+                     ) -> Tuple[str, int, Dict[str, str]]:
+    """An image file in `<data_root>/.../<class>/<file>` as a row: its path and its class."""
+    relative = path[len(data_root):].lstrip("/") if path.startswith(data_root) else path
+    [image] = features.with_role(Role.IMAGE)
+    return path, 0, {image.name: relative,
+                     features.label.name: posixpath.basename(posixpath.dirname(relative))}
 
 
 # ----------------------------------------------------------------------------- values
@@ -238,13 +250,33 @@ class RowToExample(beam.DoFn):
 
 
 @beam.ptransform_fn
+def RowsToExamples(located_rows, settings: IngestSettings, data_root: str):  # pylint: disable=invalid-name
+    """(source, line, row) -> DoOutputsTuple with EXAMPLES_TAG and QUARANTINE_TAG outputs."""
+    return (located_rows
+            | "Reshuffle" >> beam.Reshuffle()
+            | "RowToExample" >> beam.ParDo(RowToExample(settings, data_root)).with_outputs(
+                QUARANTINE_TAG, main=EXAMPLES_TAG))
+
+
+@beam.ptransform_fn
 def IngestCsvFiles(csv_paths, settings: IngestSettings, data_root: str):  # pylint: disable=invalid-name
     """PCollection of CSV paths -> DoOutputsTuple with EXAMPLES_TAG and QUARANTINE_TAG outputs."""
     return (csv_paths
             | "ReadRows" >> beam.ParDo(ReadCsvRows())
-            | "Reshuffle" >> beam.Reshuffle()
-            | "RowToExample" >> beam.ParDo(RowToExample(settings, data_root)).with_outputs(
-                QUARANTINE_TAG, main=EXAMPLES_TAG))
+            | "Rows" >> RowsToExamples(settings, data_root))
+
+
+@beam.ptransform_fn
+def IngestClassFolders(pipeline, pattern: str, settings: IngestSettings,  # pylint: disable=invalid-name
+                       data_root: str):
+    """Image files matched by `pattern` (label: parent folder) -> examples and quarantine."""
+    from apache_beam.io import fileio
+
+    return (pipeline
+            | "MatchImages" >> fileio.MatchFiles(pattern)
+            | "ToRow" >> beam.Map(lambda match: class_folder_row(match.path, data_root,
+                                                                 settings.features))
+            | "Rows" >> RowsToExamples(settings, data_root))
 
 
 @beam.ptransform_fn

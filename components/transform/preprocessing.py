@@ -5,7 +5,8 @@
 * categorical: vocabulary computed over the data, plus out-of-vocabulary buckets.
 * image: encoded PNG/JPEG bytes decoded in the graph (any channel count), converted to the
   configured channels, resized, and scaled explicitly from [0, 255] to float32 in [0, 1].
-* label: passed through as float32.
+* label: passed through as float32; a class-name label (BYTES) becomes vocabulary ids.
+* key: not transformed (used for splitting, never a model input).
 
 Transformed features keep their raw names, so the model's `Input` names equal the dataset keys.
 """
@@ -18,7 +19,7 @@ from typing import Any, Dict, Optional
 import tensorflow as tf
 import tensorflow_transform as tft
 
-from schemas import FeatureSet, Role
+from schemas import DType, FeatureSet, Role
 
 NUM_OOV_BUCKETS = 1
 RESIZE_MODES = ("stretch", "pad")
@@ -114,6 +115,11 @@ def preprocessing_fn(inputs: Dict[str, Any], custom_config: Optional[Dict[str, A
             outputs[feature.name] = decode_images(
                 value, settings.image_height, settings.image_width, settings.image_channels,
                 settings.resize_mode)
+        elif feature.role is Role.KEY:
+            continue
+        elif feature.dtype is DType.BYTES:  # a class-name label, e.g. from class folders
+            outputs[feature.name] = tft.compute_and_apply_vocabulary(
+                tf.reshape(value, [-1, 1]), vocab_filename=vocabulary_name(feature.name))
         else:
             outputs[feature.name] = _dense_float(value)
     return outputs
