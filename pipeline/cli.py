@@ -58,8 +58,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     from pipeline.local_runner import run_local
     from pipeline.summary import summarize_latest_run
 
+    from components.errors import DataError
+
     started = time.monotonic()
-    run_local(config)
+    try:
+        run_local(config)
+    except DataError as err:
+        print(f"error: {err}", file=sys.stderr)
+        print(f"(metadata store: {config.metadata_path})", file=sys.stderr)
+        return 1
     summary = summarize_latest_run(config)
     print(summary.render(elapsed_seconds=time.monotonic() - started))
     return 0

@@ -18,7 +18,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import os
-from typing import Optional
+from typing import Optional, Tuple
 
 import numpy as np
 
@@ -61,11 +61,13 @@ def _render(pixels: np.ndarray, size: int, rgb: bool, ink: np.ndarray):
 
 
 def generate(data_root: str, features: FeatureSet, rows: Optional[int] = None,
-             seed: int = 0, subdir: str = "", label_shift: float = 0.0) -> DemoDataSummary:
+             seed: int = 0, subdir: str = "", label_shift: float = 0.0,
+             sizes: Tuple[int, int] = (MIN_SIZE, MAX_SIZE)) -> DemoDataSummary:
     """Writes the demo CSV and images; the same arguments give the same bytes.
 
     `rows` defaults to the 1,797 digits; more rows cycle through them again (new sizes, formats
-    and `z`). `label_shift` is added to every label (a drifted data drop).
+    and `z`). `label_shift` is added to every label (a drifted data drop). `sizes` bounds the
+    image side in pixels.
     """
     from sklearn.datasets import load_digits
 
@@ -87,7 +89,7 @@ def generate(data_root: str, features: FeatureSet, rows: Optional[int] = None,
         writer = csv.writer(handle)
         writer.writerow([image_col, numeric_col, category_col, label_col])
         for index in range(total):
-            size = int(rng.integers(MIN_SIZE, MAX_SIZE + 1))
+            size = int(rng.integers(sizes[0], sizes[1] + 1))
             rgb = bool(rng.random() < 0.5)
             fmt = "png" if rng.random() < 0.5 else "jpg"
             ink = rng.uniform(128, 255, size=3)
@@ -108,9 +110,10 @@ def generate(data_root: str, features: FeatureSet, rows: Optional[int] = None,
     return DemoDataSummary(csv_path=csv_path, rows=total, label_std=float(np.std(labels)))
 
 
-def ensure(out_dir: str, features: FeatureSet, rows: Optional[int] = None) -> bool:
+def ensure(out_dir: str, features: FeatureSet, rows: Optional[int] = None,
+           sizes: Tuple[int, int] = (MIN_SIZE, MAX_SIZE)) -> bool:
     """Generates the demo data unless `out_dir` already holds it; True when it wrote files."""
     if os.path.isfile(os.path.join(out_dir, CSV_NAME)):
         return False
-    generate(out_dir, features, rows=rows)
+    generate(out_dir, features, rows=rows, sizes=sizes)
     return True

@@ -1,7 +1,7 @@
 """`create_pipeline`: the TFX DAG, the same for every runner (local, Kubeflow).
 
 ingest (CSV + images) -> StatisticsGen -> ImportSchemaGen (curated schema) -> ExampleValidator
--> Transform -> Trainer -> Evaluator (vs. the model blessed when the candidate was trained)
+-> DataGate (fails the run on any anomaly; passes the schema on) -> Transform -> Trainer -> Evaluator (vs. the model blessed when the candidate was trained)
 -> Pusher.
 
 Transform and Trainer get their code as dotted paths of this installed package; since TFX's cache
@@ -17,6 +17,7 @@ import tensorflow_model_analysis as tfma
 from tfx import v1 as tfx
 
 from components import baseline_resolver as baseline_resolver_lib
+from components.data_gate.component import DataGate
 from components.ingest.component import CsvImageExampleGen, example_gen_configs
 from components.ingest.rows import IngestSettings
 from components.trainer.model import PREDICTION_KEY
@@ -92,15 +93,22 @@ def create_pipeline(
                                 code_fingerprint=code_fingerprint(INGEST_CODE)),
         input_config=input_config, output_config=output_config)
 
-    statistics_gen = tfx.components.StatisticsGen(examples=example_gen.outputs["examples"])
     schema_gen = tfx.components.ImportSchemaGen(schema_file=schema_path)
+    # With the schema, TFDV computes byte sizes (not string stats) for image features.
+    statistics_gen = tfx.components.StatisticsGen(examples=example_gen.outputs["examples"],
+                                                  schema=schema_gen.outputs["schema"])
     example_validator = tfx.components.ExampleValidator(
         statistics=statistics_gen.outputs["statistics"], schema=schema_gen.outputs["schema"])
+
+    data_gate = DataGate(schema=schema_gen.outputs["schema"],
+                         anomalies=example_validator.outputs["anomalies"],
+                         statistics=statistics_gen.outputs["statistics"])
+    validated_schema = data_gate.outputs["validated_schema"]
 
     height, width = image_size
     transform = tfx.components.Transform(
         examples=example_gen.outputs["examples"],
-        schema=schema_gen.outputs["schema"],
+        schema=validated_schema,
         preprocessing_fn=PREPROCESSING_FN,
         custom_config=TransformSettings(
             features=features, image_height=height, image_width=width,
@@ -111,7 +119,7 @@ def create_pipeline(
         run_fn=RUN_FN,
         examples=transform.outputs["transformed_examples"],
         transform_graph=transform.outputs["transform_graph"],
-        schema=schema_gen.outputs["schema"],
+        schema=validated_schema,
         train_args=tfx.proto.TrainArgs(num_steps=train_steps),
         eval_args=tfx.proto.EvalArgs(num_steps=eval_steps),
         custom_config=TrainerSettings(
@@ -141,8 +149,8 @@ def create_pipeline(
     return tfx.dsl.Pipeline(
         pipeline_name=pipeline_name,
         pipeline_root=pipeline_root,
-        components=[example_gen, statistics_gen, schema_gen, example_validator, transform,
-                    trainer, baseline_resolver, evaluator, pusher],
+        components=[example_gen, statistics_gen, schema_gen, example_validator, data_gate,
+                    transform, trainer, baseline_resolver, evaluator, pusher],
         enable_cache=enable_cache,
         metadata_connection_config=metadata_connection_config,
         beam_pipeline_args=beam_pipeline_args)

@@ -17,6 +17,7 @@ from pipeline.summary import summarize_latest_run
 pytestmark = pytest.mark.slow
 
 COMPONENTS = ["CsvImageExampleGen", "ImportSchemaGen", "StatisticsGen", "ExampleValidator",
+              "DataGate",
               "Transform", "Trainer", "Evaluator", "Pusher"]
 RESOLVER = "baseline_model_resolver"
 
@@ -92,3 +93,34 @@ def test_pushed_model_predicts_on_raw_serialized_examples(pipeline_run):
     assert transformed["image"].shape == (12, 16, 16, 1)
     np.testing.assert_allclose(transformed[features.label.name].numpy().ravel(), labels,
                                rtol=1e-6)
+
+
+def records(uri, split):
+    files = glob.glob(os.path.join(uri, f"Split-{split}", "*.gz"))
+    return [r.numpy() for r in tf.data.TFRecordDataset(files, compression_type="GZIP")]
+
+
+def test_no_training_serving_skew(pipeline_run):
+    """Serving on raw examples == the model on the Transform output it was trained on."""
+    import tensorflow_transform as tft
+
+    config, (first, _) = pipeline_run
+    label = config.features().label.name
+    nodes = {node.node_id: node for node in first.nodes}
+    raw_uri = nodes["CsvImageExampleGen"].outputs["Examples"][0].uri
+    transformed_uri = nodes["Transform"].outputs["Examples"][0].uri
+    graph_uri = nodes["Transform"].outputs["TransformGraph"][0].uri
+    spec = tft.TFTransformOutput(graph_uri).transformed_feature_spec()
+
+    transformed = tf.io.parse_example(records(transformed_uri, "eval"), spec)
+    by_label = {float(v): i for i, v in enumerate(transformed[label].numpy().ravel())}
+    raw = records(raw_uri, "eval")
+    raw_labels = tf.io.parse_example(raw, {label: tf.io.FixedLenFeature([1], tf.float32)})[label]
+    order = [by_label[float(v)] for v in raw_labels.numpy().ravel()]
+    assert len(order) == len(raw) > 10
+
+    loaded = tf.saved_model.load(glob.glob(os.path.join(config.serving_dir, "*"))[0])
+    served = loaded.signatures["serving_default"](examples=tf.constant(raw))["prediction"]
+    inputs = {f.name: tf.gather(transformed[f.name], order) for f in config.features().inputs}
+    trained_on = loaded.model(inputs, training=False)
+    assert np.max(np.abs(served.numpy() - trained_on.numpy())) < 1e-5

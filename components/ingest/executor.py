@@ -19,6 +19,7 @@ from tfx.components.example_gen.base_example_gen_executor import BaseExampleGenE
 from tfx.proto import example_gen_pb2
 from tfx.types import artifact_utils, standard_component_specs
 
+from components.errors import DataError
 from components.ingest import rows
 
 REPORT_DIR_NAME = "ingest_report"
@@ -26,8 +27,12 @@ _REPORT_DIR_KEY = "_ingest_report_dir"
 COUNT_KEYS = ("rows_read", "rows_ingested", "rows_quarantined")
 
 
-class QuarantineLimitError(RuntimeError):
+class QuarantineLimitError(DataError):
     """Too large a share of the rows was quarantined."""
+
+
+class NoInputFilesError(DataError, FileNotFoundError):
+    """An input pattern matches no file."""
 
 
 def settings_to_custom_config(settings: rows.IngestSettings) -> example_gen_pb2.CustomConfig:
@@ -59,7 +64,7 @@ def list_csv_files(data_root: str, pattern: str) -> List[str]:
     full_pattern = posixpath.join(data_root, pattern)
     files = sorted(tf.io.gfile.glob(full_pattern))
     if not files:
-        raise FileNotFoundError(f"input pattern {full_pattern} matches no file")
+        raise NoInputFilesError(f"input pattern {full_pattern} matches no file")
     return files
 
 

@@ -21,6 +21,7 @@ import apache_beam as beam
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
+from components.errors import DataError
 from schemas import DType, FeatureSet, Role
 
 LAYOUT_CSV = "csv"
@@ -52,7 +53,7 @@ class RowRejected(Exception):
         self.detail = detail
 
 
-class ColumnsError(ValueError):
+class ColumnsError(DataError, ValueError):
     """A CSV file whose header does not match the schema."""
 
 

@@ -1,0 +1,69 @@
+"""Shared benchmark plumbing: run variants in child processes, interleaved, and sample the peak
+resident memory of each child's whole process tree."""
+
+from __future__ import annotations
+
+import json
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from typing import Dict, List, Sequence
+
+
+def _tree_rss(process) -> int:
+    import psutil
+
+    total = 0
+    for member in [process] + process.children(recursive=True):
+        try:
+            total += member.memory_info().rss
+        except psutil.Error:
+            pass
+    return total
+
+
+def run_child(argv: Sequence[str]) -> Dict[str, float]:
+    """Runs `python argv...`, which prints one JSON line; adds the tree's peak RSS (MiB)."""
+    import psutil
+
+    child = subprocess.Popen([sys.executable, *argv], stdout=subprocess.PIPE, text=True)
+    watched = psutil.Process(child.pid)
+    peak = [0]
+    done = threading.Event()
+
+    def sample():
+        while not done.is_set():
+            try:
+                peak[0] = max(peak[0], _tree_rss(watched))
+            except psutil.Error:
+                pass
+            time.sleep(0.05)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    out, _ = child.communicate()
+    done.set()
+    sampler.join()
+    if child.returncode != 0:
+        raise RuntimeError(f"benchmark child {argv} failed with exit code {child.returncode}")
+    result = json.loads(out.strip().splitlines()[-1])
+    result["peak_mib"] = peak[0] / 2**20
+    return result
+
+
+def interleave(variants: Dict[str, List[str]], rounds: int) -> Dict[str, List[Dict[str, float]]]:
+    """Runs every variant once per round, in turn, so machine noise hits all of them alike."""
+    results: Dict[str, List[Dict[str, float]]] = {name: [] for name in variants}
+    for round_index in range(rounds):
+        for name, argv in variants.items():
+            result = run_child(argv)
+            results[name].append(result)
+            print(f"  round {round_index + 1} {name}: {result['seconds']:.1f} s, "
+                  f"{result['peak_mib']:.0f} MiB", file=sys.stderr)
+    return results
+
+
+def median(values: List[float]) -> float:
+    return statistics.median(values)

@@ -1,0 +1,1 @@
+"""The data gate: stops the pipeline on data anomalies before Transform and Trainer run."""

@@ -1,0 +1,96 @@
+"""Reading ExampleValidator reports as one line per anomaly, and the gate's decision."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from typing import List
+
+from components.errors import DataError
+
+SCHEMA_DIFF_FILE = "SchemaDiff.pb"
+STATS_FILE = "FeatureStats.pb"
+
+
+@dataclasses.dataclass(frozen=True)
+class Anomaly:
+    """One anomaly of one split: feature, kind and detail, printable in one line."""
+
+    split: str
+    feature: str
+    kind: str
+    detail: str
+
+    def line(self) -> str:
+        return f"[{self.split}] {self.feature}: {self.kind}: {self.detail}"
+
+
+class DataAnomaliesError(DataError):
+    """The data broke the schema contract; carries each anomaly and the report's path."""
+
+    def __init__(self, anomalies: List[Anomaly], report_uri: str):
+        self.anomalies = anomalies
+        self.report_uri = report_uri
+        lines = "\n".join(f"  {anomaly.line()}" for anomaly in anomalies)
+        super().__init__(f"data validation found {len(anomalies)} anomalies; Transform and "
+                         f"Trainer did not run (full report: {report_uri}):\n{lines}")
+
+
+def anomalies_from_proto(split: str, anomalies) -> List[Anomaly]:
+    """The anomalies of a `tensorflow_metadata` Anomalies proto, one per (feature, reason)."""
+    found = []
+    for feature, info in sorted(anomalies.anomaly_info.items()):
+        reasons = info.reason or []
+        if not reasons:
+            found.append(Anomaly(split, feature, info.short_description, info.description))
+        for reason in reasons:
+            found.append(Anomaly(split, feature, reason.short_description, reason.description))
+    if anomalies.HasField("dataset_anomaly_info"):
+        info = anomalies.dataset_anomaly_info
+        found.append(Anomaly(split, "(dataset)", info.short_description, info.description))
+    return found
+
+
+def image_domain_anomalies(split: str, schema, statistics) -> List[Anomaly]:
+    """Image features whose largest value exceeds `image_domain.max_image_byte_size`.
+
+    TFDV computes byte sizes of BYTES features but does not check image domains itself.
+    """
+    limits = {f.name: f.image_domain.max_image_byte_size for f in schema.feature
+              if f.HasField("image_domain") and f.image_domain.max_image_byte_size}
+    found = []
+    for feature in statistics.datasets[0].features if statistics.datasets else []:
+        name = ".".join(feature.path.step)
+        largest = feature.bytes_stats.max_num_bytes_int
+        if name in limits and largest > limits[name]:
+            found.append(Anomaly(split, name, "Image over the byte limit",
+                                 f"largest image has {largest} bytes > max_image_byte_size "
+                                 f"{limits[name]}"))
+    return found
+
+
+def read_image_domain_anomalies(statistics_uri: str, schema) -> List[Anomaly]:
+    """`image_domain_anomalies` for every split of an ExampleStatistics artifact."""
+    from tensorflow_data_validation import load_stats_binary
+    import tensorflow as tf
+
+    found = []
+    for path in sorted(tf.io.gfile.glob(os.path.join(statistics_uri, "Split-*", STATS_FILE))):
+        split = os.path.basename(os.path.dirname(path)).removeprefix("Split-")
+        found.extend(image_domain_anomalies(split, schema, load_stats_binary(path)))
+    return found
+
+
+def read_anomalies(anomalies_uri: str) -> List[Anomaly]:
+    """Every anomaly in an ExampleAnomalies artifact (all splits)."""
+    import tensorflow as tf
+    from tensorflow_metadata.proto.v0 import anomalies_pb2
+
+    found = []
+    pattern = os.path.join(anomalies_uri, "Split-*", SCHEMA_DIFF_FILE)
+    for path in sorted(tf.io.gfile.glob(pattern)):
+        split = os.path.basename(os.path.dirname(path)).removeprefix("Split-")
+        with tf.io.gfile.GFile(path, "rb") as handle:
+            found.extend(anomalies_from_proto(split, anomalies_pb2.Anomalies.FromString(
+                handle.read())))
+    return found

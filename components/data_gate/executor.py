@@ -1,0 +1,31 @@
+"""Executor of the data gate: passes the schema on only when the data has no anomalies."""
+
+from __future__ import annotations
+
+import os
+
+from tfx.dsl.components.base import base_executor
+from tfx.types import artifact_utils
+from tfx.utils import io_utils
+
+from components.data_gate import anomalies as anomalies_lib
+
+SCHEMA_FILE = "schema.pbtxt"
+
+
+class Executor(base_executor.BaseExecutor):
+    """Raises DataAnomaliesError on any anomaly (ExampleValidator's, plus image byte limits);
+    otherwise publishes the validated schema."""
+
+    def Do(self, input_dict, output_dict, exec_properties) -> None:
+        report = artifact_utils.get_single_instance(input_dict["anomalies"])
+        schema = artifact_utils.get_single_instance(input_dict["schema"])
+        statistics = artifact_utils.get_single_instance(input_dict["statistics"])
+        schema_proto = io_utils.SchemaReader().read(os.path.join(schema.uri, SCHEMA_FILE))
+        found = (anomalies_lib.read_anomalies(report.uri)
+                 + anomalies_lib.read_image_domain_anomalies(statistics.uri, schema_proto))
+        if found:
+            raise anomalies_lib.DataAnomaliesError(found, report.uri)
+        validated = artifact_utils.get_single_instance(output_dict["validated_schema"])
+        io_utils.copy_file(os.path.join(schema.uri, SCHEMA_FILE),
+                           os.path.join(validated.uri, SCHEMA_FILE))
