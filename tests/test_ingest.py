@@ -94,7 +94,7 @@ def test_pipeline_routes_every_row_and_counts(settings, data_root, tmp_path):
     report_dir = str(tmp_path / "report")
     with BeamTestPipeline() as pipeline:
         outputs = (pipeline | beam.Create([csv_path])
-                   | rows.IngestCsvFiles(settings, str(data_root)))
+                   | rows.IngestCsvFiles(settings, str(data_root), serialize=False))
         images = outputs[rows.EXAMPLES_TAG] | beam.Map(
             lambda e: e.features.feature["pen"].bytes_list.value[0])
         assert_that(images, equal_to([b"a", b"b"]), label="examples")

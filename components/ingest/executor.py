@@ -77,16 +77,20 @@ def _CsvImagesToExample(pipeline, exec_properties: Dict[str, Any], split_pattern
     """
     settings = settings_from_exec_properties(exec_properties)
     data_root = exec_properties[standard_component_specs.INPUT_BASE_KEY]
+    output_config = example_gen_pb2.Output()
+    json_format.Parse(exec_properties[standard_component_specs.OUTPUT_CONFIG_KEY], output_config)
+    # ExampleGen splits serialized records as they are, except on a key feature.
+    serialize = not output_config.split_config.partition_feature_name
     if settings.layout == rows.LAYOUT_CLASS_FOLDERS:
         outputs = pipeline | "Ingest" >> rows.IngestClassFolders(
-            posixpath.join(data_root, split_pattern), settings, data_root)
+            posixpath.join(data_root, split_pattern), settings, data_root, serialize)
     else:
         files = list_csv_files(data_root, split_pattern)
         for path in files:
             rows.check_columns(path, rows.read_header(path), settings.features)
         outputs = (pipeline
                    | "ListFiles" >> beam.Create(files)
-                   | "Ingest" >> rows.IngestCsvFiles(settings, data_root))
+                   | "Ingest" >> rows.IngestCsvFiles(settings, data_root, serialize))
     name = hashlib.sha1(split_pattern.encode()).hexdigest()[:10]
     _ = ({rows.EXAMPLES_TAG: outputs[rows.EXAMPLES_TAG],
           rows.QUARANTINE_TAG: outputs[rows.QUARANTINE_TAG]}

@@ -229,11 +229,13 @@ class ReadCsvRows(beam.DoFn):
 
 
 class RowToExample(beam.DoFn):
-    """(path, line, row) -> tf.Example, or a quarantine record on the QUARANTINE_TAG output."""
+    """(path, line, row) -> serialized tf.Example (the proto itself when `serialize` is off), or a
+    quarantine record on the QUARANTINE_TAG output."""
 
-    def __init__(self, settings: IngestSettings, data_root: str):
+    def __init__(self, settings: IngestSettings, data_root: str, serialize: bool = True):
         self._settings = settings
         self._data_root = data_root
+        self._serialize = serialize
         self._ingested = beam.metrics.Metrics.counter("ingest", "rows_ingested")
         self._quarantined = beam.metrics.Metrics.counter("ingest", "rows_quarantined")
 
@@ -247,29 +249,34 @@ class RowToExample(beam.DoFn):
                 QUARANTINE_TAG, quarantine_record(source, line, row, rejection))
             return
         self._ingested.inc()
-        yield example
+        # Serialized once here: ExampleGen's split and write steps take bytes as they are, and
+        # bytes cross Beam's stage boundaries far cheaper than proto objects. Splitting on a
+        # key feature needs the proto, so it is kept then.
+        yield example.SerializeToString() if self._serialize else example
 
 
 @beam.ptransform_fn
-def RowsToExamples(located_rows, settings: IngestSettings, data_root: str):  # pylint: disable=invalid-name
+def RowsToExamples(located_rows, settings: IngestSettings, data_root: str,  # pylint: disable=invalid-name
+                   serialize: bool = True):
     """(source, line, row) -> DoOutputsTuple with EXAMPLES_TAG and QUARANTINE_TAG outputs."""
     return (located_rows
             | "Reshuffle" >> beam.Reshuffle()
-            | "RowToExample" >> beam.ParDo(RowToExample(settings, data_root)).with_outputs(
-                QUARANTINE_TAG, main=EXAMPLES_TAG))
+            | "RowToExample" >> beam.ParDo(RowToExample(settings, data_root, serialize))
+            .with_outputs(QUARANTINE_TAG, main=EXAMPLES_TAG))
 
 
 @beam.ptransform_fn
-def IngestCsvFiles(csv_paths, settings: IngestSettings, data_root: str):  # pylint: disable=invalid-name
+def IngestCsvFiles(csv_paths, settings: IngestSettings, data_root: str,  # pylint: disable=invalid-name
+                   serialize: bool = True):
     """PCollection of CSV paths -> DoOutputsTuple with EXAMPLES_TAG and QUARANTINE_TAG outputs."""
     return (csv_paths
             | "ReadRows" >> beam.ParDo(ReadCsvRows())
-            | "Rows" >> RowsToExamples(settings, data_root))
+            | "Rows" >> RowsToExamples(settings, data_root, serialize))
 
 
 @beam.ptransform_fn
 def IngestClassFolders(pipeline, pattern: str, settings: IngestSettings,  # pylint: disable=invalid-name
-                       data_root: str):
+                       data_root: str, serialize: bool = True):
     """Image files matched by `pattern` (label: parent folder) -> examples and quarantine."""
     from apache_beam.io import fileio
 
@@ -277,7 +284,7 @@ def IngestClassFolders(pipeline, pattern: str, settings: IngestSettings,  # pyli
             | "MatchImages" >> fileio.MatchFiles(pattern)
             | "ToRow" >> beam.Map(lambda match: class_folder_row(match.path, data_root,
                                                                  settings.features))
-            | "Rows" >> RowsToExamples(settings, data_root))
+            | "Rows" >> RowsToExamples(settings, data_root, serialize))
 
 
 @beam.ptransform_fn
