@@ -82,6 +82,25 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_schema_infer(args: argparse.Namespace) -> int:
+    """Writes a draft schema inferred from a CSV sample."""
+    if not os.path.isfile(args.csv):
+        raise ConfigError(f"--csv {args.csv!r} is not a file")
+    _configure_logging(verbose=False)
+    from pipeline import schema_infer
+
+    try:
+        schema = schema_infer.infer_schema(args.csv, args.label, max_rows=args.rows)
+        path = schema_infer.write_draft(schema, args.out, force=args.force)
+    except schema_infer.InferError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    print(f"Wrote a draft schema to {path}; review types, domains and presence, then use it as "
+          "schema_path. Roles the pipeline derives from it:")
+    print(schema_infer.describe(schema))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pipeline_runner.py",
@@ -103,6 +122,18 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--out", help="output folder (default: data_root)")
     demo.add_argument("--rows", type=int, help="only this many rows (default: all 1,797)")
     demo.set_defaults(handler=cmd_demo_data)
+
+    schema = commands.add_parser("schema", help="schema tools")
+    schema_commands = schema.add_subparsers(dest="schema_command", required=True,
+                                            metavar="SCHEMA_COMMAND")
+    infer = schema_commands.add_parser(
+        "infer", help="write a draft schema from a CSV sample, for a person to curate")
+    infer.add_argument("--csv", required=True, help="a CSV file of the dataset")
+    infer.add_argument("--label", required=True, help="the label column")
+    infer.add_argument("--out", required=True, help="where to write schema.pbtxt")
+    infer.add_argument("--rows", type=int, default=1000, help="sample size (default 1000)")
+    infer.add_argument("--force", action="store_true", help="overwrite an existing file")
+    infer.set_defaults(handler=cmd_schema_infer)
     return parser
 
 

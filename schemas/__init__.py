@@ -51,18 +51,22 @@ class DType(str, enum.Enum):
 
 @dataclasses.dataclass(frozen=True)
 class Feature:
-    """One feature of a dataset: its name, role and stored type."""
+    """One feature of a dataset: its name, role, stored type, and whether a value is required
+    (optional numeric values are imputed by Transform)."""
 
     name: str
     role: Role
     dtype: DType
+    required: bool = True
 
-    def to_dict(self) -> Dict[str, str]:
-        return {"name": self.name, "role": self.role.value, "dtype": self.dtype.value}
+    def to_dict(self) -> Dict[str, Any]:
+        return {"name": self.name, "role": self.role.value, "dtype": self.dtype.value,
+                "required": self.required}
 
     @classmethod
     def from_dict(cls, data: Dict[str, Any]) -> "Feature":
-        return cls(name=data["name"], role=Role(data["role"]), dtype=DType(data["dtype"]))
+        return cls(name=data["name"], role=Role(data["role"]), dtype=DType(data["dtype"]),
+                   required=bool(data.get("required", True)))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -170,9 +174,20 @@ def _dtype(feature) -> DType:
             schema_pb2.BYTES: DType.BYTES}[feature.type]
 
 
+def _required(feature) -> bool:
+    """Present in every example: a fixed shape, or presence with min_fraction 1."""
+    return feature.HasField("shape") or feature.presence.min_fraction >= 1.0
+
+
 def feature_set_from_schema(schema) -> FeatureSet:
     """Derives the feature roles of a `schema_pb2.Schema`."""
-    return FeatureSet(tuple(Feature(f.name, feature_role(f), _dtype(f)) for f in schema.feature))
+    features = tuple(Feature(f.name, feature_role(f), _dtype(f), _required(f))
+                     for f in schema.feature)
+    optional = [f.name for f in features if not f.required and f.role is not Role.NUMERIC]
+    if optional:
+        raise SchemaError(f"only numeric features may be optional (imputed); make {optional} "
+                          "required (shape { dim { size: 1 } } or presence { min_fraction: 1 })")
+    return FeatureSet(features)
 
 
 def load_feature_set(path: str) -> FeatureSet:

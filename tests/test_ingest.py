@@ -11,6 +11,7 @@ from apache_beam.testing.test_pipeline import TestPipeline as BeamTestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 from PIL import Image
 
+import schemas
 from components.ingest import executor, rows
 from components.ingest.rows import Reason
 
@@ -152,3 +153,16 @@ def test_settings_round_trip_through_custom_config(settings):
 def test_list_csv_files_reports_empty_pattern(tmp_path):
     with pytest.raises(FileNotFoundError, match=r"\*\.csv matches no file"):
         executor.list_csv_files(str(tmp_path), "*.csv")
+
+
+def test_optional_numeric_value_may_be_missing(data_root):
+    schema = schemas.load_schema(schemas.dataset_schema_path("digits"))
+    z = next(f for f in schema.feature if f.name == "z")
+    z.ClearField("shape")
+    z.presence.min_fraction = 0.0
+    settings = rows.IngestSettings(features=schemas.feature_set_from_schema(schema),
+                                   max_image_pixels=10**6, max_quarantine_fraction=0.01)
+    example = rows.row_to_example(row(z=""), settings, str(data_root))
+    assert "z" not in example.features.feature
+    with pytest.raises(rows.RowRejected, match="non-numeric"):
+        rows.row_to_example(row(z="x"), settings, str(data_root))

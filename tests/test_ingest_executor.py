@@ -62,13 +62,14 @@ def test_hash_split_in_both_direct_runner_modes(tmp_path, tiny_demo_data, digits
     assert examples.get_int_custom_property("rows_quarantined") == 0
 
 
-KEYED_SCHEMA = """
-feature { name: "image" type: BYTES image_domain {} }
-feature { name: "z" type: FLOAT }
-feature { name: "pen" type: BYTES domain: "pen" }
-feature { name: "y" type: FLOAT annotation { tag: "label" } }
-feature { name: "group" type: BYTES annotation { tag: "key" } }
-string_domain { name: "pen" value: "a" value: "b" value: "c" }
+REQUIRED = "presence { min_fraction: 1 }"
+KEYED_SCHEMA = f"""
+feature {{ name: "image" type: BYTES image_domain {{}} {REQUIRED} }}
+feature {{ name: "z" type: FLOAT {REQUIRED} }}
+feature {{ name: "pen" type: BYTES domain: "pen" {REQUIRED} }}
+feature {{ name: "y" type: FLOAT annotation {{ tag: "label" }} {REQUIRED} }}
+feature {{ name: "group" type: BYTES annotation {{ tag: "key" }} {REQUIRED} }}
+string_domain {{ name: "pen" value: "a" value: "b" value: "c" }}
 """
 
 
@@ -105,9 +106,9 @@ def test_pre_split_inputs(tmp_path, digits_features):
     assert examples.get_int_custom_property("rows_read") == 10
 
 
-CLASS_SCHEMA = """
-feature { name: "picture" type: BYTES image_domain {} }
-feature { name: "kind" type: BYTES annotation { tag: "label" } }
+CLASS_SCHEMA = f"""
+feature {{ name: "picture" type: BYTES image_domain {{}} {REQUIRED} }}
+feature {{ name: "kind" type: BYTES annotation {{ tag: "label" }} {REQUIRED} }}
 """
 
 

@@ -6,10 +6,10 @@ import schemas
 from schemas import Role
 
 BASE = """
-feature { name: "img" type: BYTES image_domain {} }
+feature { name: "img" type: BYTES image_domain {} presence { min_fraction: 1 } }
 feature { name: "n" type: FLOAT }
-feature { name: "c" type: BYTES domain: "c" }
-feature { name: "y" type: FLOAT annotation { tag: "label" } }
+feature { name: "c" type: BYTES domain: "c" shape { dim { size: 1 } } }
+feature { name: "y" type: FLOAT annotation { tag: "label" } presence { min_fraction: 1 } }
 string_domain { name: "c" value: "u" value: "v" }
 """
 
@@ -30,11 +30,12 @@ def test_digits_roles(digits_features):
 
 def test_roles_from_schema_constructs(tmp_path):
     features = schemas.load_feature_set(write_schema(tmp_path, BASE + """
-        feature { name: "k" type: INT int_domain { is_categorical: true } }
+        feature { name: "k" type: INT int_domain { is_categorical: true } presence { min_fraction: 1 } }
         feature { name: "count" type: INT }"""))
     assert features.get("k").role is Role.CATEGORICAL
     assert features.get("count").role is Role.NUMERIC
     assert features.get("count").dtype is schemas.DType.INT
+    assert features.get("n").required is False and features.get("img").required is True
 
 
 def test_json_round_trip(digits_features):
@@ -43,8 +44,10 @@ def test_json_round_trip(digits_features):
 
 @pytest.mark.parametrize("text, message", [
     (BASE.replace('annotation { tag: "label" }', ""), "exactly one feature must carry"),
-    (BASE + 'feature { name: "y2" type: FLOAT annotation { tag: "label" } }', "found 2"),
+    (BASE + 'feature { name: "y2" type: FLOAT annotation { tag: "label" } shape { dim { size: 1 } } }',
+     "found 2"),
     (BASE + 'feature { name: "free_text" type: BYTES }', "neither a string domain"),
+    (BASE + 'feature { name: "c2" type: BYTES domain: "c" }', r"make \['c2'\] required"),
     (BASE + 'feature { name: "pic" type: FLOAT image_domain {} }', "must have type BYTES"),
     (BASE + 'feature { name: "n" type: FLOAT }', "declared more than once: n"),
     ("feature { name: ", "not a valid schema text proto"),

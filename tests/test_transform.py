@@ -23,8 +23,8 @@ def encoded(mode, size, fmt, fill):
     return buffer.getvalue()
 
 
-def run_transform(raw_rows, features, tmp_path, channels=1, resize_mode="stretch"):
-    schema = schemas.load_schema(schemas.dataset_schema_path("digits"))
+def run_transform(raw_rows, features, tmp_path, channels=1, resize_mode="stretch", schema=None):
+    schema = schema or schemas.load_schema(schemas.dataset_schema_path("digits"))
     metadata = dataset_metadata.DatasetMetadata(schema)
     settings = preprocessing.TransformSettings(
         features=features, image_height=HEIGHT, image_width=WIDTH, image_channels=channels,
@@ -108,3 +108,21 @@ def test_settings_validation(digits_features):
     with pytest.raises(ValueError, match="resize_mode must be one of"):
         preprocessing.TransformSettings(features=digits_features, image_height=2, image_width=2,
                                         image_channels=1, resize_mode="crop")
+
+
+def test_missing_numeric_values_are_imputed_before_scaling(tmp_path):
+    schema = schemas.load_schema(schemas.dataset_schema_path("digits"))
+    z = next(f for f in schema.feature if f.name == "z")
+    z.ClearField("shape")
+    z.presence.min_fraction = 0.5
+    features = schemas.feature_set_from_schema(schema)
+    assert features.get("z").required is False
+    image = [encoded("L", (2, 2), "PNG", 0)]
+    raw = [{"image": image, "z": value, "pen": [b"a"], "y": [0.0]}
+           for value in ([2.0], [], [4.0], [], [9.0])]
+    rows, _ = run_transform(raw, features, tmp_path, schema=schema)
+    z_out = np.array([row["z"] for row in rows]).ravel()
+    present = np.array([2.0, 4.0, 9.0])
+    expected = (present - present.mean()) / present.std()
+    np.testing.assert_allclose(z_out[[0, 2, 4]], expected, rtol=1e-5)
+    np.testing.assert_allclose(z_out[[1, 3]], 0.0, atol=1e-6)  # the mean, scaled

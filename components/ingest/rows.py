@@ -174,7 +174,7 @@ def read_image(path: str, column: str, max_pixels: int) -> bytes:
 
 
 def parse_number(cell: str, column: str, dtype: DType) -> float:
-    """A finite number from a CSV cell."""
+    """A finite number from a non-empty CSV cell."""
     if cell is None or not cell.strip():
         raise RowRejected(Reason.MISSING_VALUE, column)
     try:
@@ -202,6 +202,8 @@ def row_to_example(row: Dict[str, str], settings: IngestSettings, data_root: str
                 raise RowRejected(Reason.MISSING_VALUE, spec.name)
             feature[spec.name] = tf.train.Feature(
                 bytes_list=tf.train.BytesList(value=[cell.strip().encode("utf-8")]))
+        elif not spec.required and (cell is None or not cell.strip()):
+            continue  # an optional value left out: Transform imputes it
         elif spec.dtype is DType.INT:
             number = parse_number(cell, spec.name, spec.dtype)
             feature[spec.name] = tf.train.Feature(int64_list=tf.train.Int64List(value=[number]))
