@@ -18,6 +18,7 @@ from tfx import v1 as tfx
 
 from components import baseline_resolver as baseline_resolver_lib
 from components.data_gate.component import DataGate
+from components.data_gate.previous_span import PreviousSpanStatisticsStrategy
 from components.ingest.component import CsvImageExampleGen, example_gen_configs
 from components.ingest.rows import IngestSettings
 from components.trainer.model import PREDICTION_KEY
@@ -100,9 +101,15 @@ def create_pipeline(
     example_validator = tfx.components.ExampleValidator(
         statistics=statistics_gen.outputs["statistics"], schema=schema_gen.outputs["schema"])
 
+    previous_span = tfx.dsl.Resolver(
+        strategy_class=PreviousSpanStatisticsStrategy,
+        examples=example_gen.outputs["examples"],
+        statistics=tfx.dsl.Channel(type=tfx.types.standard_artifacts.ExampleStatistics),
+    ).with_id("previous_span_statistics_resolver")
     data_gate = DataGate(schema=schema_gen.outputs["schema"],
                          anomalies=example_validator.outputs["anomalies"],
-                         statistics=statistics_gen.outputs["statistics"])
+                         statistics=statistics_gen.outputs["statistics"],
+                         previous_statistics=previous_span.outputs["statistics"])
     validated_schema = data_gate.outputs["validated_schema"]
 
     height, width = image_size
@@ -149,8 +156,8 @@ def create_pipeline(
     return tfx.dsl.Pipeline(
         pipeline_name=pipeline_name,
         pipeline_root=pipeline_root,
-        components=[example_gen, statistics_gen, schema_gen, example_validator, data_gate,
-                    transform, trainer, baseline_resolver, evaluator, pusher],
+        components=[example_gen, statistics_gen, schema_gen, example_validator, previous_span,
+                    data_gate, transform, trainer, baseline_resolver, evaluator, pusher],
         enable_cache=enable_cache,
         metadata_connection_config=metadata_connection_config,
         beam_pipeline_args=beam_pipeline_args)

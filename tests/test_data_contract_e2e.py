@@ -115,3 +115,24 @@ feature {
     predictions = loaded.signatures["serving_default"](
         examples=tf.constant([example(-3.0), example(3.0)]))["prediction"].numpy().ravel()
     assert predictions[0] != predictions[1]  # the model reads the new input
+
+
+def test_drift_from_the_previous_span_stops_the_run(tmp_path, digits_features, capsys):
+    data_root = tmp_path / "data"
+    demo_data.generate(str(data_root), digits_features, rows=120, subdir="span-0")
+    config_path = write_config(tmp_path, data_root=str(data_root),
+                               input_pattern="span-{SPAN}/*.csv")
+    assert cli.main(["run", "--config", config_path]) == 0
+
+    demo_data.generate(str(data_root), digits_features, rows=120, subdir="span-1", seed=1)
+
+    def drift(rows):
+        return [dict(r, z=f"{float(r['z']) + 4:.6f}", pen="a") for r in rows]
+
+    rewrite_csv(data_root / "span-1" / demo_data.CSV_NAME, drift)
+    assert cli.main(["run", "--config", config_path]) == 1
+    err = capsys.readouterr().err
+    assert "[train vs. previous span] pen: High Linfty distance between current and previous" in err
+    assert "[train vs. previous span] z: High approximate Jensen-Shannon divergence" in err
+    summary = summarize_latest_run(load_config(config_path))
+    assert summary.states["DataGate"] == "FAILED"

@@ -81,6 +81,37 @@ def read_image_domain_anomalies(statistics_uri: str, schema) -> List[Anomaly]:
     return found
 
 
+DRIFT_REASONS = ("COMPARATOR_L_INFTY_HIGH", "COMPARATOR_JENSEN_SHANNON_DIVERGENCE_HIGH",
+                 "COMPARATOR_NORMALIZED_ABSOLUTE_DIFFERENCE_HIGH")
+
+
+def drift_anomalies(schema, statistics, previous_statistics, split: str) -> List[Anomaly]:
+    """Drift against the previous span, by the schema's `drift_comparator` thresholds
+    (L-infinity for categorical, Jensen-Shannon divergence for numeric features)."""
+    import tensorflow_data_validation as tfdv
+    from tensorflow_metadata.proto.v0 import anomalies_pb2
+
+    drift_types = {anomalies_pb2.AnomalyInfo.Type.Value(name) for name in DRIFT_REASONS}
+    result = tfdv.validate_statistics(statistics, schema, previous_statistics=previous_statistics)
+    found = []
+    for feature, info in sorted(result.anomaly_info.items()):
+        for reason in info.reason:
+            if reason.type in drift_types:
+                found.append(Anomaly(f"{split} vs. previous span", feature,
+                                     reason.short_description, reason.description))
+    return found
+
+
+def read_drift_anomalies(statistics_uri: str, previous_uri: str, schema,
+                         split: str = "train") -> List[Anomaly]:
+    """`drift_anomalies` between one split of two ExampleStatistics artifacts."""
+    from tensorflow_data_validation import load_stats_binary
+
+    current, previous = (load_stats_binary(os.path.join(uri, f"Split-{split}", STATS_FILE))
+                         for uri in (statistics_uri, previous_uri))
+    return drift_anomalies(schema, current, previous, split)
+
+
 def read_anomalies(anomalies_uri: str) -> List[Anomaly]:
     """Every anomaly in an ExampleAnomalies artifact (all splits)."""
     import tensorflow as tf

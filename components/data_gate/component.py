@@ -6,6 +6,8 @@ keeps them from running on data that broke the contract; the run fails with one 
 
 from __future__ import annotations
 
+from typing import Optional
+
 from tfx import types
 from tfx.dsl.components.base import base_component, executor_spec
 from tfx.types import standard_artifacts
@@ -15,14 +17,16 @@ from components.data_gate import executor
 
 
 class DataGateSpec(ComponentSpec):
-    """Inputs: the curated schema, ExampleValidator's anomalies and the statistics; output: the
-    schema again."""
+    """Inputs: the curated schema, ExampleValidator's anomalies, the statistics and (optional)
+    the previous span's statistics; output: the schema again."""
 
     PARAMETERS = {}
     INPUTS = {
         "schema": ChannelParameter(type=standard_artifacts.Schema),
         "anomalies": ChannelParameter(type=standard_artifacts.ExampleAnomalies),
         "statistics": ChannelParameter(type=standard_artifacts.ExampleStatistics),
+        "previous_statistics": ChannelParameter(type=standard_artifacts.ExampleStatistics,
+                                                optional=True),
     }
     OUTPUTS = {"validated_schema": ChannelParameter(type=standard_artifacts.Schema)}
 
@@ -34,7 +38,9 @@ class DataGate(base_component.BaseComponent):
     EXECUTOR_SPEC = executor_spec.ExecutorClassSpec(executor.Executor)
 
     def __init__(self, schema: types.BaseChannel, anomalies: types.BaseChannel,
-                 statistics: types.BaseChannel):
+                 statistics: types.BaseChannel,
+                 previous_statistics: Optional[types.BaseChannel] = None):
         super().__init__(spec=DataGateSpec(
             schema=schema, anomalies=anomalies, statistics=statistics,
+            previous_statistics=previous_statistics,
             validated_schema=types.Channel(type=standard_artifacts.Schema)))

@@ -14,8 +14,8 @@ SCHEMA_FILE = "schema.pbtxt"
 
 
 class Executor(base_executor.BaseExecutor):
-    """Raises DataAnomaliesError on any anomaly (ExampleValidator's, plus image byte limits);
-    otherwise publishes the validated schema."""
+    """Raises DataAnomaliesError on any anomaly (ExampleValidator's, image byte limits, drift
+    from the previous span); otherwise publishes the validated schema."""
 
     def Do(self, input_dict, output_dict, exec_properties) -> None:
         report = artifact_utils.get_single_instance(input_dict["anomalies"])
@@ -24,6 +24,10 @@ class Executor(base_executor.BaseExecutor):
         schema_proto = io_utils.SchemaReader().read(os.path.join(schema.uri, SCHEMA_FILE))
         found = (anomalies_lib.read_anomalies(report.uri)
                  + anomalies_lib.read_image_domain_anomalies(statistics.uri, schema_proto))
+        if input_dict.get("previous_statistics"):
+            previous = artifact_utils.get_single_instance(input_dict["previous_statistics"])
+            found += anomalies_lib.read_drift_anomalies(statistics.uri, previous.uri,
+                                                        schema_proto)
         if found:
             raise anomalies_lib.DataAnomaliesError(found, report.uri)
         validated = artifact_utils.get_single_instance(output_dict["validated_schema"])
