@@ -23,9 +23,6 @@ import time
 from benchmarks.common import interleave, median
 
 MODES = ("in_memory", "multi_processing")
-# As the local runner passes it: tells TFX the code is already on the workers, so it does not
-# build an sdist of itself for every Beam job.
-EXTRA_BEAM_ARGS = ["--sdk_container_image=local"]
 
 
 def naive_loop(data_root: str, out_dir: str) -> int:
@@ -73,8 +70,8 @@ def component(data_root: str, out_dir: str, mode: str) -> int:
     examples = standard_artifacts.Examples()
     examples.uri = out_dir
     context = BaseBeamExecutor.Context(
-        beam_pipeline_args=[f"--direct_running_mode={mode}", "--direct_num_workers=0",
-                            *EXTRA_BEAM_ARGS],
+        beam_pipeline_args=load_config(overrides={"beam_direct_num_workers": 0})
+        .beam_pipeline_args(running_mode=mode),
         tmp_dir=os.path.join(out_dir, "tmp"))
     executor.Executor(context).Do({}, {"examples": [examples]}, {
         "input_base": data_root,

@@ -9,30 +9,40 @@ from pipeline.config import PipelineConfig
 
 def build_pipeline(config: PipelineConfig, metadata_connection_config=None):
     """`create_pipeline` with the paths and settings of a config."""
+    from components.ingest.rows import IngestSettings
+    from components.trainer.run import TrainerSettings
+    from components.transform.preprocessing import TransformSettings
     from pipeline.pipeline import create_pipeline
 
+    features = config.features()
     return create_pipeline(
         pipeline_name=config.pipeline_name,
         pipeline_root=config.pipeline_root,
         data_root=os.path.abspath(config.data_root),
-        layout=config.layout,
+        schema_path=config.resolved_schema_path,
+        serving_dir=config.serving_dir,
+        ingest=IngestSettings(features=features, max_image_pixels=config.max_image_pixels,
+                              max_quarantine_fraction=config.max_quarantine_fraction,
+                              layout=config.layout),
         input_pattern=config.input_pattern,
         input_splits=config.input_splits,
         split_key=config.split_key,
-        schema_path=config.resolved_schema_path,
-        features=config.features(),
-        serving_dir=config.serving_dir,
         train_buckets=config.train_buckets,
         eval_buckets=config.eval_buckets,
-        max_quarantine_fraction=config.max_quarantine_fraction,
-        max_image_pixels=config.max_image_pixels,
-        image_size=(config.image_height, config.image_width),
-        image_channels=config.image_channels,
+        transform=TransformSettings(features=features, image_height=config.image_height,
+                                    image_width=config.image_width,
+                                    image_channels=config.image_channels,
+                                    resize_mode=config.resize_mode),
+        trainer=TrainerSettings(
+            features=features, batch_size=config.batch_size,
+            learning_rate=config.learning_rate, eval_every=max(1, config.train_steps // 10),
+            seed=config.seed, clip_norm=config.clip_norm,
+            early_stopping_patience=config.early_stopping_patience,
+            checkpoint_every=config.checkpoint_every, distribution=config.distribution,
+            model_builder=config.model_builder),
         train_steps=config.train_steps,
         eval_steps=config.eval_steps,
-        batch_size=config.batch_size,
-        learning_rate=config.learning_rate,
-        seed=config.seed,
+        warm_start=config.warm_start,
         max_eval_rmse=config.max_eval_rmse,
         beam_pipeline_args=config.beam_pipeline_args(),
         metadata_connection_config=metadata_connection_config,

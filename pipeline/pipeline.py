@@ -1,8 +1,9 @@
 """`create_pipeline`: the TFX DAG, the same for every runner (local, Kubeflow).
 
-ingest (CSV + images) -> StatisticsGen -> ImportSchemaGen (curated schema) -> ExampleValidator
--> DataGate (fails the run on any anomaly; passes the schema on) -> Transform -> Trainer -> Evaluator (vs. the model blessed when the candidate was trained)
--> Pusher.
+ingest (CSV + images) -> ImportSchemaGen (curated schema) -> StatisticsGen -> ExampleValidator
+-> DataGate (fails the run on any anomaly or drift from the previous span; passes the schema on)
+-> Transform -> Trainer (optionally warm-started) -> Evaluator (vs. the model blessed when the
+candidate was trained) -> Pusher.
 
 Transform and Trainer get their code as dotted paths of this installed package; since TFX's cache
 key does not hash the code behind a dotted path, each component carries a fingerprint of the
@@ -11,6 +12,7 @@ source it runs in its custom_config.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Dict, List, Optional
 
 import tensorflow_model_analysis as tfma
@@ -56,42 +58,46 @@ def eval_config(features: FeatureSet, max_rmse: float) -> tfma.EvalConfig:
         ])])
 
 
+def _blessed_model_before(reference, node_id: str) -> tfx.dsl.Resolver:
+    """The newest blessed model older than `reference` (see components/baseline_resolver.py)."""
+    return tfx.dsl.Resolver(
+        strategy_class=baseline_resolver_lib.BlessedBeforeStrategy,
+        reference=reference,
+        model=tfx.dsl.Channel(type=tfx.types.standard_artifacts.Model),
+        model_blessing=tfx.dsl.Channel(type=tfx.types.standard_artifacts.ModelBlessing),
+    ).with_id(node_id)
+
+
 def create_pipeline(
     *,
     pipeline_name: str,
     pipeline_root: str,
     data_root: str,
-    layout: str,
+    schema_path: str,
+    serving_dir: str,
+    ingest: IngestSettings,
     input_pattern: str,
     input_splits: Optional[Dict[str, str]],
     split_key: Optional[str],
-    schema_path: str,
-    features: FeatureSet,
-    serving_dir: str,
     train_buckets: int,
     eval_buckets: int,
-    max_quarantine_fraction: float,
-    max_image_pixels: int,
-    image_size: tuple,
-    image_channels: int,
+    transform: TransformSettings,
+    trainer: TrainerSettings,
     train_steps: int,
     eval_steps: int,
-    batch_size: int,
-    learning_rate: float,
-    seed: int,
+    warm_start: bool,
     max_eval_rmse: float,
     beam_pipeline_args: List[str],
     metadata_connection_config: Optional[object] = None,
     enable_cache: bool = True,
 ) -> tfx.dsl.Pipeline:
     """Builds the pipeline; every argument is explicit so runners only compute paths."""
+    features = ingest.features
     input_config, output_config = example_gen_configs(
         input_pattern, input_splits, train_buckets, eval_buckets, split_key)
     example_gen = CsvImageExampleGen(
         input_base=data_root,
-        settings=IngestSettings(features=features, max_image_pixels=max_image_pixels,
-                                max_quarantine_fraction=max_quarantine_fraction, layout=layout,
-                                code_fingerprint=code_fingerprint(INGEST_CODE)),
+        settings=dataclasses.replace(ingest, code_fingerprint=code_fingerprint(INGEST_CODE)),
         input_config=input_config, output_config=output_config)
 
     schema_gen = tfx.components.ImportSchemaGen(schema_file=schema_path)
@@ -100,7 +106,6 @@ def create_pipeline(
                                                   schema=schema_gen.outputs["schema"])
     example_validator = tfx.components.ExampleValidator(
         statistics=statistics_gen.outputs["statistics"], schema=schema_gen.outputs["schema"])
-
     previous_span = tfx.dsl.Resolver(
         strategy_class=PreviousSpanStatisticsStrategy,
         examples=example_gen.outputs["examples"],
@@ -112,43 +117,43 @@ def create_pipeline(
                          previous_statistics=previous_span.outputs["statistics"])
     validated_schema = data_gate.outputs["validated_schema"]
 
-    height, width = image_size
-    transform = tfx.components.Transform(
+    transform_component = tfx.components.Transform(
         examples=example_gen.outputs["examples"],
         schema=validated_schema,
         preprocessing_fn=PREPROCESSING_FN,
-        custom_config=TransformSettings(
-            features=features, image_height=height, image_width=width,
-            image_channels=image_channels,
-            code_fingerprint=code_fingerprint(TRANSFORM_CODE)).to_dict())
+        custom_config=dataclasses.replace(
+            transform, code_fingerprint=code_fingerprint(TRANSFORM_CODE)).to_dict())
 
-    trainer = tfx.components.Trainer(
+    nodes = [example_gen, schema_gen, statistics_gen, example_validator, previous_span,
+             data_gate, transform_component]
+    base_model = None
+    if warm_start:
+        warm_start_resolver = _blessed_model_before(example_gen.outputs["examples"],
+                                                    "warm_start_model_resolver")
+        nodes.append(warm_start_resolver)
+        base_model = warm_start_resolver.outputs["model"]
+    fingerprinted = (TRAINER_CODE + ((trainer.model_builder.rpartition(".")[0],)
+                                     if trainer.model_builder else ()))
+    trainer_component = tfx.components.Trainer(
         run_fn=RUN_FN,
-        examples=transform.outputs["transformed_examples"],
-        transform_graph=transform.outputs["transform_graph"],
+        examples=transform_component.outputs["transformed_examples"],
+        transform_graph=transform_component.outputs["transform_graph"],
         schema=validated_schema,
+        base_model=base_model,
         train_args=tfx.proto.TrainArgs(num_steps=train_steps),
         eval_args=tfx.proto.EvalArgs(num_steps=eval_steps),
-        custom_config=TrainerSettings(
-            features=features, batch_size=batch_size, learning_rate=learning_rate,
-            eval_every=max(1, train_steps // 10), seed=seed,
-            code_fingerprint=code_fingerprint(TRAINER_CODE)).to_dict())
+        custom_config=dataclasses.replace(
+            trainer, code_fingerprint=code_fingerprint(fingerprinted)).to_dict())
 
-    baseline_resolver = tfx.dsl.Resolver(
-        strategy_class=baseline_resolver_lib.BlessedBeforeCandidateStrategy,
-        candidate=trainer.outputs["model"],
-        model=tfx.dsl.Channel(type=tfx.types.standard_artifacts.Model),
-        model_blessing=tfx.dsl.Channel(type=tfx.types.standard_artifacts.ModelBlessing),
-    ).with_id("baseline_model_resolver")
-
+    baseline_resolver = _blessed_model_before(trainer_component.outputs["model"],
+                                              "baseline_model_resolver")
     evaluator = tfx.components.Evaluator(
         examples=example_gen.outputs["examples"],
-        model=trainer.outputs["model"],
+        model=trainer_component.outputs["model"],
         baseline_model=baseline_resolver.outputs["model"],
         eval_config=eval_config(features, max_eval_rmse))
-
     pusher = tfx.components.Pusher(
-        model=trainer.outputs["model"],
+        model=trainer_component.outputs["model"],
         model_blessing=evaluator.outputs["blessing"],
         push_destination=tfx.proto.PushDestination(
             filesystem=tfx.proto.PushDestination.Filesystem(base_directory=serving_dir)))
@@ -156,8 +161,7 @@ def create_pipeline(
     return tfx.dsl.Pipeline(
         pipeline_name=pipeline_name,
         pipeline_root=pipeline_root,
-        components=[example_gen, statistics_gen, schema_gen, example_validator, previous_span,
-                    data_gate, transform, trainer, baseline_resolver, evaluator, pusher],
+        components=nodes + [trainer_component, baseline_resolver, evaluator, pusher],
         enable_cache=enable_cache,
         metadata_connection_config=metadata_connection_config,
         beam_pipeline_args=beam_pipeline_args)

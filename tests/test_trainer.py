@@ -83,8 +83,10 @@ def test_custom_loop_learns_and_traces_once(tmp_path, digits_features):
     train_ds = data.make_dataset(train_path, SPEC, "y", 32, shuffle=True, seed=0, repeat=True)
     eval_ds = data.make_dataset(eval_path, SPEC, "y", 32, shuffle=False)
     settings = loop.LoopSettings(train_steps=300, eval_steps=10, eval_every=100,
-                                 learning_rate=1e-2)
-    history = loop.train(keras_model, train_ds, eval_ds, settings, log_dir=str(tmp_path / "tb"))
+                                 learning_rate=1e-2, global_batch_size=32, clip_norm=5.0)
+    result = loop.train(keras_model, train_ds, eval_ds, settings, log_dir=str(tmp_path / "tb"))
+    history = result.history
+    assert (result.resumed_from_step, result.final_step, result.stopped_early) == (0, 300, False)
     assert [record["step"] for record in history] == [100, 200, 300]
     label_std = 3.2  # std of 3 z + pen + mean(image): the mean predictor's RMSE
     assert history[-1]["eval_rmse"] < 0.25 * label_std
@@ -97,10 +99,108 @@ def test_step_functions_do_not_retrace(digits_features):
     batch = ({"image": tf.zeros([4, 4, 4, 1]), "z": tf.zeros([4, 1]),
               "pen": tf.zeros([4, 1], tf.int64)}, tf.zeros([4, 1]))
     spec = tf.nest.map_structure(lambda t: tf.TensorSpec([None] + t.shape[1:], t.dtype), batch)
-    steps = loop.make_step_functions(keras_model, keras.optimizers.Adam(), spec, spec)
+    steps = loop.make_step_functions(keras_model, keras.optimizers.Adam(), spec, spec,
+                                     global_batch_size=4)
     for size in (4, 2, 3):
         sized = tf.nest.map_structure(lambda t, n=size: t[:n], batch)
         steps.train_step(*sized)
         steps.eval_step(*sized)
     assert steps.train_step.experimental_get_tracing_count() == 1
     assert steps.eval_step.experimental_get_tracing_count() == 1
+
+
+def tiny_setup(tmp_path, digits_features, seed=0):
+    train_path = write_records(tmp_path / "train.gz", 128, seed=0)
+    eval_path = write_records(tmp_path / "eval.gz", 32, seed=1)
+    keras.utils.set_random_seed(seed)
+    keras_model = model.build_model(digits_features, SPEC, {"pen": 3})
+    train_ds = data.make_dataset(train_path, SPEC, "y", 16, shuffle=True, seed=0, repeat=True)
+    eval_ds = data.make_dataset(eval_path, SPEC, "y", 16, shuffle=False)
+    return keras_model, train_ds, eval_ds
+
+
+def test_resumes_from_the_last_checkpoint(tmp_path, digits_features):
+    checkpoints = str(tmp_path / "ckpt")
+    first = loop.LoopSettings(train_steps=30, eval_steps=2, eval_every=10, learning_rate=1e-2,
+                              global_batch_size=16, checkpoint_every=10)
+    keras_model, train_ds, eval_ds = tiny_setup(tmp_path, digits_features)
+    loop.train(keras_model, train_ds, eval_ds, first, checkpoint_dir=checkpoints)
+    trained = [w.copy() for w in keras_model.get_weights()]
+
+    keras_model, train_ds, eval_ds = tiny_setup(tmp_path, digits_features, seed=1)  # "restarted"
+    resumed_settings = loop.LoopSettings(**{**first.__dict__, "train_steps": 50})
+    restored = loop.train(keras_model, train_ds, eval_ds,
+                          loop.LoopSettings(**{**first.__dict__, "train_steps": 30}),
+                          checkpoint_dir=checkpoints)
+    assert (restored.resumed_from_step, restored.final_step, restored.history) == (30, 30, [])
+    for got, want in zip(keras_model.get_weights(), trained):
+        np.testing.assert_array_equal(got, want)
+    result = loop.train(keras_model, train_ds, eval_ds, resumed_settings,
+                        checkpoint_dir=checkpoints)
+    assert (result.resumed_from_step, result.final_step) == (30, 50)
+    assert [r["step"] for r in result.history] == [40, 50]
+
+
+def test_early_stopping_keeps_the_best_weights():
+    keras_model = keras.Sequential([keras.Input(shape=(1,)), keras.layers.Dense(1)])
+    stopper = loop.EarlyStopping(keras_model, patience=2)
+    decisions = []
+    for loss, weight in [(3.0, 1.0), (2.0, 2.0), (2.5, 3.0), (float("nan"), 4.0), (1.0, 5.0)]:
+        keras_model.set_weights([np.full((1, 1), weight), np.zeros(1)])
+        decisions.append(stopper.should_stop(loss))
+        if decisions[-1]:
+            break
+    assert decisions == [False, False, False, True]  # NaN counts as no improvement
+    stopper.restore_best()
+    assert keras_model.get_weights()[0][0, 0] == 2.0
+
+
+def test_loop_stops_early_when_eval_loss_stalls(tmp_path, digits_features):
+    keras_model, train_ds, eval_ds = tiny_setup(tmp_path, digits_features)
+    settings = loop.LoopSettings(train_steps=2000, eval_steps=2, eval_every=10,
+                                 learning_rate=0.5, global_batch_size=16,
+                                 early_stopping_patience=3)
+    result = loop.train(keras_model, train_ds, eval_ds, settings)
+    assert result.stopped_early and result.final_step < 2000
+    assert len(result.history) == result.final_step // 10
+
+
+def test_custom_builder_gets_the_named_inputs(digits_features):
+    seen = {}
+
+    def builder(inputs):
+        seen.update(inputs)
+        return keras.layers.Dense(1)(keras.layers.Concatenate()(
+            [keras.layers.Flatten()(inputs["image"]), inputs["z"]]))
+
+    keras_model = model.build_model(digits_features, SPEC, {"pen": 3}, builder=builder)
+    assert sorted(seen) == ["image", "pen", "z"]
+    assert sorted(keras_model.input_names) == ["image", "pen", "z"]
+
+
+def test_warm_start_reads_weights_of_an_exported_model(tmp_path, digits_features):
+    from components.trainer import run
+
+    keras.utils.set_random_seed(0)
+    exported = model.build_model(digits_features, SPEC, {"pen": 3})
+    module = tf.Module()
+    module.model = exported
+    tf.saved_model.save(module, str(tmp_path / "exported"))
+
+    keras.utils.set_random_seed(1)
+    fresh = model.build_model(digits_features, SPEC, {"pen": 3})
+    assert not np.allclose(fresh.get_weights()[0], exported.get_weights()[0])
+    run.warm_start(fresh, str(tmp_path / "exported"))
+    for got, want in zip(fresh.get_weights(), exported.get_weights()):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_strategy_choice(monkeypatch):
+    from components.trainer import run
+
+    monkeypatch.delenv("TF_CONFIG", raising=False)
+    assert run.cluster_workers() == 1
+    assert run.is_chief(run.choose_strategy("auto"))
+    monkeypatch.setenv("TF_CONFIG", '{"cluster": {"worker": ["a:1", "b:2"]}, '
+                                    '"task": {"type": "worker", "index": 1}}')
+    assert run.cluster_workers() == 2

@@ -3,6 +3,10 @@
 Shape of keras-io's "writing a training loop from scratch": `train_step` / `eval_step` are
 `tf.function`s over the model and optimizer, metric objects are updated per batch and reset per
 round; every `eval_every` steps the loop evaluates, logs progress and writes TensorBoard scalars.
+
+Beyond that: any `tf.distribute` strategy (the loss is averaged over the *global* batch, datasets
+are distributed), optional gradient clipping, early stopping on the eval loss, and checkpoints
+every `checkpoint_every` steps from which a killed run resumes.
 """
 
 from __future__ import annotations
@@ -14,15 +18,31 @@ import tensorflow as tf
 import tf_keras as keras
 from absl import logging
 
+METRIC_NAMES = ("train_loss", "train_rmse", "eval_loss", "eval_rmse")
+
 
 @dataclasses.dataclass(frozen=True)
 class LoopSettings:
-    """Step counts and optimizer settings of one training run."""
+    """Step counts, optimizer and robustness settings of one training run."""
 
     train_steps: int
     eval_steps: int
     eval_every: int
     learning_rate: float
+    global_batch_size: int = 32
+    clip_norm: Optional[float] = None
+    early_stopping_patience: int = 0  # eval rounds without improvement; 0: never stop early
+    checkpoint_every: int = 0  # steps; 0: no checkpoints
+
+
+@dataclasses.dataclass
+class TrainResult:
+    """What a run did: eval history, the step it resumed from, the step it stopped at."""
+
+    history: List[Dict[str, float]]
+    resumed_from_step: int
+    final_step: int
+    stopped_early: bool
 
 
 @dataclasses.dataclass
@@ -35,9 +55,16 @@ class StepFunctions:
 
 
 def make_step_functions(model: keras.Model, optimizer: keras.optimizers.Optimizer,
-                        train_spec, eval_spec) -> StepFunctions:
-    """Builds `train_step` and `eval_step`; the specs are the datasets' `element_spec`s."""
-    loss_fn = keras.losses.MeanSquaredError()
+                        train_spec, eval_spec, global_batch_size: int,
+                        clip_norm: Optional[float] = None,
+                        strategy: Optional[tf.distribute.Strategy] = None) -> StepFunctions:
+    """Builds `train_step` and `eval_step` for batches of the given (distributed) element specs.
+
+    Create them under `strategy.scope()` with the model; the per-example loss is summed and
+    divided by the global batch size, so replicas' gradients add up to the batch mean.
+    """
+    strategy = strategy or tf.distribute.get_strategy()
+    loss_fn = keras.losses.MeanSquaredError(reduction=keras.losses.Reduction.NONE)
     optimizer.build(model.trainable_variables)  # slots now, not inside the first trace
     metrics = {
         "train_loss": keras.metrics.Mean(name="train_loss"),
@@ -46,24 +73,30 @@ def make_step_functions(model: keras.Model, optimizer: keras.optimizers.Optimize
         "eval_rmse": keras.metrics.RootMeanSquaredError(name="eval_rmse"),
     }
 
-    @tf.function(input_signature=[train_spec[0], train_spec[1]])
-    def train_step(features, labels):
+    def replica_train_step(features, labels):
         with tf.GradientTape() as tape:
             predictions = model(features, training=True)
-            loss = loss_fn(labels, predictions)
+            per_example = loss_fn(labels, predictions)
+            loss = tf.nn.compute_average_loss(per_example, global_batch_size=global_batch_size)
         gradients = tape.gradient(loss, model.trainable_variables)
+        if clip_norm:
+            gradients, _ = tf.clip_by_global_norm(gradients, clip_norm)
         optimizer.apply_gradients(zip(gradients, model.trainable_variables))
-        metrics["train_loss"].update_state(loss)
+        metrics["train_loss"].update_state(per_example)
         metrics["train_rmse"].update_state(labels, predictions)
-        return loss
 
-    @tf.function(input_signature=[eval_spec[0], eval_spec[1]])
-    def eval_step(features, labels):
+    def replica_eval_step(features, labels):
         predictions = model(features, training=False)
-        loss = loss_fn(labels, predictions)
-        metrics["eval_loss"].update_state(loss, sample_weight=tf.shape(labels)[0])
+        metrics["eval_loss"].update_state(loss_fn(labels, predictions))
         metrics["eval_rmse"].update_state(labels, predictions)
-        return loss
+
+    @tf.function(input_signature=list(train_spec))
+    def train_step(features, labels):
+        strategy.run(replica_train_step, args=(features, labels))
+
+    @tf.function(input_signature=list(eval_spec))
+    def eval_step(features, labels):
+        strategy.run(replica_eval_step, args=(features, labels))
 
     return StepFunctions(train_step, eval_step, metrics)
 
@@ -75,34 +108,94 @@ def make_optimizer(settings: LoopSettings) -> keras.optimizers.Optimizer:
     return keras.optimizers.Adam(learning_rate=schedule)
 
 
+class EarlyStopping:
+    """Tracks the best eval loss and its weights; says when patience has run out."""
+
+    def __init__(self, model: keras.Model, patience: int):
+        self._model = model
+        self._patience = patience
+        self._best = float("inf")
+        self._best_weights = None
+        self._waited = 0
+
+    def should_stop(self, eval_loss: float) -> bool:
+        if eval_loss < self._best:
+            self._best, self._waited = eval_loss, 0
+            if self._patience:
+                self._best_weights = self._model.get_weights()
+            return False
+        self._waited += 1
+        return bool(self._patience) and self._waited >= self._patience
+
+    def restore_best(self) -> None:
+        if self._best_weights is not None:
+            self._model.set_weights(self._best_weights)
+
+
 def train(model: keras.Model, train_dataset: tf.data.Dataset, eval_dataset: tf.data.Dataset,
-          settings: LoopSettings, log_dir: Optional[str] = None) -> List[Dict[str, float]]:
-    """Trains for `settings.train_steps` steps over a repeating dataset; returns eval history."""
-    optimizer = make_optimizer(settings)
-    steps = make_step_functions(model, optimizer, train_dataset.element_spec,
-                                eval_dataset.element_spec)
+          settings: LoopSettings, log_dir: Optional[str] = None,
+          checkpoint_dir: Optional[str] = None,
+          strategy: Optional[tf.distribute.Strategy] = None) -> TrainResult:
+    """Trains for `settings.train_steps` steps over a repeating dataset.
+
+    `model` must have been built under `strategy.scope()`. With `checkpoint_dir`, the step,
+    model and optimizer are saved every `checkpoint_every` steps and restored on start, so a
+    killed run continues where its last checkpoint left off.
+    """
+    strategy = strategy or tf.distribute.get_strategy()
+    with strategy.scope():
+        optimizer = make_optimizer(settings)
+        step_counter = tf.Variable(0, dtype=tf.int64, trainable=False, name="step")
+    train_data = strategy.experimental_distribute_dataset(train_dataset)
+    eval_data = strategy.experimental_distribute_dataset(eval_dataset)
+    steps = make_step_functions(model, optimizer, train_data.element_spec,
+                                eval_data.element_spec, settings.global_batch_size,
+                                settings.clip_norm, strategy)
+
+    manager = None
+    if checkpoint_dir and settings.checkpoint_every:
+        checkpoint = tf.train.Checkpoint(model=model, optimizer=optimizer, step=step_counter)
+        manager = tf.train.CheckpointManager(checkpoint, checkpoint_dir, max_to_keep=2)
+        if manager.latest_checkpoint:
+            checkpoint.restore(manager.latest_checkpoint).assert_existing_objects_matched()
+            logging.info("Resumed from %s at step %d", manager.latest_checkpoint,
+                         int(step_counter.numpy()))
+    resumed_from = int(step_counter.numpy())
+
     writer = tf.summary.create_file_writer(log_dir) if log_dir else None
+    stopper = EarlyStopping(model, settings.early_stopping_patience)
     history: List[Dict[str, float]] = []
-    batches = iter(train_dataset)
-    for step in range(1, settings.train_steps + 1):
+    batches = iter(train_data)
+    stopped_early = False
+    step = resumed_from
+    while step < settings.train_steps:
         features, labels = next(batches)
         steps.train_step(features, labels)
-        if step % settings.eval_every == 0 or step == settings.train_steps:
-            for features, labels in eval_dataset.take(settings.eval_steps):
-                steps.eval_step(features, labels)
-            record = {"step": step, **{name: float(metric.result())
-                                       for name, metric in steps.metrics.items()}}
-            history.append(record)
-            logging.info("step %d/%d  train_loss %.4f  eval_loss %.4f  eval_rmse %.4f", step,
-                         settings.train_steps, record["train_loss"], record["eval_loss"],
-                         record["eval_rmse"])
-            if writer:
-                with writer.as_default(step=step):
-                    for name, value in record.items():
-                        if name != "step":
-                            tf.summary.scalar(name, value)
-            for metric in steps.metrics.values():
-                metric.reset_state()
+        step = int(step_counter.assign_add(1).numpy())
+        if manager and step % settings.checkpoint_every == 0:
+            manager.save(checkpoint_number=step)
+        if step % settings.eval_every and step != settings.train_steps:
+            continue
+        for features, labels in eval_data.take(settings.eval_steps):
+            steps.eval_step(features, labels)
+        record = {"step": step, **{name: float(steps.metrics[name].result())
+                                   for name in METRIC_NAMES}}
+        history.append(record)
+        logging.info("step %d/%d  train_loss %.4f  eval_loss %.4f  eval_rmse %.4f", step,
+                     settings.train_steps, record["train_loss"], record["eval_loss"],
+                     record["eval_rmse"])
+        if writer:
+            with writer.as_default(step=step):
+                for name in METRIC_NAMES:
+                    tf.summary.scalar(name, record[name])
+        for metric in steps.metrics.values():
+            metric.reset_state()
+        if stopper.should_stop(record["eval_loss"]):
+            logging.info("Early stop at step %d: eval loss has not improved for %d rounds",
+                         step, settings.early_stopping_patience)
+            stopped_early = True
+            break
+    stopper.restore_best()
     if writer:
         writer.flush()
-    return history
+    return TrainResult(history, resumed_from, step, stopped_early)

@@ -6,7 +6,7 @@ model and the Transform layer live in one Keras.
 
 from __future__ import annotations
 
-from typing import Dict, List, Mapping
+from typing import Callable, Dict, List, Mapping, Optional
 
 import tensorflow as tf
 import tf_keras as keras
@@ -40,13 +40,28 @@ def _image_tower(image: tf.Tensor, name: str) -> tf.Tensor:
     return keras.layers.Dense(64, activation="relu", name=f"{name}_dense")(x)
 
 
+Builder = Callable[[Dict[str, tf.Tensor]], tf.Tensor]
+
+
 def build_model(features: FeatureSet, transformed_spec: Mapping[str, tf.io.FixedLenFeature],
-                vocabulary_sizes: Mapping[str, int], embedding_dim: int = 4) -> keras.Model:
+                vocabulary_sizes: Mapping[str, int], builder: Optional[Builder] = None
+                ) -> keras.Model:
+    """The functional model: named inputs from the schema, then `builder` (a function from the
+    dict of named inputs to the output tensor) or, by default, `default_body`."""
+    inputs = model_inputs(features, transformed_spec)
+    if builder is None:
+        output = default_body(features, inputs, vocabulary_sizes)
+    else:
+        output = builder(dict(inputs))
+    return keras.Model(inputs=inputs, outputs=output, name="multimodal_regressor")
+
+
+def default_body(features: FeatureSet, inputs: Mapping[str, tf.Tensor],
+                 vocabulary_sizes: Mapping[str, int], embedding_dim: int = 4) -> tf.Tensor:
     """Image towers, category embeddings and numeric columns, concatenated into a regression head.
 
     `vocabulary_sizes` maps each categorical feature to its id count (vocabulary + OOV buckets).
     """
-    inputs = model_inputs(features, transformed_spec)
     parts: List[tf.Tensor] = []
     for feature in features.inputs:
         tensor = inputs[feature.name]
@@ -61,8 +76,7 @@ def build_model(features: FeatureSet, transformed_spec: Mapping[str, tf.io.Fixed
     x = keras.layers.Concatenate(name="features")(parts) if len(parts) > 1 else parts[0]
     x = keras.layers.Dense(64, activation="relu", name="hidden1")(x)
     x = keras.layers.Dense(32, activation="relu", name="hidden2")(x)
-    output = keras.layers.Dense(1, name=PREDICTION_KEY)(x)
-    return keras.Model(inputs=inputs, outputs=output, name="multimodal_regressor")
+    return keras.layers.Dense(1, name=PREDICTION_KEY)(x)
 
 
 def check_inputs_match(model: keras.Model, dataset_keys) -> None:

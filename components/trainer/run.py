@@ -1,11 +1,18 @@
-"""TFX Trainer entry point (`run_fn`, passed by dotted path): wires reader, model, loop, export."""
+"""TFX Trainer entry point (`run_fn`, passed by dotted path): wires reader, model, loop, export.
+
+Also picks the distribution strategy (`TF_CONFIG` with several workers -> multi-worker), keeps
+checkpoints in a directory that outlives a killed Trainer execution (keyed by what is trained),
+and warm-starts from the base model TFX passes in when one is given.
+"""
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import os
-from typing import Any, Dict
+import tempfile
+from typing import Any, Dict, Optional
 
 import tensorflow as tf
 import tensorflow_transform as tft
@@ -16,7 +23,9 @@ from components.trainer import data, export, loop, model
 from components.transform.preprocessing import NUM_OOV_BUCKETS, vocabulary_name
 from schemas import FeatureSet, Role
 
-HISTORY_FILE = "history.json"
+TRAINING_RECORD = "training.json"
+CHECKPOINTS_DIR = "checkpoints"
+DISTRIBUTIONS = ("auto", "default", "mirrored", "multi_worker")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -28,7 +37,17 @@ class TrainerSettings:
     learning_rate: float
     eval_every: int
     seed: int = 0
+    clip_norm: Optional[float] = None
+    early_stopping_patience: int = 0
+    checkpoint_every: int = 100
+    distribution: str = "auto"
+    model_builder: Optional[str] = None
     code_fingerprint: str = ""
+
+    def __post_init__(self):
+        if self.distribution not in DISTRIBUTIONS:
+            raise ValueError(f"distribution must be one of {DISTRIBUTIONS}, "
+                             f"got {self.distribution!r}")
 
     def to_dict(self) -> Dict[str, Any]:
         return dict(dataclasses.asdict(self), features=self.features.to_json_list())
@@ -38,9 +57,74 @@ class TrainerSettings:
         return cls(**dict(values, features=FeatureSet.from_json_list(values["features"])))
 
 
+def cluster_workers() -> int:
+    """Number of workers in TF_CONFIG's cluster (1 without TF_CONFIG)."""
+    cluster = json.loads(os.environ.get("TF_CONFIG", "{}")).get("cluster", {})
+    return len(cluster.get("worker", [])) + len(cluster.get("chief", [])) or 1
+
+
+def choose_strategy(distribution: str) -> tf.distribute.Strategy:
+    """The tf.distribute strategy for a `distribution` setting ("auto" decides from the machine)."""
+    if distribution == "auto":
+        if cluster_workers() > 1:
+            distribution = "multi_worker"
+        elif len(tf.config.list_logical_devices("GPU")) > 1:
+            distribution = "mirrored"
+        else:
+            distribution = "default"
+    if distribution == "multi_worker":
+        return tf.distribute.MultiWorkerMirroredStrategy()
+    if distribution == "mirrored":
+        return tf.distribute.MirroredStrategy()
+    return tf.distribute.get_strategy()
+
+
+def is_chief(strategy: tf.distribute.Strategy) -> bool:
+    """Whether this process writes the real outputs (always, unless multi-worker)."""
+    resolver = getattr(strategy, "cluster_resolver", None)
+    if resolver is None or not resolver.task_type:
+        return True
+    return resolver.task_type == "chief" or (
+        resolver.task_type == "worker" and resolver.task_id == 0
+        and "chief" not in resolver.cluster_spec().as_dict())
+
+
+def checkpoint_dir(fn_args, settings: TrainerSettings) -> str:
+    """A directory that a re-run of the same training job finds again.
+
+    TFX gives every Trainer execution a new `model_run_dir`; a killed execution's checkpoints
+    would be lost there. The key covers the inputs and settings, so only the same job resumes.
+    """
+    key = hashlib.sha256(json.dumps({
+        "transform": fn_args.transform_output, "train": fn_args.train_files,
+        "steps": fn_args.train_steps, "base": getattr(fn_args, "base_model", None),
+        "settings": settings.to_dict()}, sort_keys=True).encode()).hexdigest()[:16]
+    trainer_root = os.path.dirname(os.path.dirname(fn_args.model_run_dir.rstrip("/")))
+    return os.path.join(trainer_root, CHECKPOINTS_DIR, key)
+
+
+def warm_start(keras_model: keras.Model, base_model_dir: str) -> None:
+    """Initializes the model's weights from an exported model of the same architecture."""
+    variables = os.path.join(base_model_dir, "variables", "variables")
+    tf.train.Checkpoint(model=keras_model).read(variables).expect_partial()
+    logging.info("Warm-started from %s", base_model_dir)
+
+
+def load_model_builder(dotted_path: Optional[str]) -> Optional[model.Builder]:
+    """A user's model builder named by dotted path (None: the default body)."""
+    if not dotted_path:
+        return None
+    import importlib
+
+    module_name, _, attribute = dotted_path.rpartition(".")
+    return getattr(importlib.import_module(module_name), attribute)
+
+
 def run_fn(fn_args) -> None:
     """Trains the model with the custom loop and exports it to `fn_args.serving_model_dir`."""
     settings = TrainerSettings.from_dict(fn_args.custom_config)
+    strategy = choose_strategy(settings.distribution)
+    chief = is_chief(strategy)
     features = settings.features
     keras.utils.set_random_seed(settings.seed)
     tf_transform_output = tft.TFTransformOutput(fn_args.transform_output)
@@ -55,17 +139,31 @@ def run_fn(fn_args) -> None:
     vocabulary_sizes = {
         f.name: tf_transform_output.vocabulary_size_by_name(vocabulary_name(f.name))
         + NUM_OOV_BUCKETS for f in features.with_role(Role.CATEGORICAL)}
-    keras_model = model.build_model(features, feature_spec, vocabulary_sizes)
+    with strategy.scope():
+        keras_model = model.build_model(features, feature_spec, vocabulary_sizes,
+                                        builder=load_model_builder(settings.model_builder))
     model.check_inputs_match(keras_model, train_dataset.element_spec[0].keys())
+    base_model = getattr(fn_args, "base_model", None)
+    checkpoints = checkpoint_dir(fn_args, settings) if chief else tempfile.mkdtemp()
+    if base_model and not tf.train.latest_checkpoint(checkpoints):
+        warm_start(keras_model, base_model)
 
-    history = loop.train(
+    result = loop.train(
         keras_model, train_dataset, eval_dataset,
         loop.LoopSettings(train_steps=fn_args.train_steps, eval_steps=fn_args.eval_steps,
-                          eval_every=settings.eval_every, learning_rate=settings.learning_rate),
-        log_dir=os.path.join(fn_args.model_run_dir, "tensorboard"))
-    tf.io.gfile.makedirs(fn_args.model_run_dir)
-    with tf.io.gfile.GFile(os.path.join(fn_args.model_run_dir, HISTORY_FILE), "w") as handle:
-        json.dump(history, handle, indent=1)
-    export.export_serving_model(keras_model, tf_transform_output, features,
-                                fn_args.serving_model_dir)
-    logging.info("Exported the model to %s", fn_args.serving_model_dir)
+                          eval_every=settings.eval_every, learning_rate=settings.learning_rate,
+                          global_batch_size=settings.batch_size, clip_norm=settings.clip_norm,
+                          early_stopping_patience=settings.early_stopping_patience,
+                          checkpoint_every=settings.checkpoint_every),
+        log_dir=os.path.join(fn_args.model_run_dir, "tensorboard") if chief else None,
+        checkpoint_dir=checkpoints, strategy=strategy)
+
+    export_dir = fn_args.serving_model_dir if chief else tempfile.mkdtemp()
+    export.export_serving_model(keras_model, tf_transform_output, features, export_dir)
+    if chief:
+        tf.io.gfile.makedirs(fn_args.model_run_dir)
+        with tf.io.gfile.GFile(os.path.join(fn_args.model_run_dir, TRAINING_RECORD), "w") as out:
+            json.dump(dataclasses.asdict(result), out, indent=1)
+        if tf.io.gfile.exists(checkpoints):
+            tf.io.gfile.rmtree(checkpoints)  # the job is done: nothing left to resume
+        logging.info("Exported the model to %s", fn_args.serving_model_dir)
