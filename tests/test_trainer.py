@@ -53,10 +53,16 @@ def test_input_mismatch_lists_missing_and_unexpected_keys(digits_features):
     assert "unexpected in the dataset ['z_xf']" in str(raised.value)
 
 
-def test_reader_yields_dict_keyed_batches_shuffled_before_batching(tmp_path):
+CACHE_MODES = pytest.mark.parametrize("cache_limit", [0, data.CACHE_LIMIT_BYTES],
+                                      ids=["parse-per-batch", "parsed-once-cached"])
+
+
+@CACHE_MODES
+def test_reader_yields_dict_keyed_batches_shuffled_before_batching(tmp_path, cache_limit):
     path = write_records(tmp_path / "a.gz", 64)
     spec = dict(SPEC, index=tf.io.FixedLenFeature([1], tf.int64))
-    dataset = data.make_dataset(path, spec, "y", batch_size=8, shuffle=True, seed=1)
+    dataset = data.make_dataset(path, spec, "y", batch_size=8, shuffle=True, seed=1,
+                                cache_limit_bytes=cache_limit)
     batches = list(dataset)
     features, labels = batches[0]
     assert set(features) == {"image", "z", "pen", "index"}
@@ -67,10 +73,12 @@ def test_reader_yields_dict_keyed_batches_shuffled_before_batching(tmp_path):
     assert any(max(batch) - min(batch) > 8 for batch in indices)
 
 
-def test_reader_without_shuffle_keeps_order_and_partial_batch(tmp_path):
+@CACHE_MODES
+def test_reader_without_shuffle_keeps_order_and_partial_batch(tmp_path, cache_limit):
     path = write_records(tmp_path / "a.gz", 10)
     spec = dict(SPEC, index=tf.io.FixedLenFeature([1], tf.int64))
-    batches = list(data.make_dataset(path, spec, "y", batch_size=4, shuffle=False))
+    batches = list(data.make_dataset(path, spec, "y", batch_size=4, shuffle=False,
+                                     cache_limit_bytes=cache_limit))
     assert [b[0]["index"].numpy().ravel().tolist() for b in batches] == [
         [0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]
 

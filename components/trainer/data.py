@@ -1,7 +1,8 @@
 """The input pipeline: a batched, dict-keyed `tf.data.Dataset` over transformed TFRecords.
 
 Files are read in parallel and interleaved, examples are shuffled *before* batching (shuffling
-after batching only reorders batches), parsed in parallel per batch, and prefetched.
+after batching only reorders batches), parsed in parallel per batch, and prefetched. When the
+files are small enough, examples are parsed once and kept in memory for the later epochs.
 """
 
 from __future__ import annotations
@@ -11,25 +12,41 @@ from typing import Dict, Mapping, Optional, Tuple
 import tensorflow as tf
 
 AUTOTUNE = tf.data.AUTOTUNE
+CACHE_LIMIT_BYTES = 64 * 2**20  # compressed input size up to which parsed examples are cached
+_PARSE_BATCH = 256
+
+
+def _total_bytes(file_pattern) -> int:
+    patterns = [file_pattern] if isinstance(file_pattern, str) else list(file_pattern)
+    return sum(tf.io.gfile.stat(path).length
+               for pattern in patterns for path in tf.io.gfile.glob(pattern))
 
 
 def make_dataset(file_pattern, feature_spec: Mapping[str, tf.io.FixedLenFeature],
                  label_key: str, batch_size: int, shuffle: bool, seed: Optional[int] = None,
-                 repeat: bool = False, shuffle_buffer: int = 2048) -> tf.data.Dataset:
+                 repeat: bool = False, shuffle_buffer: int = 2048,
+                 cache_limit_bytes: int = CACHE_LIMIT_BYTES) -> tf.data.Dataset:
     """Yields `(features_by_name, label)` batches; `features_by_name` keys are feature names."""
+    spec = dict(feature_spec)
+
+    def parse(serialized: tf.Tensor) -> Tuple[Dict[str, tf.Tensor], tf.Tensor]:
+        parsed = tf.io.parse_example(serialized, spec)
+        label = parsed.pop(label_key)
+        return parsed, label
+
     files = tf.data.Dataset.list_files(file_pattern, shuffle=shuffle, seed=seed)
     records = files.interleave(
         lambda path: tf.data.TFRecordDataset(path, compression_type="GZIP"),
         cycle_length=AUTOTUNE, num_parallel_calls=AUTOTUNE, deterministic=not shuffle)
+    cached = _total_bytes(file_pattern) <= cache_limit_bytes
+    if cached:  # parse once, keep the tensors: later epochs cost no I/O and no parsing
+        records = (records.batch(_PARSE_BATCH).map(parse, num_parallel_calls=AUTOTUNE)
+                   .unbatch().cache())
     if shuffle:
         records = records.shuffle(shuffle_buffer, seed=seed, reshuffle_each_iteration=True)
     if repeat:
         records = records.repeat()
     batches = records.batch(batch_size, drop_remainder=repeat)
-
-    def parse(serialized: tf.Tensor) -> Tuple[Dict[str, tf.Tensor], tf.Tensor]:
-        parsed = tf.io.parse_example(serialized, dict(feature_spec))
-        label = parsed.pop(label_key)
-        return parsed, label
-
-    return batches.map(parse, num_parallel_calls=AUTOTUNE).prefetch(AUTOTUNE)
+    if not cached:
+        batches = batches.map(parse, num_parallel_calls=AUTOTUNE)
+    return batches.prefetch(AUTOTUNE)

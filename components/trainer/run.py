@@ -89,6 +89,17 @@ def is_chief(strategy: tf.distribute.Strategy) -> bool:
         and "chief" not in resolver.cluster_spec().as_dict())
 
 
+def shard_by_files_or_data(dataset: tf.data.Dataset, file_patterns, workers: int
+                           ) -> tf.data.Dataset:
+    """Shard by file when every worker gets at least one file, else by example (DATA)."""
+    files = [path for pattern in file_patterns for path in tf.io.gfile.glob(pattern)]
+    options = tf.data.Options()
+    options.experimental_distribute.auto_shard_policy = (
+        tf.data.experimental.AutoShardPolicy.FILE if len(files) >= workers
+        else tf.data.experimental.AutoShardPolicy.DATA)
+    return dataset.with_options(options)
+
+
 def checkpoint_dir(fn_args, settings: TrainerSettings) -> str:
     """A directory that a re-run of the same training job finds again.
 
@@ -131,11 +142,14 @@ def run_fn(fn_args) -> None:
     feature_spec = tf_transform_output.transformed_feature_spec()
     label_key = features.label.name
 
-    train_dataset = data.make_dataset(fn_args.train_files, feature_spec, label_key,
-                                      settings.batch_size, shuffle=True, seed=settings.seed,
-                                      repeat=True)
-    eval_dataset = data.make_dataset(fn_args.eval_files, feature_spec, label_key,
-                                     settings.batch_size, shuffle=False)
+    workers = cluster_workers()
+    train_dataset = shard_by_files_or_data(data.make_dataset(
+        fn_args.train_files, feature_spec, label_key, settings.batch_size, shuffle=True,
+        seed=settings.seed, repeat=True), fn_args.train_files, workers)
+    # Workers must run the same number of eval steps: full, repeating batches when several.
+    eval_dataset = shard_by_files_or_data(data.make_dataset(
+        fn_args.eval_files, feature_spec, label_key, settings.batch_size, shuffle=False,
+        repeat=workers > 1), fn_args.eval_files, workers)
     vocabulary_sizes = {
         f.name: tf_transform_output.vocabulary_size_by_name(vocabulary_name(f.name))
         + NUM_OOV_BUCKETS for f in features.with_role(Role.CATEGORICAL)}
