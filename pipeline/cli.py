@@ -51,14 +51,29 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     if args.demo and demo_data.ensure(config.data_root, config.features(), rows=args.demo_rows):
         print(f"Generated demo data in {os.path.abspath(config.data_root)}")
+    _check_data_root(config)
+    _configure_logging(args.verbose)
+    from pipeline.run_lock import AlreadyRunning, RunLock
+
+    try:
+        with RunLock(config.output_dir):
+            return _run_and_report(config)
+    except AlreadyRunning as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+
+
+def _check_data_root(config: PipelineConfig) -> None:
     if not os.path.isdir(config.data_root):
         raise ConfigError(f"data_root {config.data_root!r} does not exist "
                           "(pass --demo to generate the demo data there)")
-    _configure_logging(args.verbose)
+
+
+def _run_and_report(config: PipelineConfig) -> int:
+    """One pipeline run (the caller holds the run lock), then its summary; 1 on a data error."""
+    from components.errors import DataError
     from pipeline.local_runner import run_local
     from pipeline.summary import summarize_latest_run
-
-    from components.errors import DataError
 
     started = time.monotonic()
     try:
@@ -68,7 +83,46 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"(metadata store: {config.metadata_path})", file=sys.stderr)
         return 1
     summary = summarize_latest_run(config)
-    print(summary.render(elapsed_seconds=time.monotonic() - started))
+    print(summary.render(elapsed_seconds=time.monotonic() - started), flush=True)
+    return 0
+
+
+def cmd_schedule(args: argparse.Namespace) -> int:
+    """Runs the pipeline at each cron tick until SIGTERM (or one run with --once)."""
+    config = _config_from(args)
+    from pipeline.scheduler import CronError, Scheduler
+
+    try:
+        scheduler = Scheduler(args.cron, config.output_dir, job=lambda: _scheduled_run(config))
+    except CronError as err:
+        raise ConfigError(str(err)) from None
+    _check_data_root(config)
+    _configure_logging(args.verbose)
+    logging.getLogger("tfx_multimodal.scheduler").setLevel(logging.INFO)
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(message)s")
+    if args.once:
+        return 0 if scheduler.tick() in ("ran", "skipped") else 1
+    scheduler.stop_on_signals()
+    scheduler.run_forever()
+    return 0
+
+
+def _scheduled_run(config: PipelineConfig) -> None:
+    if _run_and_report(config) != 0:
+        raise RuntimeError("the run stopped on a data error (see above)")
+
+
+def cmd_runs(args: argparse.Namespace) -> int:
+    """Lists past runs from the metadata store."""
+    config = _config_from(args)
+    from pipeline.summary import render_history, summarize_all_runs
+
+    try:
+        summaries = summarize_all_runs(config)
+    except (FileNotFoundError, LookupError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    print(render_history(summaries))
     return 0
 
 
@@ -122,6 +176,20 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--out", help="output folder (default: data_root)")
     demo.add_argument("--rows", type=int, help="only this many rows (default: all 1,797)")
     demo.set_defaults(handler=cmd_demo_data)
+
+    schedule = commands.add_parser(
+        "schedule", help="run the pipeline on a cron schedule until stopped (SIGTERM)")
+    _add_config_arguments(schedule)
+    schedule.add_argument("--cron", required=True,
+                          help="five-field cron expression, e.g. '0 3 * * *' (03:00 daily)")
+    schedule.add_argument("--once", action="store_true",
+                          help="one run now, for system cron or a systemd timer")
+    schedule.add_argument("-v", "--verbose", action="store_true", help="show library logs")
+    schedule.set_defaults(handler=cmd_schedule)
+
+    runs = commands.add_parser("runs", help="list past runs from the metadata store")
+    _add_config_arguments(runs)
+    runs.set_defaults(handler=cmd_runs)
 
     schema = commands.add_parser("schema", help="schema tools")
     schema_commands = schema.add_subparsers(dest="schema_command", required=True,

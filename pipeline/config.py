@@ -66,6 +66,7 @@ class PipelineConfig(BaseModel):
     model_builder: Optional[str] = Field(
         None, description="dotted path of a function (dict of named inputs -> output tensor)")
     warm_start: bool = Field(False, description="start from the model serving when data arrived")
+    span_window: int = Field(1, ge=1, description="train on the newest K spans ({SPAN} inputs)")
 
     max_eval_rmse: float = Field(1.0, gt=0.0, description="the Evaluator blesses below this RMSE")
     beam_direct_running_mode: Literal["in_memory", "multi_processing"] = "in_memory"

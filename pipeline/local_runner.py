@@ -43,6 +43,7 @@ def build_pipeline(config: PipelineConfig, metadata_connection_config=None):
         train_steps=config.train_steps,
         eval_steps=config.eval_steps,
         warm_start=config.warm_start,
+        span_window=config.span_window,
         max_eval_rmse=config.max_eval_rmse,
         beam_pipeline_args=config.beam_pipeline_args(),
         metadata_connection_config=metadata_connection_config,

@@ -23,15 +23,16 @@ from components.data_gate.component import DataGate
 from components.data_gate.previous_span import PreviousSpanStatisticsStrategy
 from components.ingest.component import CsvImageExampleGen, example_gen_configs
 from components.ingest.rows import IngestSettings
+from components.ingest.span_window import LatestSpansStrategy
 from components.trainer.model import PREDICTION_KEY
 from components.trainer.run import TrainerSettings
 from components.transform.preprocessing import TransformSettings
+from pipeline import RMSE_METRIC
 from pipeline.fingerprint import code_fingerprint
 from schemas import FeatureSet
 
 PREPROCESSING_FN = "components.transform.preprocessing.preprocessing_fn"
 RUN_FN = "components.trainer.run.run_fn"
-RMSE_METRIC = "root_mean_squared_error"
 
 # The code each component runs, fingerprinted into its properties (see module docstring).
 INGEST_CODE = ("components.ingest", "schemas")
@@ -86,6 +87,7 @@ def create_pipeline(
     train_steps: int,
     eval_steps: int,
     warm_start: bool,
+    span_window: int,
     max_eval_rmse: float,
     beam_pipeline_args: List[str],
     metadata_connection_config: Optional[object] = None,
@@ -117,15 +119,25 @@ def create_pipeline(
                          previous_statistics=previous_span.outputs["statistics"])
     validated_schema = data_gate.outputs["validated_schema"]
 
+    nodes = [example_gen, schema_gen, statistics_gen, example_validator, previous_span,
+             data_gate]
+    training_examples = example_gen.outputs["examples"]
+    if span_window > 1:
+        window = tfx.dsl.Resolver(
+            strategy_class=LatestSpansStrategy, config={"window": span_window},
+            current=example_gen.outputs["examples"],
+            examples=tfx.dsl.Channel(type=tfx.types.standard_artifacts.Examples),
+        ).with_id("span_window_resolver")
+        nodes.append(window)
+        training_examples = window.outputs["examples"]
     transform_component = tfx.components.Transform(
-        examples=example_gen.outputs["examples"],
+        examples=training_examples,
         schema=validated_schema,
         preprocessing_fn=PREPROCESSING_FN,
         custom_config=dataclasses.replace(
             transform, code_fingerprint=code_fingerprint(TRANSFORM_CODE)).to_dict())
 
-    nodes = [example_gen, schema_gen, statistics_gen, example_validator, previous_span,
-             data_gate, transform_component]
+    nodes.append(transform_component)
     base_model = None
     if warm_start:
         warm_start_resolver = _blessed_model_before(example_gen.outputs["examples"],

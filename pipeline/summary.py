@@ -11,6 +11,7 @@ import math
 import os
 from typing import Dict, List, Optional
 
+from pipeline import RMSE_METRIC
 from pipeline.config import PipelineConfig
 
 DIFF_SUFFIX = "_diff"  # TFMA's name suffix for the change against the baseline model
@@ -43,6 +44,8 @@ class RunSummary:
     blessed: Optional[bool] = None
     pushed: Optional[bool] = None
     pushed_to: Optional[str] = None
+    pushed_version: Optional[str] = None
+    spans: List[int] = dataclasses.field(default_factory=list)
     evaluation_uri: Optional[str] = None
     metadata_path: str = ""
     quarantine_dir: Optional[str] = None
@@ -84,6 +87,26 @@ class RunSummary:
         return "\n".join(lines)
 
 
+def render_history(summaries: List[RunSummary]) -> str:
+    """One line per run: time, spans, eval and baseline RMSE, blessed, pushed model version."""
+    header = (f"{'run':<28}{'spans':<8}{'components':<12}{'eval RMSE':>10}{'baseline':>10}"
+              f"  {'blessed':<8}{'pushed model':<14}")
+    lines = [header, "-" * len(header)]
+    for summary in summaries:
+        rmse = summary.eval_metrics.get(RMSE_METRIC)
+        diff = summary.eval_metrics.get(RMSE_METRIC + DIFF_SUFFIX)
+        baseline = f"{rmse - diff:.4f}" if rmse is not None and diff is not None else "-"
+        executed = sum(1 for node in summary.nodes if node.state == "COMPLETE")
+        pushed = (summary.pushed_version or "yes") if summary.pushed else "no"
+        if summary.pushed and summary.states.get("Pusher") == "CACHED":
+            pushed = "(cached)"
+        lines.append(
+            f"{summary.run_id:<28}{','.join(map(str, summary.spans)) or '-':<8}"
+            f"{f'{executed} ran':<12}{(f'{rmse:.4f}' if rmse is not None else '-'):>10}"
+            f"{baseline:>10}  {_yes_no(summary.blessed):<8}{pushed:<14}")
+    return "\n".join(lines)
+
+
 def _yes_no(flag: Optional[bool]) -> str:
     return "n/a" if flag is None else ("yes" if flag else "no")
 
@@ -104,17 +127,26 @@ def _connect(metadata_path: str):
     return metadata_store.MetadataStore(config)
 
 
-def latest_run_nodes(store, pipeline_name: str):
-    """(run id, [NodeRun]) of the newest run of `pipeline_name`."""
-    from ml_metadata.proto import metadata_store_pb2
-
+def pipeline_runs(store, pipeline_name: str) -> list:
+    """The `pipeline_run` contexts of a pipeline, oldest first."""
     pipeline_context = store.get_context_by_type_and_name("pipeline", pipeline_name)
     if pipeline_context is None:
         raise LookupError(f"pipeline {pipeline_name!r} has no runs in this metadata store")
     pipeline_executions = {e.id for e in store.get_executions_by_context(pipeline_context.id)}
     runs = [c for c in store.get_contexts_by_type("pipeline_run")
             if {e.id for e in store.get_executions_by_context(c.id)} & pipeline_executions]
-    run = max(runs, key=lambda c: (c.create_time_since_epoch, c.id))
+    return sorted(runs, key=lambda c: (c.create_time_since_epoch, c.id))
+
+
+def latest_run_nodes(store, pipeline_name: str):
+    """(run id, [NodeRun]) of the newest run of `pipeline_name`."""
+    return run_nodes(store, pipeline_runs(store, pipeline_name)[-1])
+
+
+def run_nodes(store, run):
+    """(run id, [NodeRun]) of one `pipeline_run` context."""
+    from ml_metadata.proto import metadata_store_pb2
+
     nodes = []
     for execution in sorted(store.get_executions_by_context(run.id), key=lambda e: e.id):
         node_names = [c.name for c in store.get_contexts_by_execution(execution.id)
@@ -189,10 +221,27 @@ def mean_predictor_rmse(statistics_uri: str, label: str) -> Optional[float]:
 def summarize_latest_run(config: PipelineConfig) -> RunSummary:
     """Reads the newest run of the configured pipeline back from its metadata store."""
     store = _connect(config.metadata_path)
-    run_id, nodes = latest_run_nodes(store, config.pipeline_name)
+    return summarize_run(store, config, *latest_run_nodes(store, config.pipeline_name))
+
+
+def summarize_all_runs(config: PipelineConfig) -> List[RunSummary]:
+    """Every run of the configured pipeline, oldest first."""
+    store = _connect(config.metadata_path)
+    return [summarize_run(store, config, *run_nodes(store, run))
+            for run in pipeline_runs(store, config.pipeline_name)]
+
+
+def summarize_run(store, config: PipelineConfig, run_id: str, nodes: List[NodeRun]
+                  ) -> RunSummary:
+    """The RunSummary of one run's nodes."""
+    del store
     summary = RunSummary(run_id=run_id, nodes=nodes, metadata_path=config.metadata_path)
 
     examples = _first(nodes, "Examples")
+    if examples is not None and _custom(examples, "span") is not None:
+        summary.spans = sorted({int(_custom(a, "span")) for node in nodes
+                                for a in node.outputs.get("Examples", [])
+                                if _custom(a, "span") is not None})
     if examples is not None and _custom(examples, "rows_read") is not None:
         summary.rows_read = int(_custom(examples, "rows_read"))
         summary.rows_ingested = int(_custom(examples, "rows_ingested"))
@@ -216,4 +265,5 @@ def summarize_latest_run(config: PipelineConfig) -> RunSummary:
     if pushed is not None:
         summary.pushed = bool(_custom(pushed, "pushed"))
         summary.pushed_to = _custom(pushed, "pushed_destination")
+        summary.pushed_version = _custom(pushed, "pushed_version")
     return summary

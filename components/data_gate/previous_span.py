@@ -13,16 +13,11 @@ from typing import Dict, List, Optional
 from tfx import types
 from tfx.dsl.components.common import resolver
 
+from components.ingest.span_window import artifact_span
+
 EXAMPLES_KEY = "examples"
 STATISTICS_KEY = "statistics"
-SPAN = "span"
 STATISTICS_GEN_TYPE = "StatisticsGen"
-
-
-def artifact_span(artifact) -> Optional[int]:
-    """The span ExampleGen recorded on an Examples artifact (MLMD or TFX artifact)."""
-    properties = artifact.custom_properties
-    return properties[SPAN].int_value if SPAN in properties else None
 
 
 def _inputs_of_producers(store, artifact_ids: List[int]) -> Dict[int, List[int]]:

@@ -147,7 +147,7 @@ def train(model: keras.Model, train_dataset: tf.data.Dataset, eval_dataset: tf.d
         optimizer = make_optimizer(settings)
         step_counter = tf.Variable(0, dtype=tf.int64, trainable=False, name="step")
     train_data = strategy.experimental_distribute_dataset(train_dataset)
-    eval_data = strategy.experimental_distribute_dataset(eval_dataset)
+    eval_data = strategy.experimental_distribute_dataset(eval_dataset.take(settings.eval_steps))
     steps = make_step_functions(model, optimizer, train_data.element_spec,
                                 eval_data.element_spec, settings.global_batch_size,
                                 settings.clip_norm, strategy)
@@ -176,7 +176,7 @@ def train(model: keras.Model, train_dataset: tf.data.Dataset, eval_dataset: tf.d
             manager.save(checkpoint_number=step)
         if step % settings.eval_every and step != settings.train_steps:
             continue
-        for features, labels in eval_data.take(settings.eval_steps):
+        for features, labels in eval_data:
             steps.eval_step(features, labels)
         record = {"step": step, **{name: float(steps.metrics[name].result())
                                    for name in METRIC_NAMES}}
