@@ -51,7 +51,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     if args.demo and demo_data.ensure(config.data_root, config.features(), rows=args.demo_rows):
         print(f"Generated demo data in {os.path.abspath(config.data_root)}")
-    _check_data_root(config)
+    _preflight(config)
     _configure_logging(args.verbose)
     from pipeline.run_lock import AlreadyRunning, RunLock
 
@@ -63,10 +63,45 @@ def cmd_run(args: argparse.Namespace) -> int:
         return 1
 
 
-def _check_data_root(config: PipelineConfig) -> None:
+def _preflight(config: PipelineConfig) -> None:
+    """Checks that need no heavy import: data root present, output directory usable."""
     if not os.path.isdir(config.data_root):
         raise ConfigError(f"data_root {config.data_root!r} does not exist "
                           "(pass --demo to generate the demo data there)")
+    _check_output_dir(config)
+
+
+def _check_output_dir(config: PipelineConfig) -> None:
+    """The output directory must be writable and have room, before any work starts."""
+    import shutil
+    import tempfile
+
+    path = os.path.abspath(config.output_dir)
+    try:
+        os.makedirs(path, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path, prefix=".write-check-"):
+            pass
+    except OSError as err:
+        raise ConfigError(f"output directory {path} is not writable: {err.strerror}") from None
+    free_mb = shutil.disk_usage(path).free / 2**20
+    if free_mb < config.min_free_disk_mb:
+        raise ConfigError(f"output directory {path} has {free_mb:.1f} MB free; at least "
+                          f"{config.min_free_disk_mb} MB needed (min_free_disk_mb)")
+
+
+def _disk_full(err: BaseException):
+    """The OSError(ENOSPC) behind an exception, if one is in its chain."""
+    import errno
+
+    seen = set()
+    while err is not None and id(err) not in seen:
+        seen.add(id(err))
+        if isinstance(err, OSError) and err.errno == errno.ENOSPC:
+            return err
+        if "No space left on device" in str(err):
+            return err
+        err = err.__cause__ or err.__context__
+    return None
 
 
 def _run_and_report(config: PipelineConfig) -> int:
@@ -82,6 +117,15 @@ def _run_and_report(config: PipelineConfig) -> int:
         print(f"error: {err}", file=sys.stderr)
         print(f"(metadata store: {config.metadata_path})", file=sys.stderr)
         return 1
+    except Exception as err:  # pylint: disable=broad-except  # only a full disk is translated
+        full = _disk_full(err)
+        if full is None:
+            raise
+        where = getattr(full, "filename", None) or os.path.abspath(config.output_dir)
+        print(f"error: no space left on device while writing {where}; free space under "
+              f"{os.path.abspath(config.output_dir)} and run again (completed steps come from "
+              "cache)", file=sys.stderr)
+        return 1
     summary = summarize_latest_run(config)
     print(summary.render(elapsed_seconds=time.monotonic() - started), flush=True)
     return 0
@@ -96,7 +140,7 @@ def cmd_schedule(args: argparse.Namespace) -> int:
         scheduler = Scheduler(args.cron, config.output_dir, job=lambda: _scheduled_run(config))
     except CronError as err:
         raise ConfigError(str(err)) from None
-    _check_data_root(config)
+    _preflight(config)
     _configure_logging(args.verbose)
     logging.getLogger("tfx_multimodal.scheduler").setLevel(logging.INFO)
     logging.basicConfig(format="%(asctime)s %(levelname)s %(message)s")

@@ -47,6 +47,7 @@ class PipelineConfig(BaseModel):
     eval_buckets: int = Field(1, ge=1, description="hash buckets of the eval split")
     max_quarantine_fraction: float = Field(0.01, ge=0.0, le=1.0)
     max_image_pixels: int = Field(16_000_000, gt=0)
+    max_csv_line_bytes: int = Field(1 << 20, gt=0, description="longer CSV lines are quarantined")
 
     image_height: int = Field(32, gt=0, le=1024)
     image_width: int = Field(32, gt=0, le=1024)
@@ -69,6 +70,7 @@ class PipelineConfig(BaseModel):
     span_window: int = Field(1, ge=1, description="train on the newest K spans ({SPAN} inputs)")
 
     max_eval_rmse: float = Field(1.0, gt=0.0, description="the Evaluator blesses below this RMSE")
+    min_free_disk_mb: int = Field(200, ge=0, description="refuse to start with less free space")
     beam_direct_running_mode: Literal["in_memory", "multi_processing"] = "in_memory"
     beam_direct_num_workers: int = Field(1, ge=0, description="0: one per core")
 

@@ -23,7 +23,7 @@ def build_pipeline(config: PipelineConfig, metadata_connection_config=None):
         serving_dir=config.serving_dir,
         ingest=IngestSettings(features=features, max_image_pixels=config.max_image_pixels,
                               max_quarantine_fraction=config.max_quarantine_fraction,
-                              layout=config.layout),
+                              layout=config.layout, max_line_bytes=config.max_csv_line_bytes),
         input_pattern=config.input_pattern,
         input_splits=config.input_splits,
         split_key=config.split_key,

@@ -87,7 +87,8 @@ def _CsvImagesToExample(pipeline, exec_properties: Dict[str, Any], split_pattern
     else:
         files = list_csv_files(data_root, split_pattern)
         for path in files:
-            rows.check_columns(path, rows.read_header(path), settings.features)
+            rows.check_columns(path, rows.read_header(path, settings.max_line_bytes),
+                               settings.features)
         outputs = (pipeline
                    | "ListFiles" >> beam.Create(files)
                    | "Ingest" >> rows.IngestCsvFiles(settings, data_root, serialize))

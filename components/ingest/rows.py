@@ -15,7 +15,7 @@ import json
 import math
 import os
 import posixpath
-from typing import Any, Dict, Iterator, List, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 import apache_beam as beam
 from apache_beam.io.filesystem import CompressionTypes
@@ -28,6 +28,8 @@ LAYOUT_CSV = "csv"
 LAYOUT_CLASS_FOLDERS = "class_folders"
 LAYOUTS = (LAYOUT_CSV, LAYOUT_CLASS_FOLDERS)
 EXAMPLES_TAG = "examples"
+NUL = b"\0"
+MAX_LINE_BYTES = 1 << 20  # default bound on one CSV line, read with a bounded buffer
 QUARANTINE_TAG = "quarantine"
 
 
@@ -41,6 +43,11 @@ class Reason(str, enum.Enum):
     IMAGE_MISSING = "missing image file"
     IMAGE_UNREADABLE = "unreadable image"
     IMAGE_TOO_LARGE = "image over the pixel limit"
+    NOT_UTF8 = "line is not valid UTF-8"
+    NUL_BYTE = "NUL byte in line"
+    LINE_TOO_LONG = "line over the size limit"
+    FIELD_COUNT = "wrong number of fields"
+    MALFORMED_CSV = "malformed CSV"
 
 
 class RowRejected(Exception):
@@ -51,6 +58,9 @@ class RowRejected(Exception):
         self.reason = reason
         self.column = column
         self.detail = detail
+
+    def __reduce__(self):  # crosses Beam stages inside elements
+        return RowRejected, (self.reason, self.column, self.detail)
 
 
 class ColumnsError(DataError, ValueError):
@@ -65,6 +75,7 @@ class IngestSettings:
     max_image_pixels: int
     max_quarantine_fraction: float
     layout: str = LAYOUT_CSV
+    max_line_bytes: int = MAX_LINE_BYTES
     code_fingerprint: str = ""
 
     def __post_init__(self):
@@ -76,8 +87,10 @@ class IngestSettings:
 
     @classmethod
     def from_dict(cls, data: Dict[str, Any]) -> "IngestSettings":
+        # custom_config travels as a protobuf Struct, whose numbers are all floats
         return cls(**dict(data, features=FeatureSet.from_json_list(data["features"]),
-                          max_image_pixels=int(data["max_image_pixels"])))
+                          max_image_pixels=int(data["max_image_pixels"]),
+                          max_line_bytes=int(data.get("max_line_bytes", MAX_LINE_BYTES))))
 
 
 # ----------------------------------------------------------------------------- CSV files
@@ -87,14 +100,42 @@ def _open_binary(path: str):
     return FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED)
 
 
-def _open_text(path: str):
-    return io.TextIOWrapper(_open_binary(path), encoding="utf-8", newline="")
-
-
-def read_header(path: str) -> List[str]:
+def read_header(path: str, max_line_bytes: int = MAX_LINE_BYTES) -> List[str]:
     """The column names of a CSV file (its first row)."""
-    with _open_text(path) as handle:
-        return next(csv.reader(handle), [])
+    with _open_binary(path) as handle:
+        for _, text, problem in _physical_lines(handle, max_line_bytes):
+            if problem:
+                raise ColumnsError(f"{path}: unreadable header line: {problem[0].value} "
+                                   f"({problem[1]})")
+            return next(csv.reader([text]), [])
+    return []
+
+
+def _physical_lines(handle, max_bytes: int):
+    """(line number, text or None, (Reason, detail) or None) per line of a binary file.
+
+    Lines are read with a bounded buffer: an over-long line is skipped in chunks, never held
+    whole. Lines that are not UTF-8 or hold NUL bytes are reported instead of decoded.
+    """
+    number = 0
+    while True:
+        raw = handle.readline(max_bytes + 1)
+        if not raw:
+            return
+        number += 1
+        if len(raw) > max_bytes and not raw.endswith(b"\n"):
+            size = len(raw)
+            while raw and not raw.endswith(b"\n"):
+                raw = handle.readline(1 << 16)
+                size += len(raw)
+            yield number, None, (Reason.LINE_TOO_LONG, f"{size} bytes > {max_bytes}")
+        elif NUL in raw:
+            yield number, None, (Reason.NUL_BYTE, f"at byte {raw.index(NUL)}")
+        else:
+            try:
+                yield number, raw.decode("utf-8"), None
+            except UnicodeDecodeError as err:
+                yield number, None, (Reason.NOT_UTF8, f"invalid byte at offset {err.start}")
 
 
 def check_columns(path: str, header: List[str], features: FeatureSet) -> None:
@@ -108,21 +149,61 @@ def check_columns(path: str, header: List[str], features: FeatureSet) -> None:
             f"(expected exactly {features.names})")
 
 
+def iter_csv_records(path: str, max_line_bytes: int = MAX_LINE_BYTES
+                     ) -> Iterator[Tuple[int, Optional[Dict[str, str]], Optional[RowRejected]]]:
+    """Streams (line number, row, None) per data row and (line number, None, RowRejected) per
+    line that cannot be read; quoted fields may span lines (the last line's number is given)."""
+    rejected: List[Tuple[int, RowRejected]] = []
+    current = [0]
+
+    def readable_lines(handle):
+        for number, text, problem in _physical_lines(handle, max_line_bytes):
+            if problem:
+                rejected.append((number, RowRejected(problem[0], "(line)", problem[1])))
+            else:
+                current[0] = number
+                yield text
+
+    with _open_binary(path) as handle:
+        reader = csv.reader(readable_lines(handle))
+        header = next(reader, None)
+        while header is not None:
+            try:
+                cells = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as err:
+                rejected.append((current[0], RowRejected(Reason.MALFORMED_CSV, "(line)",
+                                                         str(err))))
+                cells = []
+            while rejected:
+                number, rejection = rejected.pop(0)
+                yield number, None, rejection
+            if not cells:
+                continue  # a blank line is no row
+            if len(cells) != len(header):
+                yield current[0], None, RowRejected(
+                    Reason.FIELD_COUNT, "(line)", f"{len(cells)} fields, header has {len(header)}")
+                continue
+            yield current[0], dict(zip(header, cells)), None
+    for number, rejection in rejected:
+        yield number, None, rejection
+
+
 def iter_csv_rows(path: str) -> Iterator[Tuple[int, Dict[str, str]]]:
-    """Streams (line number, row) for each data row; quoted fields may span lines."""
-    with _open_text(path) as handle:
-        reader = csv.DictReader(handle)
-        for row in reader:
-            yield reader.line_num, row
+    """(line number, row) for each readable data row (see `iter_csv_records`)."""
+    for number, row, rejection in iter_csv_records(path):
+        if rejection is None:
+            yield number, row
 
 
 def class_folder_row(path: str, data_root: str, features: FeatureSet
-                     ) -> Tuple[str, int, Dict[str, str]]:
+                     ) -> Tuple[str, int, Dict[str, str], None]:
     """An image file in `<data_root>/.../<class>/<file>` as a row: its path and its class."""
     relative = path[len(data_root):].lstrip("/") if path.startswith(data_root) else path
     [image] = features.with_role(Role.IMAGE)
     return path, 0, {image.name: relative,
-                     features.label.name: posixpath.basename(posixpath.dirname(relative))}
+                     features.label.name: posixpath.basename(posixpath.dirname(relative))}, None
 
 
 # ----------------------------------------------------------------------------- values
@@ -165,10 +246,14 @@ def read_image(path: str, column: str, max_pixels: int) -> bytes:
             if width * height > max_pixels:
                 raise RowRejected(Reason.IMAGE_TOO_LARGE, column,
                                   f"{path}: {width}x{height} px > {max_pixels}")
-            image.load()  # full decode: catches truncated and corrupt files
+            image.verify()  # structure and checksums (a PNG cut short decodes regardless)
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()  # full decode: catches truncated and corrupt pixel data
     except RowRejected:
         raise
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as err:
+    except Image.DecompressionBombError as err:  # PIL's own, far larger limit
+        raise RowRejected(Reason.IMAGE_TOO_LARGE, column, f"{path}: {err}") from None
+    except (OSError, SyntaxError, ValueError) as err:
         raise RowRejected(Reason.IMAGE_UNREADABLE, column, f"{path}: {err}") from None
     return data
 
@@ -223,11 +308,15 @@ def quarantine_record(source: str, line: int, row: Dict[str, str],
 # ----------------------------------------------------------------------------- Beam
 
 class ReadCsvRows(beam.DoFn):
-    """CSV path -> (path, line, row) for every data row, streamed."""
+    """CSV path -> (path, line, row, None) per data row, (path, line, None, RowRejected) per
+    unreadable line; streamed."""
 
-    def process(self, path: str) -> Iterator[Tuple[str, int, Dict[str, str]]]:
-        for line, row in iter_csv_rows(path):
-            yield path, line, row
+    def __init__(self, max_line_bytes: int):
+        self._max_line_bytes = max_line_bytes
+
+    def process(self, path: str):
+        for line, row, rejection in iter_csv_records(path, self._max_line_bytes):
+            yield path, line, row, rejection
 
 
 class RowToExample(beam.DoFn):
@@ -241,14 +330,16 @@ class RowToExample(beam.DoFn):
         self._ingested = beam.metrics.Metrics.counter("ingest", "rows_ingested")
         self._quarantined = beam.metrics.Metrics.counter("ingest", "rows_quarantined")
 
-    def process(self, element: Tuple[str, int, Dict[str, str]]):
-        source, line, row = element
+    def process(self, element):
+        source, line, row, rejection = element
         try:
+            if rejection is not None:
+                raise rejection
             example = row_to_example(row, self._settings, self._data_root)
         except RowRejected as rejection:
             self._quarantined.inc()
             yield beam.pvalue.TaggedOutput(
-                QUARANTINE_TAG, quarantine_record(source, line, row, rejection))
+                QUARANTINE_TAG, quarantine_record(source, line, row or {}, rejection))
             return
         self._ingested.inc()
         # Serialized once here: ExampleGen's split and write steps take bytes as they are, and
@@ -272,7 +363,7 @@ def IngestCsvFiles(csv_paths, settings: IngestSettings, data_root: str,  # pylin
                    serialize: bool = True):
     """PCollection of CSV paths -> DoOutputsTuple with EXAMPLES_TAG and QUARANTINE_TAG outputs."""
     return (csv_paths
-            | "ReadRows" >> beam.ParDo(ReadCsvRows())
+            | "ReadRows" >> beam.ParDo(ReadCsvRows(settings.max_line_bytes))
             | "Rows" >> RowsToExamples(settings, data_root, serialize))
 
 
