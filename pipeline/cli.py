@@ -156,6 +156,17 @@ def _scheduled_run(config: PipelineConfig) -> None:
         raise RuntimeError("the run stopped on a data error (see above)")
 
 
+def cmd_compile(args: argparse.Namespace) -> int:
+    """Writes the Kubeflow pipeline JSON."""
+    config = _config_from(args)
+    _configure_logging(verbose=False)
+    from pipeline.kubeflow_runner import compile_pipeline
+
+    path = compile_pipeline(config, args.image, args.output)
+    print(f"Wrote the Kubeflow pipeline spec to {path} (image {args.image})")
+    return 0
+
+
 def cmd_runs(args: argparse.Namespace) -> int:
     """Lists past runs from the metadata store."""
     config = _config_from(args)
@@ -230,6 +241,14 @@ def build_parser() -> argparse.ArgumentParser:
                           help="one run now, for system cron or a systemd timer")
     schedule.add_argument("-v", "--verbose", action="store_true", help="show library logs")
     schedule.set_defaults(handler=cmd_schedule)
+
+    compile_ = commands.add_parser("compile", help="compile the pipeline for an orchestrator")
+    _add_config_arguments(compile_)
+    compile_.add_argument("--target", choices=["kubeflow"], required=True)
+    compile_.add_argument("--image", required=True,
+                          help="container image built from this repository's Dockerfile")
+    compile_.add_argument("--output", default="pipeline.json", help="pipeline JSON to write")
+    compile_.set_defaults(handler=cmd_compile)
 
     runs = commands.add_parser("runs", help="list past runs from the metadata store")
     _add_config_arguments(runs)

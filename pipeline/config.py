@@ -73,6 +73,14 @@ class PipelineConfig(BaseModel):
     min_free_disk_mb: int = Field(200, ge=0, description="refuse to start with less free space")
     beam_direct_running_mode: Literal["in_memory", "multi_processing"] = "in_memory"
     beam_direct_num_workers: int = Field(1, ge=0, description="0: one per core")
+    component_beam_args: Dict[str, List[str]] = Field(
+        default_factory=dict, description="extra Beam arguments per component id")
+    kubeflow_pipeline_root: str = Field(
+        "gs://YOUR-BUCKET/tfx-multimodal", description="pipeline root of compiled Kubeflow runs")
+    kubeflow_beam_args: List[str] = Field(
+        default_factory=lambda: ["--direct_running_mode=multi_processing",
+                                 "--direct_num_workers=0"],
+        description="Beam arguments of every data component in compiled Kubeflow runs")
 
     @pydantic.model_validator(mode="after")
     def _schema_exists(self) -> "PipelineConfig":

@@ -7,15 +7,16 @@ import os
 from pipeline.config import PipelineConfig
 
 
-def build_pipeline(config: PipelineConfig, metadata_connection_config=None):
-    """`create_pipeline` with the paths and settings of a config."""
+def build_pipeline(config: PipelineConfig, metadata_connection_config=None, **overrides):
+    """`create_pipeline` with the paths and settings of a config (`overrides` replace any
+    argument: the Kubeflow runner passes runtime parameters and in-image paths)."""
     from components.ingest.rows import IngestSettings
     from components.trainer.run import TrainerSettings
     from components.transform.preprocessing import TransformSettings
     from pipeline.pipeline import create_pipeline
 
     features = config.features()
-    return create_pipeline(
+    arguments = dict(
         pipeline_name=config.pipeline_name,
         pipeline_root=config.pipeline_root,
         data_root=os.path.abspath(config.data_root),
@@ -47,7 +48,9 @@ def build_pipeline(config: PipelineConfig, metadata_connection_config=None):
         max_eval_rmse=config.max_eval_rmse,
         beam_pipeline_args=config.beam_pipeline_args(),
         metadata_connection_config=metadata_connection_config,
+        component_beam_args=config.component_beam_args,
     )
+    return create_pipeline(**{**arguments, **overrides})
 
 
 def run_local(config: PipelineConfig) -> None:

@@ -59,14 +59,29 @@ def eval_config(features: FeatureSet, max_rmse: float) -> tfma.EvalConfig:
         ])])
 
 
-def _blessed_model_before(reference, node_id: str) -> tfx.dsl.Resolver:
-    """The newest blessed model older than `reference` (see components/baseline_resolver.py)."""
-    return tfx.dsl.Resolver(
-        strategy_class=baseline_resolver_lib.BlessedBeforeStrategy,
-        reference=reference,
-        model=tfx.dsl.Channel(type=tfx.types.standard_artifacts.Model),
-        model_blessing=tfx.dsl.Channel(type=tfx.types.standard_artifacts.ModelBlessing),
-    ).with_id(node_id)
+ORCHESTRATORS = ("local", "kubeflow")
+
+
+def _blessed_model_before(reference, node_id: str, orchestrator: str) -> tfx.dsl.Resolver:
+    """The newest blessed model older than `reference` (see components/baseline_resolver.py).
+
+    Kubeflow's v2 compiler accepts only TFX's own resolver strategies: there it is the latest
+    blessed model.
+    """
+    models = dict(model=tfx.dsl.Channel(type=tfx.types.standard_artifacts.Model),
+                  model_blessing=tfx.dsl.Channel(type=tfx.types.standard_artifacts.ModelBlessing))
+    if orchestrator == "kubeflow":
+        return tfx.dsl.Resolver(strategy_class=tfx.dsl.experimental.LatestBlessedModelStrategy,
+                                **models).with_id(node_id)
+    return tfx.dsl.Resolver(strategy_class=baseline_resolver_lib.BlessedBeforeStrategy,
+                            reference=reference, **models).with_id(node_id)
+
+
+def _train_args(train_steps):
+    """TrainArgs, or the RuntimeParameter holding them as JSON (Kubeflow runtime parameter)."""
+    if isinstance(train_steps, tfx.dsl.experimental.RuntimeParameter):
+        return train_steps
+    return tfx.proto.TrainArgs(num_steps=train_steps)
 
 
 def create_pipeline(
@@ -92,8 +107,20 @@ def create_pipeline(
     beam_pipeline_args: List[str],
     metadata_connection_config: Optional[object] = None,
     enable_cache: bool = True,
+    orchestrator: str = "local",
+    component_beam_args: Optional[Dict[str, List[str]]] = None,
 ) -> tfx.dsl.Pipeline:
-    """Builds the pipeline; every argument is explicit so runners only compute paths."""
+    """Builds the pipeline; every argument is explicit so runners only compute paths.
+
+    `data_root` and `train_steps` may be `RuntimeParameter`s (Kubeflow). With `orchestrator`
+    "kubeflow", resolvers are TFX's own (its compiler knows no others): no drift check against
+    the previous span, and a span window of 1. `component_beam_args` adds Beam arguments per
+    component id (e.g. to run Transform on Dataflow).
+    """
+    if orchestrator not in ORCHESTRATORS:
+        raise ValueError(f"orchestrator must be one of {ORCHESTRATORS}, got {orchestrator!r}")
+    if orchestrator == "kubeflow" and span_window > 1:
+        raise ValueError("span_window > 1 needs the local orchestrator's span resolver")
     features = ingest.features
     input_config, output_config = example_gen_configs(
         input_pattern, input_splits, train_buckets, eval_buckets, split_key)
@@ -108,19 +135,22 @@ def create_pipeline(
                                                   schema=schema_gen.outputs["schema"])
     example_validator = tfx.components.ExampleValidator(
         statistics=statistics_gen.outputs["statistics"], schema=schema_gen.outputs["schema"])
-    previous_span = tfx.dsl.Resolver(
-        strategy_class=PreviousSpanStatisticsStrategy,
-        examples=example_gen.outputs["examples"],
-        statistics=tfx.dsl.Channel(type=tfx.types.standard_artifacts.ExampleStatistics),
-    ).with_id("previous_span_statistics_resolver")
+    nodes = [example_gen, schema_gen, statistics_gen, example_validator]
+    previous_statistics = None
+    if orchestrator == "local":
+        previous_span = tfx.dsl.Resolver(
+            strategy_class=PreviousSpanStatisticsStrategy,
+            examples=example_gen.outputs["examples"],
+            statistics=tfx.dsl.Channel(type=tfx.types.standard_artifacts.ExampleStatistics),
+        ).with_id("previous_span_statistics_resolver")
+        nodes.append(previous_span)
+        previous_statistics = previous_span.outputs["statistics"]
     data_gate = DataGate(schema=schema_gen.outputs["schema"],
                          anomalies=example_validator.outputs["anomalies"],
                          statistics=statistics_gen.outputs["statistics"],
-                         previous_statistics=previous_span.outputs["statistics"])
+                         previous_statistics=previous_statistics)
     validated_schema = data_gate.outputs["validated_schema"]
-
-    nodes = [example_gen, schema_gen, statistics_gen, example_validator, previous_span,
-             data_gate]
+    nodes.append(data_gate)
     training_examples = example_gen.outputs["examples"]
     if span_window > 1:
         window = tfx.dsl.Resolver(
@@ -141,7 +171,7 @@ def create_pipeline(
     base_model = None
     if warm_start:
         warm_start_resolver = _blessed_model_before(example_gen.outputs["examples"],
-                                                    "warm_start_model_resolver")
+                                                    "warm_start_model_resolver", orchestrator)
         nodes.append(warm_start_resolver)
         base_model = warm_start_resolver.outputs["model"]
     fingerprinted = (TRAINER_CODE + ((trainer.model_builder.rpartition(".")[0],)
@@ -152,13 +182,13 @@ def create_pipeline(
         transform_graph=transform_component.outputs["transform_graph"],
         schema=validated_schema,
         base_model=base_model,
-        train_args=tfx.proto.TrainArgs(num_steps=train_steps),
+        train_args=_train_args(train_steps),
         eval_args=tfx.proto.EvalArgs(num_steps=eval_steps),
         custom_config=dataclasses.replace(
             trainer, code_fingerprint=code_fingerprint(fingerprinted)).to_dict())
 
     baseline_resolver = _blessed_model_before(trainer_component.outputs["model"],
-                                              "baseline_model_resolver")
+                                              "baseline_model_resolver", orchestrator)
     evaluator = tfx.components.Evaluator(
         examples=example_gen.outputs["examples"],
         model=trainer_component.outputs["model"],
@@ -170,10 +200,15 @@ def create_pipeline(
         push_destination=tfx.proto.PushDestination(
             filesystem=tfx.proto.PushDestination.Filesystem(base_directory=serving_dir)))
 
+    nodes += [trainer_component, baseline_resolver, evaluator, pusher]
+    for node in nodes:
+        extra = (component_beam_args or {}).get(node.id)
+        if extra:
+            node.with_beam_pipeline_args(extra)
     return tfx.dsl.Pipeline(
         pipeline_name=pipeline_name,
         pipeline_root=pipeline_root,
-        components=nodes + [trainer_component, baseline_resolver, evaluator, pusher],
+        components=nodes,
         enable_cache=enable_cache,
         metadata_connection_config=metadata_connection_config,
         beam_pipeline_args=beam_pipeline_args)

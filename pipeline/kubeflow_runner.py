@@ -1,0 +1,56 @@
+"""Compiles the pipeline for Kubeflow Pipelines (KubeflowV2DagRunner) from the same
+`create_pipeline` the local runner uses.
+
+Runtime parameters a Kubeflow run can set: `data-root`, `train-args` (TrainArgs JSON, e.g.
+`{"num_steps": 3000}`). The code runs from the container image (dotted paths of the installed
+package); the schema is read from the package's location inside the image.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+from pipeline.config import PipelineConfig
+
+IMAGE_PACKAGE_ROOT = "/tfx-multimodal"  # where the Dockerfile puts this repository
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DATA_ROOT_PARAMETER = "data-root"
+TRAIN_ARGS_PARAMETER = "train-args"
+
+
+def path_in_image(local_path: str) -> str:
+    """A file of this repository, as the container sees it."""
+    relative = os.path.relpath(os.path.abspath(local_path), REPO_ROOT)
+    if relative.startswith(".."):
+        raise ValueError(f"{local_path} is outside the repository, so not in the image; "
+                         "put the schema under schemas/ or give a gs:// path")
+    return f"{IMAGE_PACKAGE_ROOT}/{relative}"
+
+
+def compile_pipeline(config: PipelineConfig, image: str, output_path: str) -> str:
+    """Writes the Kubeflow pipeline JSON; returns its path."""
+    from tfx import v1 as tfx
+    from tfx.orchestration.kubeflow.v2 import kubeflow_v2_dag_runner
+
+    from pipeline.local_runner import build_pipeline
+
+    runtime = tfx.dsl.experimental.RuntimeParameter
+    values = {DATA_ROOT_PARAMETER: config.data_root,
+              TRAIN_ARGS_PARAMETER: json.dumps({"num_steps": config.train_steps})}
+    pipeline = build_pipeline(
+        config,
+        orchestrator="kubeflow",
+        pipeline_root=config.kubeflow_pipeline_root,
+        data_root=runtime(name=DATA_ROOT_PARAMETER, ptype=str),
+        train_steps=runtime(name=TRAIN_ARGS_PARAMETER, ptype=str),
+        schema_path=path_in_image(config.resolved_schema_path),
+        serving_dir=f"{config.kubeflow_pipeline_root.rstrip('/')}/serving_model",
+        beam_pipeline_args=config.kubeflow_beam_args,
+    )
+    output_dir, filename = os.path.split(os.path.abspath(output_path))
+    os.makedirs(output_dir, exist_ok=True)
+    kubeflow_v2_dag_runner.KubeflowV2DagRunner(
+        config=kubeflow_v2_dag_runner.KubeflowV2DagRunnerConfig(default_image=image),
+        output_dir=output_dir, output_filename=filename).run(pipeline, parameter_values=values)
+    return output_path

@@ -1,0 +1,60 @@
+"""The compiled Kubeflow spec: valid pipeline-spec protos, every component with the right DAG
+dependencies, image and runtime parameters."""
+
+import json
+
+import pytest
+from google.protobuf import json_format
+from kfp.pipeline_spec import pipeline_spec_pb2
+
+from pipeline import cli
+
+IMAGE = "registry.example/tfx-multimodal:test"
+
+
+@pytest.fixture(scope="module")
+def compiled(tmp_path_factory):
+    path = tmp_path_factory.mktemp("kfp") / "pipeline.json"
+    assert cli.main(["compile", "--target", "kubeflow", "--image", IMAGE, "--output",
+                     str(path), "--train-steps", "777"]) == 0
+    with open(path) as handle:
+        job = json.load(handle)
+    spec = json_format.ParseDict(job["pipelineSpec"], pipeline_spec_pb2.PipelineSpec())
+    return job, spec
+
+
+def test_every_component_with_its_dependencies(compiled):
+    _, spec = compiled
+    tasks = spec.root.dag.tasks
+    depends = {name: set(task.dependent_tasks) for name, task in tasks.items()}
+    assert {"CsvImageExampleGen", "ImportSchemaGen", "StatisticsGen", "ExampleValidator",
+            "DataGate", "Transform", "Trainer", "Evaluator", "Pusher"} <= set(tasks)
+    assert depends["StatisticsGen"] == {"CsvImageExampleGen", "ImportSchemaGen"}
+    assert depends["DataGate"] == {"ExampleValidator", "ImportSchemaGen", "StatisticsGen"}
+    assert depends["Transform"] == {"CsvImageExampleGen", "DataGate"}
+    assert depends["Trainer"] == {"DataGate", "Transform"}
+    assert {"Trainer", "CsvImageExampleGen"} <= depends["Evaluator"]
+    assert depends["Pusher"] == {"Evaluator", "Trainer"}
+
+
+def test_image_and_code_paths(compiled):
+    job, _ = compiled
+    executors = job["pipelineSpec"]["deploymentSpec"]["executors"]
+    images = {e["container"]["image"] for e in executors.values() if "container" in e}
+    assert images == {IMAGE}
+    text = json.dumps(job)
+    assert "components.trainer.run.run_fn" in text
+    assert "components.transform.preprocessing.preprocessing_fn" in text
+    assert "/tfx-multimodal/schemas/digits/schema.pbtxt" in text
+
+
+def test_runtime_parameters(compiled):
+    job, spec = compiled
+    assert set(spec.root.input_definitions.parameters) == {"data-root", "train-args"}
+    values = job["runtimeConfig"]["parameters"]  # the config's values, overridable per run
+    assert json.loads(values["train-args"]["stringValue"]) == {"num_steps": 777}
+    assert values["data-root"]["stringValue"] == "demo_data"
+    trainer_inputs = spec.root.dag.tasks["Trainer"].inputs.parameters
+    assert trainer_inputs["train_args"].component_input_parameter == "train-args"
+    example_gen_inputs = spec.root.dag.tasks["CsvImageExampleGen"].inputs.parameters
+    assert example_gen_inputs["input_base"].component_input_parameter == "data-root"
