@@ -167,6 +167,37 @@ def cmd_compile(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_deploy(args: argparse.Namespace) -> int:
+    """Uploads a compiled pipeline to Kubeflow and starts a run or a recurring run."""
+    if not os.path.isfile(args.pipeline):
+        raise ConfigError(f"--pipeline {args.pipeline!r} is not a file; run `compile` first")
+    parameters = {}
+    for item in args.param:
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise ConfigError(f"--param {item!r}: use NAME=VALUE, e.g. data-root=gs://b/data")
+        parameters[name] = value
+    from pipeline.kubeflow_deploy import DeployError, deploy, kfp_cron
+
+    if args.schedule:
+        try:
+            kfp_cron(args.schedule)
+        except ValueError as err:
+            raise ConfigError(str(err)) from None
+    try:
+        result = deploy(args.pipeline, args.host, args.experiment, parameters, args.schedule)
+    except DeployError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    if result.recurring_run_id:
+        print(f"Created recurring run {result.recurring_run_id} (pipeline {result.pipeline_id}, "
+              f"version {result.version_id})")
+    else:
+        print(f"Started run {result.run_id} (pipeline {result.pipeline_id}, "
+              f"version {result.version_id})")
+    return 0
+
+
 def cmd_runs(args: argparse.Namespace) -> int:
     """Lists past runs from the metadata store."""
     config = _config_from(args)
@@ -249,6 +280,17 @@ def build_parser() -> argparse.ArgumentParser:
                           help="container image built from this repository's Dockerfile")
     compile_.add_argument("--output", default="pipeline.json", help="pipeline JSON to write")
     compile_.set_defaults(handler=cmd_compile)
+
+    deploy = commands.add_parser(
+        "deploy", help="upload a compiled pipeline to Kubeflow and run it (or schedule it)")
+    deploy.add_argument("--host", required=True, help="KFP API endpoint, e.g. http://kfp:8888")
+    deploy.add_argument("--pipeline", default="pipeline.json", help="compiled pipeline JSON")
+    deploy.add_argument("--experiment", default="tfx-multimodal")
+    deploy.add_argument("--schedule", help="cron: a recurring run instead of one run; six "
+                        "fields, seconds first ('0 0 3 * * *'), or five (second 0 is added)")
+    deploy.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                        help="runtime parameter, e.g. data-root=gs://bucket/data")
+    deploy.set_defaults(handler=cmd_deploy)
 
     runs = commands.add_parser("runs", help="list past runs from the metadata store")
     _add_config_arguments(runs)
