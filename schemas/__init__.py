@@ -119,6 +119,18 @@ class FeatureSet:
         return cls(tuple(Feature.from_dict(d) for d in data))
 
 
+class FeatureSettings:
+    """Mixin for frozen dataclasses with a `features: FeatureSet` field (component settings):
+    `to_dict`/`from_dict` give the JSON-able form that travels in component properties."""
+
+    def to_dict(self) -> Dict[str, Any]:
+        return dict(dataclasses.asdict(self), features=self.features.to_json_list())
+
+    @classmethod
+    def from_dict(cls, data: Dict[str, Any]):
+        return cls(**dict(data, features=FeatureSet.from_json_list(data["features"])))
+
+
 def dataset_schema_path(dataset: str) -> str:
     """Path of the curated schema of a dataset shipped under `schemas/` (e.g. "digits")."""
     path = os.path.join(SCHEMAS_DIR, dataset, SCHEMA_FILE_NAME)

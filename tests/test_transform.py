@@ -1,7 +1,6 @@
 """preprocessing_fn under tf.Transform's Beam implementation: exact numbers on tiny data."""
 
 import io
-import os
 
 import numpy as np
 import pytest
@@ -9,7 +8,7 @@ import tensorflow as tf
 import tensorflow_transform as tft
 import tensorflow_transform.beam as tft_beam
 from PIL import Image
-from tensorflow_transform.tf_metadata import dataset_metadata, schema_utils
+from tensorflow_transform.tf_metadata import dataset_metadata
 
 import schemas
 from components.transform import preprocessing

@@ -22,7 +22,7 @@ from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
 from components.errors import DataError
-from schemas import DType, FeatureSet, Role
+from schemas import DType, FeatureSet, FeatureSettings, Role
 
 LAYOUT_CSV = "csv"
 LAYOUT_CLASS_FOLDERS = "class_folders"
@@ -68,7 +68,7 @@ class ColumnsError(DataError, ValueError):
 
 
 @dataclasses.dataclass(frozen=True)
-class IngestSettings:
+class IngestSettings(FeatureSettings):
     """What the ingestion executor needs, passed through the component's custom_config."""
 
     features: FeatureSet
@@ -82,15 +82,12 @@ class IngestSettings:
         if self.layout not in LAYOUTS:
             raise ValueError(f"layout must be one of {LAYOUTS}, got {self.layout!r}")
 
-    def to_dict(self) -> Dict[str, Any]:
-        return dict(dataclasses.asdict(self), features=self.features.to_json_list())
-
     @classmethod
     def from_dict(cls, data: Dict[str, Any]) -> "IngestSettings":
         # custom_config travels as a protobuf Struct, whose numbers are all floats
-        return cls(**dict(data, features=FeatureSet.from_json_list(data["features"]),
-                          max_image_pixels=int(data["max_image_pixels"]),
-                          max_line_bytes=int(data.get("max_line_bytes", MAX_LINE_BYTES))))
+        return super().from_dict(dict(
+            data, max_image_pixels=int(data["max_image_pixels"]),
+            max_line_bytes=int(data.get("max_line_bytes", MAX_LINE_BYTES))))
 
 
 # ----------------------------------------------------------------------------- CSV files

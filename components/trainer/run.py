@@ -12,7 +12,7 @@ import hashlib
 import json
 import os
 import tempfile
-from typing import Any, Dict, Optional
+from typing import Optional
 
 import tensorflow as tf
 import tensorflow_transform as tft
@@ -21,7 +21,7 @@ from absl import logging
 
 from components.trainer import data, export, loop, model
 from components.transform.preprocessing import NUM_OOV_BUCKETS, vocabulary_name
-from schemas import FeatureSet, Role
+from schemas import FeatureSet, FeatureSettings, Role
 
 TRAINING_RECORD = "training.json"
 CHECKPOINTS_DIR = "checkpoints"
@@ -29,7 +29,7 @@ DISTRIBUTIONS = ("auto", "default", "mirrored", "multi_worker")
 
 
 @dataclasses.dataclass(frozen=True)
-class TrainerSettings:
+class TrainerSettings(FeatureSettings):
     """What run_fn needs beyond TFX's FnArgs, passed as the Trainer's custom_config."""
 
     features: FeatureSet
@@ -49,12 +49,6 @@ class TrainerSettings:
             raise ValueError(f"distribution must be one of {DISTRIBUTIONS}, "
                              f"got {self.distribution!r}")
 
-    def to_dict(self) -> Dict[str, Any]:
-        return dict(dataclasses.asdict(self), features=self.features.to_json_list())
-
-    @classmethod
-    def from_dict(cls, values: Dict[str, Any]) -> "TrainerSettings":
-        return cls(**dict(values, features=FeatureSet.from_json_list(values["features"])))
 
 
 def cluster_workers() -> int:

@@ -19,14 +19,14 @@ from typing import Any, Dict, Optional
 import tensorflow as tf
 import tensorflow_transform as tft
 
-from schemas import DType, FeatureSet, Role
+from schemas import DType, FeatureSet, FeatureSettings, Role
 
 NUM_OOV_BUCKETS = 1
 RESIZE_MODES = ("stretch", "pad")
 
 
 @dataclasses.dataclass(frozen=True)
-class TransformSettings:
+class TransformSettings(FeatureSettings):
     """What preprocessing_fn needs, passed as Transform's custom_config."""
 
     features: FeatureSet
@@ -40,12 +40,6 @@ class TransformSettings:
         if self.resize_mode not in RESIZE_MODES:
             raise ValueError(f"resize_mode must be one of {RESIZE_MODES}, got {self.resize_mode!r}")
 
-    def to_dict(self) -> Dict[str, Any]:
-        return dict(dataclasses.asdict(self), features=self.features.to_json_list())
-
-    @classmethod
-    def from_dict(cls, data: Dict[str, Any]) -> "TransformSettings":
-        return cls(**dict(data, features=FeatureSet.from_json_list(data["features"])))
 
 
 def vocabulary_name(feature_name: str) -> str:
