@@ -185,7 +185,9 @@ def cmd_deploy(args: argparse.Namespace) -> int:
         except ValueError as err:
             raise ConfigError(str(err)) from None
     try:
-        result = deploy(args.pipeline, args.host, args.experiment, parameters, args.schedule)
+        result = deploy(args.pipeline, args.host, args.experiment, parameters, args.schedule,
+                        train_steps=args.train_steps, learning_rate=args.learning_rate,
+                        max_eval_rmse=args.max_eval_rmse)
     except DeployError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
@@ -290,6 +292,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "fields, seconds first ('0 0 3 * * *'), or five (second 0 is added)")
     deploy.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
                         help="runtime parameter, e.g. data-root=gs://bucket/data")
+    deploy.add_argument("--train-steps", type=int, help="this run's training steps")
+    deploy.add_argument("--learning-rate", type=float, help="this run's learning rate")
+    deploy.add_argument("--max-eval-rmse", type=float, help="this run's RMSE bound for blessing")
     deploy.set_defaults(handler=cmd_deploy)
 
     runs = commands.add_parser("runs", help="list past runs from the metadata store")

@@ -57,6 +57,28 @@ def _spec_and_runtime(compiled_path: str):
     return job["pipelineSpec"], parameters, runtime.get("gcsOutputDirectory")
 
 
+def patch_parameters(values: Dict[str, str], train_steps: Optional[int] = None,
+                     learning_rate: Optional[float] = None,
+                     max_eval_rmse: Optional[float] = None) -> Dict[str, str]:
+    """The compiled runtime parameters with the usual per-run knobs changed in their JSON."""
+    patched = dict(values)
+    if train_steps is not None:
+        patched["train-args"] = json.dumps({"num_steps": train_steps})
+    if learning_rate is not None:
+        trainer = json.loads(patched["trainer-config"])
+        trainer["learning_rate"] = learning_rate
+        patched["trainer-config"] = json.dumps(trainer)
+    if max_eval_rmse is not None:
+        eval_config = json.loads(patched["eval-config"])
+        for spec in eval_config.get("metricsSpecs", []):
+            for metric in spec.get("metrics", []):
+                bound = metric.get("threshold", {}).get("valueThreshold", {})
+                if "upperBound" in bound:
+                    bound["upperBound"] = max_eval_rmse
+        patched["eval-config"] = json.dumps(eval_config)
+    return patched
+
+
 def _check_reachable(host: str, timeout: float = 10.0) -> None:
     """Fails fast when the KFP API does not answer (the SDK would retry for a minute)."""
     import urllib.error
@@ -74,9 +96,12 @@ def _check_reachable(host: str, timeout: float = 10.0) -> None:
 
 
 def deploy(compiled_path: str, host: str, experiment: str = "tfx-multimodal",
-           parameters: Optional[Dict[str, str]] = None, schedule: Optional[str] = None
-           ) -> Deployment:
-    """Uploads the pipeline (a new version each time) and starts a run or a recurring run."""
+           parameters: Optional[Dict[str, str]] = None, schedule: Optional[str] = None,
+           **knobs) -> Deployment:
+    """Uploads the pipeline (a new version each time) and starts a run or a recurring run.
+
+    `parameters` replace runtime parameters; `knobs` (train_steps, learning_rate,
+    max_eval_rmse) patch them (see `patch_parameters`)."""
     import kfp
     import urllib3
     import yaml
@@ -84,7 +109,7 @@ def deploy(compiled_path: str, host: str, experiment: str = "tfx-multimodal",
 
     _check_reachable(host)
     spec, values, pipeline_root = _spec_and_runtime(compiled_path)
-    values.update(parameters or {})
+    values = patch_parameters({**values, **(parameters or {})}, **knobs)
     cron = kfp_cron(schedule) if schedule else None
     name = spec["pipelineInfo"]["name"]
     with tempfile.TemporaryDirectory() as workdir:

@@ -2,7 +2,9 @@
 `create_pipeline` the local runner uses.
 
 Runtime parameters a Kubeflow run can set: `data-root`, `train-args` (TrainArgs JSON, e.g.
-`{"num_steps": 3000}`). The code runs from the container image (dotted paths of the installed
+`{"num_steps": 3000}`), `trainer-config` (the Trainer's settings as JSON, e.g. its
+`learning_rate`) and `eval-config` (TFMA EvalConfig JSON, holding the RMSE bound). Their values
+from the config are the defaults; `deploy` can patch them per run. The code runs from the container image (dotted paths of the installed
 package); the schema is read from the package's location inside the image.
 """
 
@@ -30,16 +32,27 @@ def path_in_image(local_path: str) -> str:
 
 def compile_pipeline(config: PipelineConfig, image: str, output_path: str) -> str:
     """Writes the Kubeflow pipeline JSON; returns its path."""
+    from google.protobuf import json_format
     from tfx import v1 as tfx
     from tfx.orchestration.kubeflow.v2 import kubeflow_v2_dag_runner
 
-    from pipeline.local_runner import build_pipeline
+    from pipeline import pipeline as pipeline_lib
+    from pipeline.local_runner import build_pipeline, trainer_settings
 
     runtime = tfx.dsl.experimental.RuntimeParameter
-    values = {DATA_ROOT_PARAMETER: config.data_root,
-              TRAIN_ARGS_PARAMETER: json.dumps({"num_steps": config.train_steps})}
+    features = config.features()
+    values = {
+        DATA_ROOT_PARAMETER: config.data_root,
+        TRAIN_ARGS_PARAMETER: json.dumps({"num_steps": config.train_steps}),
+        pipeline_lib.TRAINER_CONFIG: json.dumps(
+            pipeline_lib.trainer_custom_config(trainer_settings(config, features))),
+        pipeline_lib.EVAL_CONFIG: json_format.MessageToJson(
+            pipeline_lib.eval_config(features, config.max_eval_rmse), indent=None),
+    }
     pipeline = build_pipeline(
         config,
+        runtime_parameters={name: runtime(name=name, ptype=str)
+                            for name in (pipeline_lib.TRAINER_CONFIG, pipeline_lib.EVAL_CONFIG)},
         orchestrator="kubeflow",
         pipeline_root=config.kubeflow_pipeline_root,
         data_root=runtime(name=DATA_ROOT_PARAMETER, ptype=str),

@@ -7,11 +7,22 @@ import os
 from pipeline.config import PipelineConfig
 
 
+def trainer_settings(config: PipelineConfig, features):
+    """The Trainer's settings from a config."""
+    from components.trainer.run import TrainerSettings
+
+    return TrainerSettings(
+        features=features, batch_size=config.batch_size, learning_rate=config.learning_rate,
+        eval_every=max(1, config.train_steps // 10), seed=config.seed,
+        clip_norm=config.clip_norm, early_stopping_patience=config.early_stopping_patience,
+        checkpoint_every=config.checkpoint_every, distribution=config.distribution,
+        model_builder=config.model_builder)
+
+
 def build_pipeline(config: PipelineConfig, metadata_connection_config=None, **overrides):
     """`create_pipeline` with the paths and settings of a config (`overrides` replace any
     argument: the Kubeflow runner passes runtime parameters and in-image paths)."""
     from components.ingest.rows import IngestSettings
-    from components.trainer.run import TrainerSettings
     from components.transform.preprocessing import TransformSettings
     from pipeline.pipeline import create_pipeline
 
@@ -34,13 +45,7 @@ def build_pipeline(config: PipelineConfig, metadata_connection_config=None, **ov
                                     image_width=config.image_width,
                                     image_channels=config.image_channels,
                                     resize_mode=config.resize_mode),
-        trainer=TrainerSettings(
-            features=features, batch_size=config.batch_size,
-            learning_rate=config.learning_rate, eval_every=max(1, config.train_steps // 10),
-            seed=config.seed, clip_norm=config.clip_norm,
-            early_stopping_patience=config.early_stopping_patience,
-            checkpoint_every=config.checkpoint_every, distribution=config.distribution,
-            model_builder=config.model_builder),
+        trainer=trainer_settings(config, features),
         train_steps=config.train_steps,
         eval_steps=config.eval_steps,
         warm_start=config.warm_start,

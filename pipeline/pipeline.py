@@ -34,6 +34,9 @@ from schemas import FeatureSet
 PREPROCESSING_FN = "components.transform.preprocessing.preprocessing_fn"
 RUN_FN = "components.trainer.run.run_fn"
 
+TRAINER_CONFIG = "trainer-config"  # runtime parameter names (Kubeflow)
+EVAL_CONFIG = "eval-config"
+
 # The code each component runs, fingerprinted into its properties (see module docstring).
 INGEST_CODE = ("components.ingest", "schemas")
 TRANSFORM_CODE = ("components.transform", "schemas")
@@ -77,6 +80,13 @@ def _blessed_model_before(reference, node_id: str, orchestrator: str) -> tfx.dsl
                             reference=reference, **models).with_id(node_id)
 
 
+def trainer_custom_config(trainer: TrainerSettings) -> dict:
+    """The Trainer's custom_config: its settings plus the fingerprint of the code it runs."""
+    code = TRAINER_CODE + ((trainer.model_builder.rpartition(".")[0],)
+                           if trainer.model_builder else ())
+    return dataclasses.replace(trainer, code_fingerprint=code_fingerprint(code)).to_dict()
+
+
 def _train_args(train_steps):
     """TrainArgs, or the RuntimeParameter holding them as JSON (Kubeflow runtime parameter)."""
     if isinstance(train_steps, tfx.dsl.experimental.RuntimeParameter):
@@ -109,16 +119,20 @@ def create_pipeline(
     enable_cache: bool = True,
     orchestrator: str = "local",
     component_beam_args: Optional[Dict[str, List[str]]] = None,
+    runtime_parameters: Optional[Dict[str, object]] = None,
 ) -> tfx.dsl.Pipeline:
     """Builds the pipeline; every argument is explicit so runners only compute paths.
 
-    `data_root` and `train_steps` may be `RuntimeParameter`s (Kubeflow). With `orchestrator`
+    `data_root` and `train_steps` may be `RuntimeParameter`s (Kubeflow), and
+    `runtime_parameters` may replace the Trainer's custom config (TRAINER_CONFIG) and the eval
+    config (EVAL_CONFIG) with `RuntimeParameter`s holding their JSON. With `orchestrator`
     "kubeflow", resolvers are TFX's own (its compiler knows no others): no drift check against
     the previous span, and a span window of 1. `component_beam_args` adds Beam arguments per
     component id (e.g. to run Transform on Dataflow).
     """
     if orchestrator not in ORCHESTRATORS:
         raise ValueError(f"orchestrator must be one of {ORCHESTRATORS}, got {orchestrator!r}")
+    runtime_parameters = runtime_parameters or {}
     if orchestrator == "kubeflow" and span_window > 1:
         raise ValueError("span_window > 1 needs the local orchestrator's span resolver")
     features = ingest.features
@@ -174,8 +188,6 @@ def create_pipeline(
                                                     "warm_start_model_resolver", orchestrator)
         nodes.append(warm_start_resolver)
         base_model = warm_start_resolver.outputs["model"]
-    fingerprinted = (TRAINER_CODE + ((trainer.model_builder.rpartition(".")[0],)
-                                     if trainer.model_builder else ()))
     trainer_component = tfx.components.Trainer(
         run_fn=RUN_FN,
         examples=transform_component.outputs["transformed_examples"],
@@ -184,8 +196,7 @@ def create_pipeline(
         base_model=base_model,
         train_args=_train_args(train_steps),
         eval_args=tfx.proto.EvalArgs(num_steps=eval_steps),
-        custom_config=dataclasses.replace(
-            trainer, code_fingerprint=code_fingerprint(fingerprinted)).to_dict())
+        custom_config=runtime_parameters.get(TRAINER_CONFIG, trainer_custom_config(trainer)))
 
     baseline_resolver = _blessed_model_before(trainer_component.outputs["model"],
                                               "baseline_model_resolver", orchestrator)
@@ -193,7 +204,7 @@ def create_pipeline(
         examples=example_gen.outputs["examples"],
         model=trainer_component.outputs["model"],
         baseline_model=baseline_resolver.outputs["model"],
-        eval_config=eval_config(features, max_eval_rmse))
+        eval_config=runtime_parameters.get(EVAL_CONFIG, eval_config(features, max_eval_rmse)))
     pusher = tfx.components.Pusher(
         model=trainer_component.outputs["model"],
         model_blessing=evaluator.outputs["blessing"],

@@ -50,11 +50,20 @@ def test_image_and_code_paths(compiled):
 
 def test_runtime_parameters(compiled):
     job, spec = compiled
-    assert set(spec.root.input_definitions.parameters) == {"data-root", "train-args"}
+    assert set(spec.root.input_definitions.parameters) == {
+        "data-root", "train-args", "trainer-config", "eval-config"}
     values = job["runtimeConfig"]["parameters"]  # the config's values, overridable per run
     assert json.loads(values["train-args"]["stringValue"]) == {"num_steps": 777}
     assert values["data-root"]["stringValue"] == "demo_data"
+    assert json.loads(values["trainer-config"]["stringValue"])["learning_rate"] == 0.003
+    eval_config = json.loads(values["eval-config"]["stringValue"])
+    [rmse] = [m for m in eval_config["metricsSpecs"][0]["metrics"]
+              if m["className"] == "RootMeanSquaredError"]
+    assert rmse["threshold"]["valueThreshold"]["upperBound"] == 1.0
     trainer_inputs = spec.root.dag.tasks["Trainer"].inputs.parameters
     assert trainer_inputs["train_args"].component_input_parameter == "train-args"
+    assert trainer_inputs["custom_config"].component_input_parameter == "trainer-config"
+    evaluator_inputs = spec.root.dag.tasks["Evaluator"].inputs.parameters
+    assert evaluator_inputs["eval_config"].component_input_parameter == "eval-config"
     example_gen_inputs = spec.root.dag.tasks["CsvImageExampleGen"].inputs.parameters
     assert example_gen_inputs["input_base"].component_input_parameter == "data-root"

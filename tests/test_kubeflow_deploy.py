@@ -98,7 +98,8 @@ def posted(requests, path):
 def test_deploy_uploads_and_starts_a_run(kfp_server, compiled, capsys):
     host, requests = kfp_server
     assert cli.main(["deploy", "--host", host, "--pipeline", compiled,
-                     "--param", "data-root=gs://bucket/drop"]) == 0
+                     "--param", "data-root=gs://bucket/drop", "--learning-rate", "0.01",
+                     "--max-eval-rmse", "0.8"]) == 0
     assert "Started run run-1 (pipeline pipeline-1, version version-1)" in capsys.readouterr().out
     [uploaded] = posted(requests, "/pipelines/upload")
     assert "pipelineInfo" in uploaded and "registry.example/tm:1" in uploaded
@@ -112,6 +113,8 @@ def test_deploy_uploads_and_starts_a_run(kfp_server, compiled, capsys):
     parameters = run["runtime_config"]["parameters"]
     assert parameters["data-root"] == "gs://bucket/drop"
     assert json.loads(parameters["train-args"]) == {"num_steps": 1500}
+    assert json.loads(parameters["trainer-config"])["learning_rate"] == 0.01
+    assert "\"upperBound\": 0.8" in parameters["eval-config"]
     assert run["runtime_config"]["pipeline_root"] == "gs://YOUR-BUCKET/tfx-multimodal"
 
 
