@@ -136,3 +136,16 @@ def test_drift_from_the_previous_span_stops_the_run(tmp_path, digits_features, c
     assert "[train vs. previous span] z: High approximate Jensen-Shannon divergence" in err
     summary = summarize_latest_run(load_config(config_path))
     assert summary.states["DataGate"] == "FAILED"
+
+
+def test_wrong_type_column_stops_the_run(tmp_path, tiny_demo_data, capsys):
+    data_root = tmp_path / "data"
+    shutil.copytree(tiny_demo_data, data_root)
+    rewrite_csv(data_root / demo_data.CSV_NAME, lambda rows: [dict(r, z="high") for r in rows])
+    assert cli.main(["run", "--config", write_config(tmp_path, data_root=str(data_root))]) == 1
+    err = capsys.readouterr().err
+    assert "60 of 60 rows (100.0%) were quarantined, over the limit of 1.0%" in err
+    summary = summarize_latest_run(load_config(write_config(tmp_path,
+                                                            data_root=str(data_root))))
+    assert summary.states["CsvImageExampleGen"] == "FAILED"
+    assert "Transform" not in summary.states

@@ -71,3 +71,31 @@ def test_three_spans_and_a_quiet_tick(tmp_path, digits_features, capsys):
     assert len(history) == 2 + 4
     assert [line.split()[1] for line in history[2:]] == ["0", "1", "2", "2"]
     assert history[-2].split()[-2:] == ["no", "no"]  # span 2: not blessed, not pushed
+
+
+def test_span_window_trains_on_the_newest_spans(tmp_path, digits_features):
+    data_root = tmp_path / "data"
+    config_path = tmp_path / "config.yaml"
+    config_path.write_text(yaml.safe_dump({
+        "data_root": str(data_root), "output_dir": str(tmp_path / "out"),
+        "input_pattern": "span-{SPAN}/*.csv", "span_window": 2, "train_steps": 20,
+        "eval_steps": 2, "batch_size": 16, "image_height": 12, "image_width": 12,
+        "max_eval_rmse": 100.0}))
+    for span in range(3):
+        demo_data.generate(str(data_root), digits_features, rows=40, seed=span,
+                           subdir=f"span-{span}")
+        summary = tick(str(config_path))
+    nodes = {node.node_id: node for node in summary.nodes}
+    window = nodes["span_window_resolver"]
+    assert summary.spans == [2]
+    from pipeline.summary import _connect
+
+    store = _connect(load_config(str(config_path)).metadata_path)
+    transform = [e for e in store.get_executions() if e.type.endswith("Transform")][-1]
+    read = store.get_artifacts_by_id([event.artifact_id for event in
+                                      store.get_events_by_execution_ids([transform.id])
+                                      if event.type == 3])  # INPUT
+    spans = sorted(a.custom_properties["span"].int_value for a in read
+                   if a.type == "Examples" and "span" in a.custom_properties)
+    assert spans == [1, 2]
+    assert window.state == "COMPLETE"

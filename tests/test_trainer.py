@@ -212,3 +212,19 @@ def test_strategy_choice(monkeypatch):
     monkeypatch.setenv("TF_CONFIG", '{"cluster": {"worker": ["a:1", "b:2"]}, '
                                     '"task": {"type": "worker", "index": 1}}')
     assert run.cluster_workers() == 2
+
+
+def test_loop_runs_under_mirrored_strategy(tmp_path, digits_features):
+    strategy = tf.distribute.MirroredStrategy(["/cpu:0"])
+    train_path = write_records(tmp_path / "train.gz", 64, seed=0)
+    eval_path = write_records(tmp_path / "eval.gz", 32, seed=1)
+    with strategy.scope():
+        keras_model = model.build_model(digits_features, SPEC, {"pen": 3})
+    train_ds = data.make_dataset(train_path, SPEC, "y", 16, shuffle=True, seed=0, repeat=True)
+    eval_ds = data.make_dataset(eval_path, SPEC, "y", 16, shuffle=False)
+    settings = loop.LoopSettings(train_steps=40, eval_steps=2, eval_every=20, learning_rate=1e-2,
+                                 global_batch_size=16)
+    result = loop.train(keras_model, train_ds, eval_ds, settings, strategy=strategy)
+    assert [r["step"] for r in result.history] == [20, 40]
+    assert result.history[-1]["eval_loss"] < result.history[0]["eval_loss"] * 1.5
+    assert all(np.isfinite(r["train_loss"]) for r in result.history)
