@@ -14,6 +14,7 @@ from typing import Dict, List, Optional
 from pipeline import RMSE_METRIC
 from pipeline.config import PipelineConfig
 
+RESOLVER_SUFFIX = "_resolver"  # node ids of the pipeline's resolvers (pipeline/pipeline.py)
 DIFF_SUFFIX = "_diff"  # TFMA's name suffix for the change against the baseline model
 # ml_metadata.proto.metadata_store_pb2.Execution.State
 _STATE_NAMES = {0: "UNKNOWN", 1: "NEW", 2: "RUNNING", 3: "COMPLETE", 4: "FAILED", 5: "CACHED",
@@ -55,8 +56,9 @@ class RunSummary:
         return {node.node_id: node.state for node in self.nodes}
 
     def render(self, elapsed_seconds: Optional[float] = None) -> str:
-        cached = sum(1 for node in self.nodes if node.state == "CACHED")
-        lines = [f"Run {self.run_id}: {len(self.nodes)} components, {cached} from cache"
+        components = [node for node in self.nodes if not node.node_id.endswith(RESOLVER_SUFFIX)]
+        cached = sum(1 for node in components if node.state == "CACHED")
+        lines = [f"Run {self.run_id}: {len(components)} components, {cached} from cache"
                  + (f", {elapsed_seconds:.0f} s" if elapsed_seconds is not None else "")]
 
         def row(label: str, value: str) -> None:
@@ -96,7 +98,8 @@ def render_history(summaries: List[RunSummary]) -> str:
         rmse = summary.eval_metrics.get(RMSE_METRIC)
         diff = summary.eval_metrics.get(RMSE_METRIC + DIFF_SUFFIX)
         baseline = f"{rmse - diff:.4f}" if rmse is not None and diff is not None else "-"
-        executed = sum(1 for node in summary.nodes if node.state == "COMPLETE")
+        executed = sum(1 for node in summary.nodes if node.state == "COMPLETE"
+                       and not node.node_id.endswith(RESOLVER_SUFFIX))
         pushed = (summary.pushed_version or "yes") if summary.pushed else "no"
         if summary.pushed and summary.states.get("Pusher") == "CACHED":
             pushed = "(cached)"
