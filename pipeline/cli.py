@@ -127,7 +127,10 @@ def _run_and_report(config: PipelineConfig) -> int:
               "cache)", file=sys.stderr)
         return 1
     summary = summarize_latest_run(config)
-    print(summary.render(elapsed_seconds=time.monotonic() - started), flush=True)
+    print(summary.render(elapsed_seconds=time.monotonic() - started))
+    from pipeline.report import write_report
+
+    print(f"  {'report':<34}{write_report(summary, config.output_dir)}", flush=True)
     return 0
 
 

@@ -124,3 +124,31 @@ def test_no_training_serving_skew(pipeline_run):
     inputs = {f.name: tf.gather(transformed[f.name], order) for f in config.features().inputs}
     trained_on = loaded.model(inputs, training=False)
     assert np.max(np.abs(served.numpy() - trained_on.numpy())) < 1e-5
+
+
+def test_report_renders_in_a_real_browser(pipeline_run, tmp_path):
+    """Every run writes a self-contained report.html; headless Chromium renders its sections."""
+    import shutil
+    import subprocess
+
+    config, _ = pipeline_run
+    reports = glob.glob(os.path.join(config.output_dir, "reports", "*", "report.html"))
+    assert len(reports) == 2  # one per run
+    first = sorted(reports)[0]
+    page = open(first, encoding="utf-8").read()
+    assert "http://" not in page.replace("http://www.w3.org/2000/svg", "")
+    assert "https://" not in page  # nothing fetched from the network
+
+    chromium = shutil.which("chromium")
+    assert chromium, "Debian's chromium is needed (scripts/dev test installs it)"
+    result = subprocess.run(
+        [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+         "--no-first-run", "--disable-background-networking", "--disable-component-update",
+         "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom",
+         f"file://{first}"], capture_output=True, text=True, timeout=120)
+    dom = result.stdout
+    for section in ("summary", "statistics", "anomalies", "training", "evaluation", "push",
+                    "lineage"):
+        assert f'<section id="{section}">' in dom, section
+    assert "<polyline" in dom and "train_loss" in dom  # the training curves
+    assert "root_mean_squared_error" in dom and "CsvImageExampleGen" in dom
