@@ -32,16 +32,35 @@ def _config_from(args: argparse.Namespace) -> PipelineConfig:
         "train_steps": args.train_steps, "pipeline_name": args.pipeline_name})
 
 
+class OwnProgressFilter(logging.Filter):
+    """Passes errors, and this project's own INFO logs (rows ingested, training steps with loss,
+    exports): the console shows progress without the libraries' chatter."""
+
+    def __init__(self):
+        super().__init__()
+        here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        self._own = tuple(os.path.join(here, package) + os.sep
+                          for package in ("components", "pipeline"))
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.ERROR or record.pathname.startswith(self._own)
+
+
 def _configure_logging(verbose: bool) -> None:
-    """Before TensorFlow loads: its C++ logs and library warnings only with --verbose."""
+    """Before TensorFlow loads: library logs and warnings only with --verbose; this project's
+    progress always."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "0" if verbose else "2")
+    from absl import logging as absl_logging
+
+    absl_logging.set_verbosity(absl_logging.INFO)  # absl's records propagate to the root logger
+    console = logging.StreamHandler(sys.stderr)
+    console.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
     if not verbose:
         warnings.filterwarnings("ignore", category=FutureWarning)
         warnings.filterwarnings("ignore", category=DeprecationWarning)
-    from absl import logging as absl_logging
-
-    absl_logging.set_verbosity(absl_logging.INFO if verbose else absl_logging.ERROR)
-    logging.getLogger().setLevel(logging.INFO if verbose else logging.ERROR)
+        console.addFilter(OwnProgressFilter())
+    # the only root handler: libraries' later basicConfig calls then change nothing
+    logging.basicConfig(level=logging.INFO, handlers=[console], force=True)
 
 
 def cmd_run(args: argparse.Namespace) -> int:

@@ -50,3 +50,18 @@ def test_usage_errors(argv):
     with pytest.raises(SystemExit) as raised:
         cli.main(argv)
     assert raised.value.code == 2
+
+
+def test_console_shows_own_progress_and_errors_only():
+    import logging
+
+    progress = cli.OwnProgressFilter()
+
+    def record(path, level=logging.INFO):
+        return logging.LogRecord("absl", level, path, 1, "msg", None, None)
+
+    assert progress.filter(record(os.path.join(ROOT, "components", "trainer", "loop.py")))
+    assert progress.filter(record(os.path.join(ROOT, "components", "ingest", "executor.py")))
+    assert not progress.filter(record("/site-packages/tfx/orchestration/launcher.py"))
+    assert progress.filter(record("/site-packages/tfx/orchestration/launcher.py",
+                                  logging.ERROR))
