@@ -339,10 +339,11 @@ class RowToExample(beam.DoFn):
                 QUARANTINE_TAG, quarantine_record(source, line, row or {}, rejection))
             return
         self._ingested.inc()
-        # Serialized once here: ExampleGen's split and write steps take bytes as they are, and
-        # bytes cross Beam's stage boundaries far cheaper than proto objects. Splitting on a
-        # key feature needs the proto, so it is kept then.
-        yield example.SerializeToString() if self._serialize else example
+        # Serialized once here, deterministically (the train/eval split hashes these bytes, and
+        # map order could otherwise vary by process): ExampleGen's split and write steps take
+        # bytes as they are, and bytes cross Beam's stage boundaries far cheaper than protos.
+        # Splitting on a key feature needs the proto, so it is kept then.
+        yield example.SerializeToString(deterministic=True) if self._serialize else example
 
 
 @beam.ptransform_fn
