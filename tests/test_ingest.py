@@ -34,6 +34,10 @@ def data_root(tmp_path):
     Image.new("L", (4, 4)).save(root / "img" / "bitmap.bmp")
     Image.new("L", (4, 4)).save(tmp_path / "outside.png")
     os.symlink(tmp_path / "outside.png", root / "img" / "link.png")
+    (tmp_path / "outside_dir").mkdir()
+    Image.new("L", (4, 4)).save(tmp_path / "outside_dir" / "x.png")
+    os.symlink(tmp_path / "outside_dir", root / "linked_dir")
+    os.symlink(root / "img" / "good.png", root / "img" / "inside_link.png")
     return root
 
 
@@ -51,6 +55,8 @@ BAD_ROWS = [
     (row(image="img/../../outside.png"), Reason.PATH_ESCAPES_ROOT, "image"),
     (row(image="/etc/passwd"), Reason.PATH_ESCAPES_ROOT, "image"),
     (row(image="img/link.png"), Reason.PATH_ESCAPES_ROOT, "image"),
+    (row(image="linked_dir/x.png"), Reason.PATH_ESCAPES_ROOT, "image"),
+    (row(image="img"), Reason.IMAGE_UNREADABLE, "image"),
     (row(image=""), Reason.MISSING_VALUE, "image"),
     (row(z="abc"), Reason.NOT_NUMERIC, "z"),
     (row(z="nan"), Reason.NOT_FINITE, "z"),
@@ -67,6 +73,12 @@ def test_bad_rows_are_rejected_with_reason(bad_row, reason, column, settings, da
     with pytest.raises(rows.RowRejected) as raised:
         rows.row_to_example(bad_row, settings, str(data_root))
     assert (raised.value.reason, raised.value.column) == (reason, column)
+
+
+def test_symlink_inside_the_data_root_is_followed(settings, data_root):
+    example = rows.row_to_example(row(image="img/inside_link.png"), settings, str(data_root))
+    assert (example.features.feature["image"].bytes_list.value[0]
+            == (data_root / "img" / "good.png").read_bytes())
 
 
 def test_good_row_keeps_encoded_image_bytes(settings, data_root):
@@ -87,8 +99,12 @@ def write_csv(path, records, header=("image", "z", "pen", "y")):
     return str(path)
 
 
-def test_pipeline_routes_every_row_and_counts(settings, data_root, tmp_path):
-    """A CSV mixing good rows with every bad case: counts add up, reasons are recorded."""
+@pytest.mark.parametrize("rows_per_chunk", [rows.ROWS_PER_CHUNK, 5])
+def test_pipeline_routes_every_row_and_counts(settings, data_root, tmp_path, monkeypatch,
+                                              rows_per_chunk):
+    """A CSV mixing good rows with every bad case: counts add up, reasons are recorded, in one
+    chunk of rows or across several."""
+    monkeypatch.setattr(rows, "ROWS_PER_CHUNK", rows_per_chunk)
     good = [row(), row(image="img/good.jpg", pen="b")]
     csv_path = write_csv(data_root / "data.csv", good + [r for r, _, _ in BAD_ROWS])
     report_dir = str(tmp_path / "report")
@@ -101,12 +117,11 @@ def test_pipeline_routes_every_row_and_counts(settings, data_root, tmp_path):
         reasons = outputs[rows.QUARANTINE_TAG] | beam.Map(lambda q: (q["line"], q["reason"]))
         assert_that(reasons, equal_to([(i + 4, r.value) for i, (_, r, _) in enumerate(BAD_ROWS)]),
                     label="quarantine")
-        _ = ({rows.EXAMPLES_TAG: outputs[rows.EXAMPLES_TAG],
-              rows.QUARANTINE_TAG: outputs[rows.QUARANTINE_TAG]}
+        _ = ({tag: outputs[tag] for tag in (rows.QUARANTINE_TAG, rows.COUNTS_TAG)}
              | rows.WriteIngestReport(report_dir, "part"))
 
     counts = executor.read_counts(report_dir)
-    assert counts == {"rows_read": 18, "rows_ingested": 2, "rows_quarantined": 16}
+    assert counts == {"rows_read": 20, "rows_ingested": 2, "rows_quarantined": 18}
     with open(os.path.join(report_dir, "part-quarantine-00000-of-00001.jsonl")) as handle:
         records = [json.loads(line) for line in handle]
     missing = next(r for r in records if r["reason"] == Reason.IMAGE_MISSING.value)

@@ -93,8 +93,7 @@ def _CsvImagesToExample(pipeline, exec_properties: Dict[str, Any], split_pattern
                    | "ListFiles" >> beam.Create(files)
                    | "Ingest" >> rows.IngestCsvFiles(settings, data_root, serialize))
     name = hashlib.sha1(split_pattern.encode()).hexdigest()[:10]
-    _ = ({rows.EXAMPLES_TAG: outputs[rows.EXAMPLES_TAG],
-          rows.QUARANTINE_TAG: outputs[rows.QUARANTINE_TAG]}
+    _ = ({tag: outputs[tag] for tag in (rows.QUARANTINE_TAG, rows.COUNTS_TAG)}
          | "Report" >> rows.WriteIngestReport(exec_properties[_REPORT_DIR_KEY], name))
     return outputs[rows.EXAMPLES_TAG]
 

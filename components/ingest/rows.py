@@ -31,6 +31,8 @@ EXAMPLES_TAG = "examples"
 NUL = b"\0"
 MAX_LINE_BYTES = 1 << 20  # default bound on one CSV line, read with a bounded buffer
 QUARANTINE_TAG = "quarantine"
+COUNTS_TAG = "counts"
+ROWS_PER_CHUNK = 64  # rows per Beam element between reading and conversion
 
 
 class Reason(str, enum.Enum):
@@ -209,8 +211,13 @@ def _is_remote(path: str) -> bool:
     return "://" in path
 
 
-def resolve_image_path(data_root: str, relative: str, column: str) -> str:
-    """The file a relative image path names; rejects paths that leave the data root."""
+def resolve_image_path(data_root: str, relative: str, column: str,
+                       real_directories: Optional[Dict[str, str]] = None) -> str:
+    """The file a relative image path names; rejects paths that leave the data root.
+
+    `real_directories` caches the resolved (symlink-free) form of each directory seen, so a
+    converter resolves each folder once rather than each path component of every row.
+    """
     if not relative:
         raise RowRejected(Reason.MISSING_VALUE, column)
     if _is_remote(relative) or relative.startswith(("/", "\\")) or "\\" in relative:
@@ -220,20 +227,40 @@ def resolve_image_path(data_root: str, relative: str, column: str) -> str:
         raise RowRejected(Reason.PATH_ESCAPES_ROOT, column, relative)
     candidate = posixpath.join(data_root.rstrip("/"), normalized)
     if not _is_remote(data_root):
-        real_root = os.path.realpath(data_root)
-        if os.path.commonpath([real_root, os.path.realpath(candidate)]) != real_root:
+        cache = {} if real_directories is None else real_directories
+
+        def real_directory(path: str) -> str:
+            if path not in cache:
+                cache[path] = os.path.realpath(path)
+            return cache[path]
+
+        real_root = real_directory(data_root)
+        parent, name = posixpath.split(candidate)
+        real_path = (os.path.realpath(candidate) if os.path.islink(candidate)
+                     else os.path.join(real_directory(parent), name))
+        if os.path.commonpath([real_root, real_path]) != real_root:
             raise RowRejected(Reason.PATH_ESCAPES_ROOT, column, f"{relative} (symlink)")
     return candidate
+
+
+def _read_file(path: str, column: str) -> bytes:
+    """The bytes of an image file; a missing or unreadable file rejects the row."""
+    try:
+        if _is_remote(path) and not FileSystems.exists(path):
+            raise FileNotFoundError(path)
+        with _open_binary(path) as handle:
+            return handle.read()
+    except FileNotFoundError:
+        raise RowRejected(Reason.IMAGE_MISSING, column, path) from None
+    except OSError as err:  # a directory, no permission, an I/O error
+        raise RowRejected(Reason.IMAGE_UNREADABLE, column, f"{path}: {err}") from None
 
 
 def read_image(path: str, column: str, max_pixels: int) -> bytes:
     """The encoded bytes of a PNG or JPEG file, after checking its size and that it decodes."""
     from PIL import Image
 
-    if not FileSystems.exists(path):
-        raise RowRejected(Reason.IMAGE_MISSING, column, path)
-    with _open_binary(path) as handle:
-        data = handle.read()
+    data = _read_file(path, column)
     try:
         with Image.open(io.BytesIO(data)) as image:
             if image.format not in ("PNG", "JPEG"):
@@ -268,15 +295,18 @@ def parse_number(cell: str, column: str, dtype: DType) -> float:
     return value
 
 
-def row_to_example(row: Dict[str, str], settings: IngestSettings, data_root: str):
-    """Builds the tf.Example of one CSV row, or raises RowRejected."""
+def row_to_example(row: Dict[str, str], settings: IngestSettings, data_root: str,
+                   real_directories: Optional[Dict[str, str]] = None):
+    """Builds the tf.Example of one CSV row, or raises RowRejected (`real_directories`: see
+    `resolve_image_path`)."""
     import tensorflow as tf
 
     feature = {}
     for spec in settings.features.features:
         cell = row.get(spec.name)
         if spec.role is Role.IMAGE:
-            path = resolve_image_path(data_root, (cell or "").strip(), spec.name)
+            path = resolve_image_path(data_root, (cell or "").strip(), spec.name,
+                                      real_directories)
             value = read_image(path, spec.name, settings.max_image_pixels)
             feature[spec.name] = tf.train.Feature(bytes_list=tf.train.BytesList(value=[value]))
         elif spec.dtype is DType.BYTES:
@@ -305,94 +335,104 @@ def quarantine_record(source: str, line: int, row: Dict[str, str],
 # ----------------------------------------------------------------------------- Beam
 
 class ReadCsvRows(beam.DoFn):
-    """CSV path -> (path, line, row, None) per data row, (path, line, None, RowRejected) per
-    unreadable line; streamed."""
+    """CSV path -> chunks (lists) of up to ROWS_PER_CHUNK located rows: (path, line, row, None)
+    per data row, (path, line, None, RowRejected) per unreadable line; streamed."""
 
     def __init__(self, max_line_bytes: int):
         self._max_line_bytes = max_line_bytes
 
     def process(self, path: str):
+        chunk = []
         for line, row, rejection in iter_csv_records(path, self._max_line_bytes):
-            yield path, line, row, rejection
+            chunk.append((path, line, row, rejection))
+            if len(chunk) == ROWS_PER_CHUNK:
+                yield chunk
+                chunk = []
+        if chunk:
+            yield chunk
 
 
-class RowToExample(beam.DoFn):
-    """(path, line, row) -> serialized tf.Example (the proto itself when `serialize` is off), or a
-    quarantine record on the QUARANTINE_TAG output."""
+class ChunkToExamples(beam.DoFn):
+    """A chunk of located rows -> one serialized tf.Example per row (the proto itself when
+    `serialize` is off) or a quarantine record on the QUARANTINE_TAG output; plus the chunk's
+    (count name, count) pairs on the COUNTS_TAG output."""
 
     def __init__(self, settings: IngestSettings, data_root: str, serialize: bool = True):
         self._settings = settings
         self._data_root = data_root
         self._serialize = serialize
-        self._ingested = beam.metrics.Metrics.counter("ingest", "rows_ingested")
-        self._quarantined = beam.metrics.Metrics.counter("ingest", "rows_quarantined")
+        self._real_directories: Dict[str, str] = {}
 
-    def process(self, element):
-        source, line, row, rejection = element
-        try:
-            if rejection is not None:
-                raise rejection
-            example = row_to_example(row, self._settings, self._data_root)
-        except RowRejected as rejection:
-            self._quarantined.inc()
-            yield beam.pvalue.TaggedOutput(
-                QUARANTINE_TAG, quarantine_record(source, line, row or {}, rejection))
-            return
-        self._ingested.inc()
-        # Serialized once here, deterministically (the train/eval split hashes these bytes, and
-        # map order could otherwise vary by process): ExampleGen's split and write steps take
-        # bytes as they are, and bytes cross Beam's stage boundaries far cheaper than protos.
-        # Splitting on a key feature needs the proto, so it is kept then.
-        yield example.SerializeToString(deterministic=True) if self._serialize else example
+    def process(self, chunk):
+        quarantined = 0
+        for source, line, row, rejection in chunk:
+            try:
+                if rejection is not None:
+                    raise rejection
+                example = row_to_example(row, self._settings, self._data_root,
+                                         self._real_directories)
+            except RowRejected as rejected:
+                quarantined += 1
+                yield beam.pvalue.TaggedOutput(
+                    QUARANTINE_TAG, quarantine_record(source, line, row or {}, rejected))
+                continue
+            # Serialized once here, deterministically (the train/eval split hashes these bytes,
+            # and map order could otherwise vary by process): ExampleGen's split and write steps
+            # take bytes as they are, and bytes cross Beam's stage boundaries far cheaper than
+            # protos. Splitting on a key feature needs the proto, so it is kept then.
+            yield example.SerializeToString(deterministic=True) if self._serialize else example
+        yield beam.pvalue.TaggedOutput(COUNTS_TAG, ("rows_ingested", len(chunk) - quarantined))
+        yield beam.pvalue.TaggedOutput(COUNTS_TAG, ("rows_quarantined", quarantined))
 
 
 @beam.ptransform_fn
-def RowsToExamples(located_rows, settings: IngestSettings, data_root: str,  # pylint: disable=invalid-name
-                   serialize: bool = True):
-    """(source, line, row) -> DoOutputsTuple with EXAMPLES_TAG and QUARANTINE_TAG outputs."""
-    return (located_rows
+def ChunksToExamples(row_chunks, settings: IngestSettings, data_root: str,  # pylint: disable=invalid-name
+                     serialize: bool = True):
+    """Chunks of (source, line, row, rejection) -> DoOutputsTuple with EXAMPLES_TAG,
+    QUARANTINE_TAG and COUNTS_TAG outputs. Chunks are redistributed first, so that rows of one CSV
+    file are converted by all workers."""
+    return (row_chunks
             | "Reshuffle" >> beam.Reshuffle()
-            | "RowToExample" >> beam.ParDo(RowToExample(settings, data_root, serialize))
-            .with_outputs(QUARANTINE_TAG, main=EXAMPLES_TAG))
+            | "ChunkToExamples" >> beam.ParDo(ChunkToExamples(settings, data_root, serialize))
+            .with_outputs(QUARANTINE_TAG, COUNTS_TAG, main=EXAMPLES_TAG))
 
 
 @beam.ptransform_fn
 def IngestCsvFiles(csv_paths, settings: IngestSettings, data_root: str,  # pylint: disable=invalid-name
                    serialize: bool = True):
-    """PCollection of CSV paths -> DoOutputsTuple with EXAMPLES_TAG and QUARANTINE_TAG outputs."""
+    """PCollection of CSV paths -> the outputs of `ChunksToExamples`."""
     return (csv_paths
             | "ReadRows" >> beam.ParDo(ReadCsvRows(settings.max_line_bytes))
-            | "Rows" >> RowsToExamples(settings, data_root, serialize))
+            | "Rows" >> ChunksToExamples(settings, data_root, serialize))
 
 
 @beam.ptransform_fn
 def IngestClassFolders(pipeline, pattern: str, settings: IngestSettings,  # pylint: disable=invalid-name
                        data_root: str, serialize: bool = True):
-    """Image files matched by `pattern` (label: parent folder) -> examples and quarantine."""
+    """Image files matched by `pattern` (label: parent folder) -> the outputs of
+    `ChunksToExamples`."""
     from apache_beam.io import fileio
 
     return (pipeline
             | "MatchImages" >> fileio.MatchFiles(pattern)
             | "ToRow" >> beam.Map(lambda match: class_folder_row(match.path, data_root,
                                                                  settings.features))
-            | "Rows" >> RowsToExamples(settings, data_root, serialize))
+            | "Chunk" >> beam.BatchElements(min_batch_size=ROWS_PER_CHUNK,
+                                            max_batch_size=ROWS_PER_CHUNK)
+            | "Rows" >> ChunksToExamples(settings, data_root, serialize))
 
 
 @beam.ptransform_fn
 def WriteIngestReport(outputs, report_dir: str, name: str):  # pylint: disable=invalid-name
     """Writes quarantine records (JSON lines) and the ingested/quarantined counts of one input.
 
-    `outputs` maps EXAMPLES_TAG and QUARANTINE_TAG to the PCollections `IngestCsvFiles` made.
+    `outputs` maps QUARANTINE_TAG and COUNTS_TAG to the PCollections `ChunksToExamples` made.
     """
-    examples, quarantined = outputs[EXAMPLES_TAG], outputs[QUARANTINE_TAG]
-    _ = (quarantined
+    _ = (outputs[QUARANTINE_TAG]
          | "QuarantineToJson" >> beam.Map(json.dumps, sort_keys=True)
          | "WriteQuarantine" >> beam.io.WriteToText(
              posixpath.join(report_dir, f"{name}-quarantine"), file_name_suffix=".jsonl"))
-    ingested_ones = examples | "OneIngested" >> beam.Map(lambda _: ("rows_ingested", 1))
-    quarantined_ones = quarantined | "OneQuarantined" >> beam.Map(lambda _: ("rows_quarantined", 1))
-    return ((ingested_ones, quarantined_ones)
-            | "Flatten" >> beam.Flatten()
+    return (outputs[COUNTS_TAG]
             | "Sum" >> beam.CombinePerKey(sum)
             | "ToDict" >> beam.combiners.ToDict()
             | "CountsToJson" >> beam.Map(json.dumps, sort_keys=True)
