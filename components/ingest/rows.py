@@ -272,7 +272,11 @@ def read_image(path: str, column: str, max_pixels: int) -> bytes:
                                   f"{path}: {width}x{height} px > {max_pixels}")
             image.verify()  # structure and checksums (a PNG cut short decodes regardless)
         with Image.open(io.BytesIO(data)) as image:
-            image.load()  # full decode: catches truncated and corrupt pixel data
+            if image.format == "JPEG":
+                # decode at 1/8 scale: every coefficient is still entropy-decoded (where
+                # truncation and corruption show), the inverse DCT runs on an eighth
+                image.draft(image.mode, (1, 1))
+            image.load()  # decode: catches truncated and corrupt pixel data
     except RowRejected:
         raise
     except Image.DecompressionBombError as err:  # PIL's own, far larger limit
@@ -435,7 +439,11 @@ def WriteIngestReport(outputs, report_dir: str, name: str):  # pylint: disable=i
     return (outputs[COUNTS_TAG]
             | "Sum" >> beam.CombinePerKey(sum)
             | "ToDict" >> beam.combiners.ToDict()
-            | "CountsToJson" >> beam.Map(json.dumps, sort_keys=True)
-            | "WriteCounts" >> beam.io.WriteToText(
-                posixpath.join(report_dir, f"{name}-counts"), file_name_suffix=".json",
-                shard_name_template=""))
+            | "WriteCounts" >> beam.Map(write_json_file,
+                                        posixpath.join(report_dir, f"{name}-counts.json")))
+
+
+def write_json_file(value: Any, path: str) -> None:
+    """Writes one JSON document to `path` (local or remote), replacing what was there."""
+    with FileSystems.create(path) as handle:
+        handle.write(json.dumps(value, sort_keys=True).encode("utf-8"))
