@@ -70,8 +70,9 @@ def component(data_root: str, out_dir: str, mode: str) -> int:
     examples = standard_artifacts.Examples()
     examples.uri = out_dir
     context = BaseBeamExecutor.Context(
-        beam_pipeline_args=load_config(overrides={"beam_direct_num_workers": 0})
-        .beam_pipeline_args(running_mode=mode),
+        beam_pipeline_args=load_config(overrides={"beam_direct_running_mode": mode,
+                                                  "beam_direct_num_workers": 0})
+        .beam_pipeline_args(),
         tmp_dir=os.path.join(out_dir, "tmp"))
     executor.Executor(context).Do({}, {"examples": [examples]}, {
         "input_base": data_root,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
-from typing import Any, Dict, List, Literal, Mapping, Optional
+from typing import Any, Dict, List, Literal, Mapping, Optional, Tuple
 
 import pydantic
 from pydantic import BaseModel, ConfigDict, Field
@@ -18,6 +18,7 @@ import schemas
 
 
 LOCAL_ENVIRONMENT = "local-environment"
+PARALLEL_MIN_MB = 20.0  # measured crossover, see direct_runner_settings
 
 
 class ConfigError(ValueError):
@@ -71,8 +72,15 @@ class PipelineConfig(BaseModel):
 
     max_eval_rmse: float = Field(1.0, gt=0.0, description="the Evaluator blesses below this RMSE")
     min_free_disk_mb: int = Field(200, ge=0, description="refuse to start with less free space")
-    beam_direct_running_mode: Literal["in_memory", "multi_processing"] = "in_memory"
-    beam_direct_num_workers: int = Field(1, ge=0, description="0: one per core")
+    beam_direct_running_mode: Literal["auto", "in_memory", "multi_processing"] = Field(
+        "auto", description="auto: chosen by the input's size (see direct_runner_settings)")
+    beam_direct_num_workers: int = Field(
+        0, ge=0, description="workers of an explicit running mode; 0: one per core")
+    beam_parallel_min_mb: float = Field(
+        PARALLEL_MIN_MB, ge=0, description="auto: from this input size, one worker per core")
+    beam_multi_processing_min_mb: Optional[float] = Field(
+        None, ge=0, description="auto: from this input size, multi_processing; unset: never "
+        "(it did not pay on 2 cores, see benchmarks/RESULTS.md)")
     component_beam_args: Dict[str, List[str]] = Field(
         default_factory=dict, description="extra Beam arguments per component id")
     kubeflow_pipeline_root: str = Field(
@@ -151,16 +159,34 @@ class PipelineConfig(BaseModel):
     def features(self) -> schemas.FeatureSet:
         return schemas.load_feature_set(self.resolved_schema_path)
 
-    def beam_pipeline_args(self, running_mode: Optional[str] = None) -> List[str]:
-        """Beam arguments of the local DirectRunner.
+    def direct_runner_settings(self, input_mb: Optional[float] = None) -> Tuple[str, int]:
+        """(running mode, workers) of the local DirectRunner for an input of `input_mb` MB.
+
+        `auto` runs small inputs in process with one worker: splitting work across workers costs
+        more than it saves there. From `beam_parallel_min_mb` on it runs one in-process worker
+        per core (threads: image decoding, compression and TensorFlow release the GIL), and from
+        `beam_multi_processing_min_mb`, when set, one worker process per core. The defaults come
+        from `benchmarks/runner_modes.py` on this project's 2-core machine.
+        """
+        if self.beam_direct_running_mode != "auto":
+            return self.beam_direct_running_mode, self.beam_direct_num_workers
+        size = input_mb or 0.0
+        if self.beam_multi_processing_min_mb is not None and (
+                size >= self.beam_multi_processing_min_mb):
+            return "multi_processing", 0
+        return "in_memory", 0 if size >= self.beam_parallel_min_mb else 1
+
+    def beam_pipeline_args(self, input_mb: Optional[float] = None) -> List[str]:
+        """Beam arguments of the local DirectRunner (see `direct_runner_settings`).
 
         `--sdk_container_image` tells TFX that the workers already hold this environment, so it
         does not build an sdist of itself before every Beam job (about 1.5 s per component);
         DirectRunner never starts a container.
         """
+        mode, workers = self.direct_runner_settings(input_mb)
         return [
-            "--direct_running_mode=" + (running_mode or self.beam_direct_running_mode),
-            f"--direct_num_workers={self.beam_direct_num_workers}",
+            f"--direct_running_mode={mode}",
+            f"--direct_num_workers={workers}",
             f"--sdk_container_image={LOCAL_ENVIRONMENT}",
         ]
 

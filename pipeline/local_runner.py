@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 
 from pipeline.config import PipelineConfig
@@ -17,6 +18,29 @@ def trainer_settings(config: PipelineConfig, features):
         clip_norm=config.clip_norm, early_stopping_patience=config.early_stopping_patience,
         checkpoint_every=config.checkpoint_every, distribution=config.distribution,
         model_builder=config.model_builder)
+
+
+def input_megabytes(data_root: str) -> float:
+    """Size in MB of the files under a local data root: what the data components read at most
+    (older spans count too)."""
+    total = 0
+    for folder, _, names in os.walk(data_root):
+        for name in names:
+            try:
+                total += os.stat(os.path.join(folder, name)).st_size
+            except OSError:  # vanished or a dangling link: ingestion reports it
+                pass
+    return total / 2**20
+
+
+def local_beam_pipeline_args(config: PipelineConfig):
+    """The DirectRunner arguments for this config's data, logged in one line."""
+    size = input_megabytes(config.data_root)
+    mode, workers = config.direct_runner_settings(size)
+    logging.info("Beam DirectRunner: %s, %s (input %.1f MB; beam_direct_running_mode %s)",
+                 mode, f"{workers} worker(s)" if workers else "one worker per core", size,
+                 config.beam_direct_running_mode)
+    return config.beam_pipeline_args(size)
 
 
 def build_pipeline(config: PipelineConfig, metadata_connection_config=None, **overrides):
@@ -51,10 +75,11 @@ def build_pipeline(config: PipelineConfig, metadata_connection_config=None, **ov
         warm_start=config.warm_start,
         span_window=config.span_window,
         max_eval_rmse=config.max_eval_rmse,
-        beam_pipeline_args=config.beam_pipeline_args(),
         metadata_connection_config=metadata_connection_config,
         component_beam_args=config.component_beam_args,
     )
+    if "beam_pipeline_args" not in overrides:
+        arguments["beam_pipeline_args"] = local_beam_pipeline_args(config)
     return create_pipeline(**{**arguments, **overrides})
 
 

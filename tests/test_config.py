@@ -13,6 +13,24 @@ def test_defaults_resolve_paths(tmp_path):
     assert "--direct_running_mode=in_memory" in config.beam_pipeline_args()
 
 
+@pytest.mark.parametrize("overrides, input_mb, expected", [
+    ({}, None, ("in_memory", 1)),
+    ({}, 1.0, ("in_memory", 1)),
+    ({"beam_parallel_min_mb": 10}, 10.0, ("in_memory", 0)),
+    ({"beam_multi_processing_min_mb": 100}, 99.0, ("in_memory", 0)),
+    ({"beam_multi_processing_min_mb": 100}, 100.0, ("multi_processing", 0)),
+    ({"beam_direct_running_mode": "multi_processing", "beam_direct_num_workers": 3}, 1.0,
+     ("multi_processing", 3)),
+    ({"beam_direct_running_mode": "in_memory"}, 1e6, ("in_memory", 0)),
+])
+def test_direct_runner_settings_follow_input_size(overrides, input_mb, expected):
+    config = load_config(overrides=overrides)
+    assert config.direct_runner_settings(input_mb) == expected
+    mode, workers = expected
+    assert config.beam_pipeline_args(input_mb)[:2] == [f"--direct_running_mode={mode}",
+                                                       f"--direct_num_workers={workers}"]
+
+
 def test_yaml_then_overrides(tmp_path):
     path = tmp_path / "c.yaml"
     path.write_text("train_steps: 7\nbatch_size: 8\n")
