@@ -18,7 +18,7 @@ import schemas
 
 
 LOCAL_ENVIRONMENT = "local-environment"
-PARALLEL_MIN_MB = 20.0  # measured crossover, see direct_runner_settings
+PARALLEL_MIN_MB = 100.0  # measured crossover (benchmarks/RESULTS.md), see direct_runner_settings
 
 
 class ConfigError(ValueError):
