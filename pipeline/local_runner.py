@@ -37,9 +37,9 @@ def local_beam_pipeline_args(config: PipelineConfig):
     """The DirectRunner arguments for this config's data, logged in one line."""
     size = input_megabytes(config.data_root)
     mode, workers = config.direct_runner_settings(size)
+    workers_text = {0: "one worker per core", 1: "1 worker"}.get(workers, f"{workers} workers")
     logging.info("Beam DirectRunner: %s, %s (input %.1f MB; beam_direct_running_mode %s)",
-                 mode, f"{workers} worker(s)" if workers else "one worker per core", size,
-                 config.beam_direct_running_mode)
+                 mode, workers_text, size, config.beam_direct_running_mode)
     return config.beam_pipeline_args(size)
 
 
