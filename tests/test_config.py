@@ -17,7 +17,7 @@ def test_defaults_resolve_paths(tmp_path):
     ({}, None, ("in_memory", 1)),
     ({}, 1.0, ("in_memory", 1)),
     ({"beam_parallel_min_mb": 10}, 10.0, ("in_memory", 0)),
-    ({"beam_multi_processing_min_mb": 100}, 99.0, ("in_memory", 0)),
+    ({"beam_multi_processing_min_mb": 100, "beam_parallel_min_mb": 10}, 99.0, ("in_memory", 0)),
     ({"beam_multi_processing_min_mb": 100}, 100.0, ("multi_processing", 0)),
     ({"beam_direct_running_mode": "multi_processing", "beam_direct_num_workers": 3}, 1.0,
      ("multi_processing", 3)),
