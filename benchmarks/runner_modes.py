@@ -1,13 +1,13 @@
 """DirectRunner settings by data size: cold pipeline runs under each setting, to find where more
 workers (threads, or processes) start to pay.
 
-    .venv/bin/python -m benchmarks.runner_modes
+    .venv/bin/python -m benchmarks.runner_modes [--rounds 2] [--settings ...] [--datasets ...]
 
 Datasets are generated demo data (digits as PNG/JPEG); each run is a cold run of the whole
 pipeline in a child process with a short training (the Trainer does not run on Beam). The table
 reports wall time, the summed time of the Beam components (ingest, statistics, Transform,
-Evaluator, from ML Metadata) and the peak memory of the process tree; one round, the settings
-of a dataset back to back.
+Evaluator, from ML Metadata) and the peak memory of the process tree; medians over `--rounds`,
+the settings of a dataset interleaved within each round.
 """
 
 from __future__ import annotations
@@ -20,18 +20,18 @@ import sys
 import tempfile
 import time
 
-from benchmarks.common import run_child
+from benchmarks.common import median, run_child
 from benchmarks.pipeline import component_seconds
 
 BEAM_COMPONENTS = ("CsvImageExampleGen", "StatisticsGen", "Transform", "Evaluator")
-SETTINGS = {  # label -> (running mode, workers; 0: one per core)
-    "in_memory, 1 worker": ("in_memory", 1),
-    "in_memory, 1 per core": ("in_memory", 0),
-    "multi_processing, 1 per core": ("multi_processing", 0),
+SETTINGS = {  # name -> (running mode, workers; 0: one per core)
+    "in_memory-1": ("in_memory", 1),
+    "in_memory-per-core": ("in_memory", 0),
+    "multi_processing-per-core": ("multi_processing", 0),
 }
-DATASETS = {  # label -> (rows, image sides in px)
+DATASETS = {  # name -> (rows, image sides in px)
     "demo": (1797, (8, 64)),
-    "demo x10": (17970, (8, 64)),
+    "demo-x10": (17970, (8, 64)),
     "photo-size": (4000, (256, 768)),
 }
 
@@ -49,9 +49,23 @@ def child(data: str, output_dir: str, mode: str, workers: int, train_steps: int)
     print(json.dumps({"seconds": time.perf_counter() - started, "exit": code}))
 
 
+def run_once(data: str, mode: str, workers: int, train_steps: int):
+    """(result of the child, Beam components' seconds) of one cold run."""
+    output_dir = tempfile.mkdtemp(prefix="runner-bench-out-")
+    try:
+        result = run_child(["-m", "benchmarks.runner_modes", "--child", data, output_dir, mode,
+                            str(workers), str(train_steps)])
+        assert result["exit"] == 0, f"the run under {mode} with {workers} workers failed"
+        return result, sum(component_seconds(output_dir).get(c, 0.0) for c in BEAM_COMPONENTS)
+    finally:
+        shutil.rmtree(output_dir, ignore_errors=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--datasets", nargs="+", choices=sorted(DATASETS), default=list(DATASETS))
+    parser.add_argument("--datasets", nargs="+", choices=list(DATASETS), default=list(DATASETS))
+    parser.add_argument("--settings", nargs="+", choices=list(SETTINGS), default=list(SETTINGS))
+    parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--train-steps", type=int, default=50)
     parser.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -70,20 +84,19 @@ def main() -> None:
         rows, sizes = DATASETS[name]
         data = os.path.join(tempfile.gettempdir(), f"runner-bench-{rows}-{sizes[0]}-{sizes[1]}")
         demo_data.ensure(data, load_config().features(), rows=rows, sizes=sizes)
-        for label, (mode, workers) in SETTINGS.items():
-            output_dir = tempfile.mkdtemp(prefix="runner-bench-out-")
-            try:
-                result = run_child(["-m", "benchmarks.runner_modes", "--child", data, output_dir,
-                                    mode, str(workers), str(args.train_steps)])
-                assert result["exit"] == 0, f"{name} under {label} failed"
-                beam = sum(component_seconds(output_dir).get(c, 0.0) for c in BEAM_COMPONENTS)
-            finally:
-                shutil.rmtree(output_dir, ignore_errors=True)
-            lines.append(f"| {name} | {rows} | {input_megabytes(data):.0f} | {label} | "
-                         f"{result['seconds']:.0f} | {beam:.1f} | {result['peak_mib']:.0f} |")
-            print(lines[-1], file=sys.stderr)
+        runs = {label: [] for label in args.settings}
+        for _ in range(args.rounds):
+            for label in args.settings:
+                runs[label].append(run_once(data, *SETTINGS[label], args.train_steps))
+                print(f"  {name}, {label}: {runs[label][-1][1]:.1f} s", file=sys.stderr)
+        for label, results in runs.items():
+            lines.append(
+                f"| {name} | {rows} | {input_megabytes(data):.0f} | {label} | "
+                f"{median([r['seconds'] for r, _ in results]):.0f} | "
+                f"{median([beam for _, beam in results]):.1f} | "
+                f"{median([r['peak_mib'] for r, _ in results]):.0f} |")
     print(f"\nDirectRunner settings by data size, {os.cpu_count()} cores, cold runs with "
-          f"{args.train_steps} training steps\n")
+          f"{args.train_steps} training steps, median of {args.rounds} interleaved rounds\n")
     print("\n".join(lines))
 
 
