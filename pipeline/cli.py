@@ -58,6 +58,8 @@ def _configure_logging(verbose: bool) -> None:
     if not verbose:
         warnings.filterwarnings("ignore", category=FutureWarning)
         warnings.filterwarnings("ignore", category=DeprecationWarning)
+        # Beam's multi_processing workers are new interpreters: they read this, not our filters
+        os.environ.setdefault("PYTHONWARNINGS", "ignore::FutureWarning,ignore::DeprecationWarning")
         console.addFilter(OwnProgressFilter())
     # the only root handler: libraries' later basicConfig calls then change nothing
     logging.basicConfig(level=logging.INFO, handlers=[console], force=True)

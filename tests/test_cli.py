@@ -65,3 +65,13 @@ def test_console_shows_own_progress_and_errors_only():
     assert not progress.filter(record("/site-packages/tfx/orchestration/launcher.py"))
     assert progress.filter(record("/site-packages/tfx/orchestration/launcher.py",
                                   logging.ERROR))
+
+
+def test_quiet_console_also_silences_library_warnings_in_worker_processes(monkeypatch):
+    monkeypatch.delenv("PYTHONWARNINGS", raising=False)
+    monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", "2")
+    cli._configure_logging(verbose=False)
+    worker = subprocess.run(
+        [sys.executable, "-c", "import warnings; warnings.warn('old api', FutureWarning)"],
+        capture_output=True, text=True, check=True)
+    assert worker.stderr == ""
