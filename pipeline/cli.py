@@ -166,8 +166,6 @@ def cmd_schedule(args: argparse.Namespace) -> int:
         raise ConfigError(str(err)) from None
     _preflight(config)
     _configure_logging(args.verbose)
-    logging.getLogger("tfx_multimodal.scheduler").setLevel(logging.INFO)
-    logging.basicConfig(format="%(asctime)s %(levelname)s %(message)s")
     if args.once:
         return 0 if scheduler.tick() in ("ran", "skipped") else 1
     scheduler.stop_on_signals()

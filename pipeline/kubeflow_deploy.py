@@ -14,6 +14,9 @@ import os
 import tempfile
 from typing import Dict, Optional
 
+from pipeline.kubeflow_runner import (EVAL_CONFIG, TRAIN_ARGS_PARAMETER, TRAINER_CONFIG,
+                                      train_args_json)
+
 
 class DeployError(RuntimeError):
     """Kubeflow could not be reached or refused a request; the message says which."""
@@ -63,19 +66,19 @@ def patch_parameters(values: Dict[str, str], train_steps: Optional[int] = None,
     """The compiled runtime parameters with the usual per-run knobs changed in their JSON."""
     patched = dict(values)
     if train_steps is not None:
-        patched["train-args"] = json.dumps({"num_steps": train_steps})
+        patched[TRAIN_ARGS_PARAMETER] = train_args_json(train_steps)
     if learning_rate is not None:
-        trainer = json.loads(patched["trainer-config"])
+        trainer = json.loads(patched[TRAINER_CONFIG])
         trainer["learning_rate"] = learning_rate
-        patched["trainer-config"] = json.dumps(trainer)
+        patched[TRAINER_CONFIG] = json.dumps(trainer)
     if max_eval_rmse is not None:
-        eval_config = json.loads(patched["eval-config"])
+        eval_config = json.loads(patched[EVAL_CONFIG])
         for spec in eval_config.get("metricsSpecs", []):
             for metric in spec.get("metrics", []):
                 bound = metric.get("threshold", {}).get("valueThreshold", {})
                 if "upperBound" in bound:
                     bound["upperBound"] = max_eval_rmse
-        patched["eval-config"] = json.dumps(eval_config)
+        patched[EVAL_CONFIG] = json.dumps(eval_config)
     return patched
 
 

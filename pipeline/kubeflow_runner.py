@@ -17,8 +17,16 @@ from pipeline.config import PipelineConfig
 
 IMAGE_PACKAGE_ROOT = "/tfx-multimodal"  # where the Dockerfile puts this repository
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# runtime parameter names
 DATA_ROOT_PARAMETER = "data-root"
 TRAIN_ARGS_PARAMETER = "train-args"
+TRAINER_CONFIG = "trainer-config"
+EVAL_CONFIG = "eval-config"
+
+
+def train_args_json(train_steps: int) -> str:
+    """The `train-args` runtime parameter's value: TrainArgs as JSON."""
+    return json.dumps({"num_steps": train_steps})
 
 
 def path_in_image(local_path: str) -> str:
@@ -43,16 +51,16 @@ def compile_pipeline(config: PipelineConfig, image: str, output_path: str) -> st
     features = config.features()
     values = {
         DATA_ROOT_PARAMETER: config.data_root,
-        TRAIN_ARGS_PARAMETER: json.dumps({"num_steps": config.train_steps}),
-        pipeline_lib.TRAINER_CONFIG: json.dumps(
+        TRAIN_ARGS_PARAMETER: train_args_json(config.train_steps),
+        TRAINER_CONFIG: json.dumps(
             pipeline_lib.trainer_custom_config(trainer_settings(config, features))),
-        pipeline_lib.EVAL_CONFIG: json_format.MessageToJson(
+        EVAL_CONFIG: json_format.MessageToJson(
             pipeline_lib.eval_config(features, config.max_eval_rmse), indent=None),
     }
     pipeline = build_pipeline(
         config,
         runtime_parameters={name: runtime(name=name, ptype=str)
-                            for name in (pipeline_lib.TRAINER_CONFIG, pipeline_lib.EVAL_CONFIG)},
+                            for name in (TRAINER_CONFIG, EVAL_CONFIG)},
         orchestrator="kubeflow",
         pipeline_root=config.kubeflow_pipeline_root,
         data_root=runtime(name=DATA_ROOT_PARAMETER, ptype=str),

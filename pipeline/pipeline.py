@@ -29,13 +29,11 @@ from components.trainer.run import TrainerSettings
 from components.transform.preprocessing import TransformSettings
 from pipeline import RMSE_METRIC
 from pipeline.fingerprint import code_fingerprint
+from pipeline.kubeflow_runner import EVAL_CONFIG, TRAINER_CONFIG
 from schemas import FeatureSet
 
 PREPROCESSING_FN = "components.transform.preprocessing.preprocessing_fn"
 RUN_FN = "components.trainer.run.run_fn"
-
-TRAINER_CONFIG = "trainer-config"  # runtime parameter names (Kubeflow)
-EVAL_CONFIG = "eval-config"
 
 # The code each component runs, fingerprinted into its properties (see module docstring).
 INGEST_CODE = ("components.ingest", "schemas")

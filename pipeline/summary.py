@@ -55,8 +55,13 @@ class RunSummary:
     def states(self) -> Dict[str, str]:
         return {node.node_id: node.state for node in self.nodes}
 
+    @property
+    def components(self) -> List[NodeRun]:
+        """The run's nodes without its resolvers."""
+        return [node for node in self.nodes if not node.node_id.endswith(RESOLVER_SUFFIX)]
+
     def render(self, elapsed_seconds: Optional[float] = None) -> str:
-        components = [node for node in self.nodes if not node.node_id.endswith(RESOLVER_SUFFIX)]
+        components = self.components
         cached = sum(1 for node in components if node.state == "CACHED")
         lines = [f"Run {self.run_id}: {len(components)} components, {cached} from cache"
                  + (f", {elapsed_seconds:.0f} s" if elapsed_seconds is not None else "")]
@@ -98,8 +103,7 @@ def render_history(summaries: List[RunSummary]) -> str:
         rmse = summary.eval_metrics.get(RMSE_METRIC)
         diff = summary.eval_metrics.get(RMSE_METRIC + DIFF_SUFFIX)
         baseline = f"{rmse - diff:.4f}" if rmse is not None and diff is not None else "-"
-        executed = sum(1 for node in summary.nodes if node.state == "COMPLETE"
-                       and not node.node_id.endswith(RESOLVER_SUFFIX))
+        executed = sum(1 for node in summary.components if node.state == "COMPLETE")
         pushed = (summary.pushed_version or "yes") if summary.pushed else "no"
         if summary.pushed and summary.states.get("Pusher") == "CACHED":
             pushed = "(cached)"

@@ -50,7 +50,6 @@ class TrainerSettings(FeatureSettings):
                              f"got {self.distribution!r}")
 
 
-
 def cluster_workers() -> int:
     """Number of workers in TF_CONFIG's cluster (1 without TF_CONFIG)."""
     cluster = json.loads(os.environ.get("TF_CONFIG", "{}")).get("cluster", {})

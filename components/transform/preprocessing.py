@@ -41,7 +41,6 @@ class TransformSettings(FeatureSettings):
             raise ValueError(f"resize_mode must be one of {RESIZE_MODES}, got {self.resize_mode!r}")
 
 
-
 def vocabulary_name(feature_name: str) -> str:
     """The vocabulary file of a categorical feature (the Trainer reads its size by this name)."""
     return f"{feature_name}_vocab"
