@@ -1,11 +1,13 @@
 """Ingestion throughput: the ingestion component vs. a naive single-process loop.
 
-    .venv/bin/python -m benchmarks.ingest --images 10000
+    .venv/bin/python -m benchmarks.ingest --images 10000             # photo-size, 256-768 px
+    .venv/bin/python -m benchmarks.ingest --images 10000 --sizes 8 64  # the demo's tiny images
 
-Both read the same demo-style CSV and image files (mixed sizes 8-64 px, PNG and JPEG, gray and
-RGB), check each image with PIL, build tf.Examples and write gzipped TFRecords. Variants run in
-child processes, interleaved over rounds; the table reports median images/s, the ratio to the
-naive loop, and the peak resident memory of the whole process tree.
+Both read the same CSV and image files (mixed sizes, PNG and JPEG, gray and RGB), check each image
+with PIL, build tf.Examples and write gzipped TFRecords. The component runs as a pipeline run
+configures it (`beam_direct_running_mode: auto`) and with each DirectRunner mode forced. Variants
+run in child processes, interleaved over rounds; the table reports median images/s, the ratio to
+the naive loop, and the peak resident memory of the whole process tree.
 """
 
 from __future__ import annotations
@@ -22,7 +24,15 @@ import time
 
 from benchmarks.common import interleave, median
 
-MODES = ("in_memory", "multi_processing")
+# variant -> (table label, config overrides); "auto" is what a pipeline run picks for the data.
+COMPONENT_VARIANTS = {
+    "auto": ("component, as the pipeline runs it (auto: {settings})", {}),
+    "in_memory": ("component, in_memory, one worker per core",
+                  {"beam_direct_running_mode": "in_memory", "beam_direct_num_workers": 0}),
+    "multi_processing": ("component, multi_processing, one worker per core",
+                         {"beam_direct_running_mode": "multi_processing",
+                          "beam_direct_num_workers": 0}),
+}
 
 
 def naive_loop(data_root: str, out_dir: str) -> int:
@@ -51,8 +61,8 @@ def naive_loop(data_root: str, out_dir: str) -> int:
     return written
 
 
-def component(data_root: str, out_dir: str, mode: str) -> int:
-    """The ingestion executor exactly as the pipeline configures it."""
+def component(data_root: str, out_dir: str, variant: str) -> int:
+    """The ingestion executor as the pipeline configures it, with the variant's Beam settings."""
     from google.protobuf import json_format
     from tfx.dsl.components.base.base_beam_executor import BaseBeamExecutor
     from tfx.proto import example_gen_pb2
@@ -61,8 +71,9 @@ def component(data_root: str, out_dir: str, mode: str) -> int:
     from components.ingest import executor, rows
     from components.ingest.component import example_gen_configs
     from pipeline.config import load_config
+    from pipeline.local_runner import input_megabytes
 
-    config = load_config()
+    config = load_config(overrides=COMPONENT_VARIANTS[variant][1])
     settings = rows.IngestSettings(features=config.features(),
                                    max_image_pixels=config.max_image_pixels,
                                    max_quarantine_fraction=config.max_quarantine_fraction)
@@ -70,9 +81,7 @@ def component(data_root: str, out_dir: str, mode: str) -> int:
     examples = standard_artifacts.Examples()
     examples.uri = out_dir
     context = BaseBeamExecutor.Context(
-        beam_pipeline_args=load_config(overrides={"beam_direct_running_mode": mode,
-                                                  "beam_direct_num_workers": 0})
-        .beam_pipeline_args(),
+        beam_pipeline_args=config.beam_pipeline_args(input_megabytes(data_root)),
         tmp_dir=os.path.join(out_dir, "tmp"))
     executor.Executor(context).Do({}, {"examples": [examples]}, {
         "input_base": data_root,
@@ -107,8 +116,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--images", type=int, default=10_000)
     parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--sizes", type=int, nargs=2, default=(8, 64), metavar=("MIN", "MAX"),
-                        help="image side in px (default: the demo's 8 64)")
+    parser.add_argument("--sizes", type=int, nargs=2, default=(256, 768), metavar=("MIN", "MAX"),
+                        help="image side in px (default: photo-size, 256 768; the demo: 8 64)")
     parser.add_argument("--data", help="reuse (or create) the benchmark data here")
     parser.add_argument("--variant", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -125,7 +134,10 @@ def main() -> None:
                         sizes=tuple(args.sizes)):
         print(f"generated {args.images} rows in {data}", file=sys.stderr)
     variants = {name: ["-m", "benchmarks.ingest", "--variant", name, "--data", data]
-                for name in ("naive",) + MODES}
+                for name in ("naive", *COMPONENT_VARIANTS)}
+    from pipeline.local_runner import describe_direct_runner, input_megabytes
+
+    auto_settings = describe_direct_runner(load_config(), input_megabytes(data))
     results = interleave(variants, args.rounds)
     naive_rate = args.images / median([r["seconds"] for r in results["naive"]])
     print(f"\nIngestion of {args.images} images of {args.sizes[0]}-{args.sizes[1]} px, "
@@ -135,7 +147,8 @@ def main() -> None:
     for name, runs in results.items():
         assert all(r["images"] == args.images for r in runs), f"{name} lost images"
         rate = args.images / median([r["seconds"] for r in runs])
-        label = "naive loop (PIL + TFRecordWriter)" if name == "naive" else f"component, {name}"
+        label = ("naive loop (PIL + TFRecordWriter)" if name == "naive"
+                 else COMPONENT_VARIANTS[name][0].format(settings=auto_settings))
         print(f"| {label} | {rate:.0f} | {rate / naive_rate:.2f}x | "
               f"{median([r['peak_mib'] for r in runs]):.0f} |")
 

@@ -33,13 +33,18 @@ def input_megabytes(data_root: str) -> float:
     return total / 2**20
 
 
+def describe_direct_runner(config: PipelineConfig, input_mb: float) -> str:
+    """The DirectRunner settings this config picks for `input_mb` MB, e.g. "in_memory, 1 worker"."""
+    mode, workers = config.direct_runner_settings(input_mb)
+    workers_text = {0: "one worker per core", 1: "1 worker"}.get(workers, f"{workers} workers")
+    return f"{mode}, {workers_text}"
+
+
 def local_beam_pipeline_args(config: PipelineConfig):
     """The DirectRunner arguments for this config's data, logged in one line."""
     size = input_megabytes(config.data_root)
-    mode, workers = config.direct_runner_settings(size)
-    workers_text = {0: "one worker per core", 1: "1 worker"}.get(workers, f"{workers} workers")
-    logging.info("Beam DirectRunner: %s, %s (input %.1f MB; beam_direct_running_mode %s)",
-                 mode, workers_text, size, config.beam_direct_running_mode)
+    logging.info("Beam DirectRunner: %s (input %.1f MB; beam_direct_running_mode %s)",
+                 describe_direct_runner(config, size), size, config.beam_direct_running_mode)
     return config.beam_pipeline_args(size)
 
 

@@ -11,8 +11,9 @@ import tensorflow as tf
 from google.protobuf import json_format
 from PIL import Image
 from tfx.dsl.components.base.base_beam_executor import BaseBeamExecutor
+from tfx.components.util import examples_utils
 from tfx.proto import example_gen_pb2
-from tfx.types import standard_artifacts
+from tfx.types import artifact_utils, standard_artifacts
 
 import schemas
 from components.ingest import executor, rows
@@ -60,6 +61,12 @@ def test_hash_split_in_both_direct_runner_modes(tmp_path, tiny_demo_data, digits
     assert examples.get_int_custom_property("rows_read") == 60
     assert examples.get_int_custom_property("rows_ingested") == 60
     assert examples.get_int_custom_property("rows_quarantined") == 0
+    # What TFX's readers of the artifact expect from ExampleGen (the write step is ours).
+    assert artifact_utils.decode_split_names(examples.split_names) == ["train", "eval"]
+    assert examples_utils.get_payload_format(examples) == example_gen_pb2.FORMAT_TF_EXAMPLE
+    assert examples_utils.get_file_format(examples) == "tfrecords_gzip"
+    assert all(os.path.basename(path).startswith("data_tfrecord-")
+               for path in glob.glob(os.path.join(examples.uri, "Split-*", "*")))
 
 
 REQUIRED = "presence { min_fraction: 1 }"

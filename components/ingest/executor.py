@@ -1,8 +1,9 @@
 """Executor of the ingestion component: TFX's file-based ExampleGen with a CSV + images reader.
 
 Splits, spans and versions, output format and the split hashing come from
-`BaseExampleGenExecutor`; this executor supplies the row-to-example PTransform and, after the
-Beam job, records the counts on the Examples artifact and enforces the quarantine limit.
+`BaseExampleGenExecutor`; this executor supplies the row-to-example PTransform, writes each split
+in the stage that converts its rows (see `WriteExamples`) and, after the Beam job, records the
+counts on the Examples artifact and enforces the quarantine limit.
 """
 
 from __future__ import annotations
@@ -15,7 +16,10 @@ from typing import Any, Dict, List
 import apache_beam as beam
 from absl import logging
 from google.protobuf import json_format, struct_pb2
+from tfx.components.example_gen import utils as example_gen_utils
+from tfx.components.example_gen import write_split
 from tfx.components.example_gen.base_example_gen_executor import BaseExampleGenExecutor
+from tfx.components.util import examples_utils
 from tfx.proto import example_gen_pb2
 from tfx.types import artifact_utils, standard_component_specs
 
@@ -123,8 +127,27 @@ def check_quarantine_share(counts: Dict[str, int], limit: float, report_dir: str
             f"quarantined, over the limit of {limit:.1%}; reasons are in {report_dir}")
 
 
+@beam.ptransform_fn
+def WriteExamples(examples, split_uri: str):  # pylint: disable=invalid-name
+    """One split's examples -> gzipped TFRecord files in `split_uri`, ExampleGen's file names.
+
+    TFX's own `WriteSplit` reshuffles every example before writing. That shuffle is a barrier (no
+    example is written until every image is converted) and moves all image bytes once more; here
+    the rows were already redistributed before conversion (`rows.ChunksToExamples`), so each
+    worker compresses and writes the examples it converts, in the same stage, and no runner holds
+    every converted image at once. Order within a chunk of rows is kept; the Trainer shuffles
+    examples before batching.
+    """
+    return (examples
+            | "MaybeSerialize" >> beam.ParDo(write_split.MaybeSerialize())
+            | "Write" >> beam.io.WriteToTFRecord(
+                posixpath.join(split_uri, write_split.DEFAULT_TF_RECORD_FILE_NAME),
+                file_name_suffix=".gz"))
+
+
 class Executor(BaseExampleGenExecutor):
-    """Ingests CSV rows and their image files; records counts; enforces the quarantine limit."""
+    """Ingests CSV rows and their image files, writes the splits, records the counts and enforces
+    the quarantine limit."""
 
     def GetInputSourceToExamplePTransform(self) -> beam.PTransform:
         return _CsvImagesToExample
@@ -134,7 +157,8 @@ class Executor(BaseExampleGenExecutor):
         examples = artifact_utils.get_single_instance(
             output_dict[standard_component_specs.EXAMPLES_KEY])
         report_dir = posixpath.join(examples.uri, REPORT_DIR_NAME)
-        super().Do(input_dict, output_dict, dict(exec_properties, **{_REPORT_DIR_KEY: report_dir}))
+        self._generate_examples(output_dict, dict(exec_properties,
+                                                  **{_REPORT_DIR_KEY: report_dir}))
 
         counts = read_counts(report_dir)
         for key in COUNT_KEYS:
@@ -143,3 +167,27 @@ class Executor(BaseExampleGenExecutor):
         logging.info("Ingested %d of %d rows; %d quarantined (%s).", counts["rows_ingested"],
                      counts["rows_read"], counts["rows_quarantined"], report_dir)
         check_quarantine_share(counts, settings.max_quarantine_fraction, report_dir)
+
+    def _generate_examples(self, output_dict, exec_properties) -> None:
+        """`BaseExampleGenExecutor.Do` with `WriteExamples` in place of TFX's `WriteSplit`."""
+        input_config = example_gen_pb2.Input()
+        json_format.Parse(exec_properties[standard_component_specs.INPUT_CONFIG_KEY],
+                          input_config)
+        output_config = example_gen_pb2.Output()
+        json_format.Parse(exec_properties[standard_component_specs.OUTPUT_CONFIG_KEY],
+                          output_config)
+        examples = output_dict[standard_component_specs.EXAMPLES_KEY]
+        artifact_utils.get_single_instance(examples).split_names = (
+            artifact_utils.encode_split_names(
+                example_gen_utils.generate_output_split_names(input_config, output_config)))
+        with self._make_beam_pipeline() as pipeline:
+            for split_name, split in self.GenerateExamplesByBeam(pipeline,
+                                                                 exec_properties).items():
+                _ = split | f"WriteSplit[{split_name}]" >> WriteExamples(
+                    artifact_utils.get_split_uri(examples, split_name))
+        for artifact in examples:
+            examples_utils.set_payload_format(
+                artifact, exec_properties[standard_component_specs.OUTPUT_DATA_FORMAT_KEY])
+            examples_utils.set_file_format(artifact, write_split.to_file_format_str(
+                exec_properties.get(standard_component_specs.OUTPUT_FILE_FORMAT_KEY,
+                                    example_gen_pb2.FILE_FORMAT_UNSPECIFIED)))
