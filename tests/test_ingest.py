@@ -129,6 +129,29 @@ def test_pipeline_routes_every_row_and_counts(settings, data_root, tmp_path, mon
     assert missing["row"]["image"] == "img/absent.png"
 
 
+def test_shuffle_rows_mixes_sorted_input_and_loses_nothing():
+    """10,000 rows sorted by class (as a folder walk writes them) come out in chunks that each
+    hold both classes, every row exactly once."""
+    located = [("a.csv", line, {"label": "cat" if line < 5000 else "dog"}, None)
+               for line in range(10_000)]
+
+    def check(chunks):
+        assert all(len(chunk) <= rows.ROWS_PER_CHUNK for chunk in chunks)
+        assert sorted(row[1] for chunk in chunks for row in chunk) == list(range(10_000))
+        assert all({row[2]["label"] for row in chunk} == {"cat", "dog"} for chunk in chunks)
+
+    with BeamTestPipeline() as pipeline:
+        chunks = pipeline | beam.Create(located) | rows.ShuffleRows()
+        assert_that(chunks, check)
+
+
+def test_shuffle_position_depends_on_source_and_line_only():
+    first = rows.shuffle_position(("a.csv", 7, {"x": "1"}, None))
+    assert first == rows.shuffle_position(("a.csv", 7, {"x": "2"}, None))
+    assert first != rows.shuffle_position(("a.csv", 8, {"x": "1"}, None))
+    assert 0 <= first[0] < rows.SHUFFLE_GROUPS
+
+
 def test_quoted_multiline_fields_keep_line_numbers(tmp_path):
     path = tmp_path / "q.csv"
     path.write_text('image,z,pen,y\n"a, ""quoted""\nvalue",1,a,2\nb.png,3,b,4\n')

@@ -133,10 +133,9 @@ def WriteExamples(examples, split_uri: str):  # pylint: disable=invalid-name
 
     TFX's own `WriteSplit` reshuffles every example before writing. That shuffle is a barrier (no
     example is written until every image is converted) and moves all image bytes once more; here
-    the rows were already redistributed before conversion (`rows.ChunksToExamples`), so each
-    worker compresses and writes the examples it converts, in the same stage, and no runner holds
-    every converted image at once. Order within a chunk of rows is kept; the Trainer shuffles
-    examples before batching.
+    the rows were already shuffled and spread over the workers before conversion
+    (`rows.ShuffleRows`), so each worker compresses and writes the examples it converts, in the
+    same stage, and no runner holds every converted image at once.
     """
     return (examples
             | "MaybeSerialize" >> beam.ParDo(write_split.MaybeSerialize())

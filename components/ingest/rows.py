@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import enum
+import hashlib
 import io
 import json
 import math
@@ -32,7 +33,8 @@ NUL = b"\0"
 MAX_LINE_BYTES = 1 << 20  # default bound on one CSV line, read with a bounded buffer
 QUARANTINE_TAG = "quarantine"
 COUNTS_TAG = "counts"
-ROWS_PER_CHUNK = 64  # rows per Beam element between reading and conversion
+ROWS_PER_CHUNK = 64  # rows per Beam element converted in one call
+SHUFFLE_GROUPS = 256  # rows are shuffled by spreading them over this many groups (ShuffleRows)
 
 
 class Reason(str, enum.Enum):
@@ -338,22 +340,49 @@ def quarantine_record(source: str, line: int, row: Dict[str, str],
 
 # ----------------------------------------------------------------------------- Beam
 
-class ReadCsvRows(beam.DoFn):
-    """CSV path -> chunks (lists) of up to ROWS_PER_CHUNK located rows: (path, line, row, None)
-    per data row, (path, line, None, RowRejected) per unreadable line; streamed."""
+def located_csv_rows(path: str, max_line_bytes: int):
+    """CSV path -> (path, line, row, None) per data row and (path, line, None, RowRejected) per
+    unreadable line; streamed."""
+    for line, row, rejection in iter_csv_records(path, max_line_bytes):
+        yield path, line, row, rejection
 
-    def __init__(self, max_line_bytes: int):
-        self._max_line_bytes = max_line_bytes
 
-    def process(self, path: str):
-        chunk = []
-        for line, row, rejection in iter_csv_records(path, self._max_line_bytes):
-            chunk.append((path, line, row, rejection))
-            if len(chunk) == ROWS_PER_CHUNK:
-                yield chunk
-                chunk = []
-        if chunk:
-            yield chunk
+def shuffle_position(located_row) -> Tuple[int, int]:
+    """(group, rank) of a located row in `ShuffleRows`, both from a hash of its source and line."""
+    source, line = located_row[0], located_row[1]
+    digest = hashlib.blake2b(f"{source}\0{line}".encode("utf-8"), digest_size=8).digest()
+    value = int.from_bytes(digest, "little")
+    return value % SHUFFLE_GROUPS, value // SHUFFLE_GROUPS
+
+
+def _keyed_by_shuffle_position(located_row):
+    group, rank = shuffle_position(located_row)
+    return group, (rank, located_row)
+
+
+def _in_rank_order(group):
+    _, ranked_rows = group
+    return [located_row for _, located_row in sorted(ranked_rows, key=lambda pair: pair[0])]
+
+
+@beam.ptransform_fn
+def ShuffleRows(located_rows):  # pylint: disable=invalid-name
+    """Located rows -> chunks (lists) of up to ROWS_PER_CHUNK rows, in an order unrelated to the
+    input's: each row joins one of SHUFFLE_GROUPS groups by a hash of its source and line, and
+    each group is emitted in hash order, so every chunk samples the whole input (once the input
+    has a few thousand rows; smaller ones fit the Trainer's shuffle buffer whole anyway).
+
+    Beam's `Reshuffle` redistributes elements but keeps their order on DirectRunner (its grouping
+    keeps insertion order), so rows sorted by class (the class-folders layout, a CSV written by a
+    folder walk) would reach the TFRecords, and training, sorted. Rows, not images, are shuffled
+    here, before conversion; the order is the same on every run and every runner.
+    """
+    return (located_rows
+            | "KeyByHash" >> beam.Map(_keyed_by_shuffle_position)
+            | "Group" >> beam.GroupByKey()
+            | "InHashOrder" >> beam.FlatMap(_in_rank_order)
+            | "Chunk" >> beam.BatchElements(min_batch_size=ROWS_PER_CHUNK,
+                                            max_batch_size=ROWS_PER_CHUNK))
 
 
 class ChunkToExamples(beam.DoFn):
@@ -390,13 +419,13 @@ class ChunkToExamples(beam.DoFn):
 
 
 @beam.ptransform_fn
-def ChunksToExamples(row_chunks, settings: IngestSettings, data_root: str,  # pylint: disable=invalid-name
-                     serialize: bool = True):
-    """Chunks of (source, line, row, rejection) -> DoOutputsTuple with EXAMPLES_TAG,
-    QUARANTINE_TAG and COUNTS_TAG outputs. Chunks are redistributed first, so that rows of one CSV
-    file are converted by all workers."""
-    return (row_chunks
-            | "Reshuffle" >> beam.Reshuffle()
+def RowsToExamples(located_rows, settings: IngestSettings, data_root: str,  # pylint: disable=invalid-name
+                   serialize: bool = True):
+    """(source, line, row, rejection) -> DoOutputsTuple with EXAMPLES_TAG, QUARANTINE_TAG and
+    COUNTS_TAG outputs. Rows are shuffled and spread over the workers first (`ShuffleRows`), so
+    the rows of one CSV file are converted by all of them."""
+    return (located_rows
+            | "Shuffle" >> ShuffleRows()
             | "ChunkToExamples" >> beam.ParDo(ChunkToExamples(settings, data_root, serialize))
             .with_outputs(QUARANTINE_TAG, COUNTS_TAG, main=EXAMPLES_TAG))
 
@@ -404,33 +433,31 @@ def ChunksToExamples(row_chunks, settings: IngestSettings, data_root: str,  # py
 @beam.ptransform_fn
 def IngestCsvFiles(csv_paths, settings: IngestSettings, data_root: str,  # pylint: disable=invalid-name
                    serialize: bool = True):
-    """PCollection of CSV paths -> the outputs of `ChunksToExamples`."""
+    """PCollection of CSV paths -> the outputs of `RowsToExamples`."""
     return (csv_paths
-            | "ReadRows" >> beam.ParDo(ReadCsvRows(settings.max_line_bytes))
-            | "Rows" >> ChunksToExamples(settings, data_root, serialize))
+            | "ReadRows" >> beam.FlatMap(located_csv_rows, settings.max_line_bytes)
+            | "Rows" >> RowsToExamples(settings, data_root, serialize))
 
 
 @beam.ptransform_fn
 def IngestClassFolders(pipeline, pattern: str, settings: IngestSettings,  # pylint: disable=invalid-name
                        data_root: str, serialize: bool = True):
     """Image files matched by `pattern` (label: parent folder) -> the outputs of
-    `ChunksToExamples`."""
+    `RowsToExamples`."""
     from apache_beam.io import fileio
 
     return (pipeline
             | "MatchImages" >> fileio.MatchFiles(pattern)
             | "ToRow" >> beam.Map(lambda match: class_folder_row(match.path, data_root,
                                                                  settings.features))
-            | "Chunk" >> beam.BatchElements(min_batch_size=ROWS_PER_CHUNK,
-                                            max_batch_size=ROWS_PER_CHUNK)
-            | "Rows" >> ChunksToExamples(settings, data_root, serialize))
+            | "Rows" >> RowsToExamples(settings, data_root, serialize))
 
 
 @beam.ptransform_fn
 def WriteIngestReport(outputs, report_dir: str, name: str):  # pylint: disable=invalid-name
     """Writes quarantine records (JSON lines) and the ingested/quarantined counts of one input.
 
-    `outputs` maps QUARANTINE_TAG and COUNTS_TAG to the PCollections `ChunksToExamples` made.
+    `outputs` maps QUARANTINE_TAG and COUNTS_TAG to the PCollections `RowsToExamples` made.
     """
     _ = (outputs[QUARANTINE_TAG]
          | "QuarantineToJson" >> beam.Map(json.dumps, sort_keys=True)
