@@ -34,7 +34,10 @@ MAX_LINE_BYTES = 1 << 20  # default bound on one CSV line, read with a bounded b
 QUARANTINE_TAG = "quarantine"
 COUNTS_TAG = "counts"
 ROWS_PER_CHUNK = 64  # rows per Beam element converted in one call
-SHUFFLE_GROUPS = 256  # rows are shuffled by spreading them over this many groups (ShuffleRows)
+# Rows are shuffled by spreading them over this many groups (ShuffleRows). More groups would mix
+# small inputs less (a group's place in the output follows its first row); fewer would cap how
+# many workers of a distributed runner convert at once (one group goes to one worker).
+SHUFFLE_GROUPS = 256
 
 
 class Reason(str, enum.Enum):
