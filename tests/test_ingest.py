@@ -141,14 +141,16 @@ def test_shuffle_rows_mixes_sorted_input_and_loses_nothing():
         assert all({row[2]["label"] for row in chunk} == {"cat", "dog"} for chunk in chunks)
 
     with BeamTestPipeline() as pipeline:
-        chunks = pipeline | beam.Create(located) | rows.ShuffleRows()
+        chunks = pipeline | beam.Create(located) | rows.ShuffleRows("/data")
         assert_that(chunks, check)
 
 
-def test_shuffle_position_depends_on_source_and_line_only():
-    first = rows.shuffle_position(("a.csv", 7, {"x": "1"}, None))
-    assert first == rows.shuffle_position(("a.csv", 7, {"x": "2"}, None))
-    assert first != rows.shuffle_position(("a.csv", 8, {"x": "1"}, None))
+def test_shuffle_position_depends_on_source_within_the_data_root_and_line_only():
+    first = rows.shuffle_position(("/data/a.csv", 7, {"x": "1"}, None), "/data")
+    assert first == rows.shuffle_position(("/data/a.csv", 7, {"x": "2"}, None), "/data")
+    assert first == rows.shuffle_position(("/moved/a.csv", 7, {"x": "1"}, None), "/moved")
+    assert first != rows.shuffle_position(("/data/a.csv", 8, {"x": "1"}, None), "/data")
+    assert first != rows.shuffle_position(("/data/b.csv", 7, {"x": "1"}, None), "/data")
     assert 0 <= first[0] < rows.SHUFFLE_GROUPS
 
 

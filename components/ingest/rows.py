@@ -201,10 +201,15 @@ def iter_csv_rows(path: str) -> Iterator[Tuple[int, Dict[str, str]]]:
             yield number, row
 
 
+def relative_to_root(path: str, data_root: str) -> str:
+    """`path` relative to the data root (as it is when it lies elsewhere)."""
+    return path[len(data_root):].lstrip("/") if path.startswith(data_root) else path
+
+
 def class_folder_row(path: str, data_root: str, features: FeatureSet
                      ) -> Tuple[str, int, Dict[str, str], None]:
     """An image file in `<data_root>/.../<class>/<file>` as a row: its path and its class."""
-    relative = path[len(data_root):].lstrip("/") if path.startswith(data_root) else path
+    relative = relative_to_root(path, data_root)
     [image] = features.with_role(Role.IMAGE)
     return path, 0, {image.name: relative,
                      features.label.name: posixpath.basename(posixpath.dirname(relative))}, None
@@ -350,16 +355,17 @@ def located_csv_rows(path: str, max_line_bytes: int):
         yield path, line, row, rejection
 
 
-def shuffle_position(located_row) -> Tuple[int, int]:
-    """(group, rank) of a located row in `ShuffleRows`, both from a hash of its source and line."""
-    source, line = located_row[0], located_row[1]
+def shuffle_position(located_row, data_root: str) -> Tuple[int, int]:
+    """(group, rank) of a located row in `ShuffleRows`, both from a hash of its line and its
+    source relative to the data root (so the order does not depend on where the data lies)."""
+    source, line = relative_to_root(located_row[0], data_root), located_row[1]
     digest = hashlib.blake2b(f"{source}\0{line}".encode("utf-8"), digest_size=8).digest()
     value = int.from_bytes(digest, "little")
     return value % SHUFFLE_GROUPS, value // SHUFFLE_GROUPS
 
 
-def _keyed_by_shuffle_position(located_row):
-    group, rank = shuffle_position(located_row)
+def _keyed_by_shuffle_position(located_row, data_root: str):
+    group, rank = shuffle_position(located_row, data_root)
     return group, (rank, located_row)
 
 
@@ -369,7 +375,7 @@ def _in_rank_order(group):
 
 
 @beam.ptransform_fn
-def ShuffleRows(located_rows):  # pylint: disable=invalid-name
+def ShuffleRows(located_rows, data_root: str):  # pylint: disable=invalid-name
     """Located rows -> chunks (lists) of up to ROWS_PER_CHUNK rows, in an order unrelated to the
     input's: each row joins one of SHUFFLE_GROUPS groups by a hash of its source and line, and
     each group is emitted in hash order, so every chunk samples the whole input (once the input
@@ -378,10 +384,10 @@ def ShuffleRows(located_rows):  # pylint: disable=invalid-name
     Beam's `Reshuffle` redistributes elements but keeps their order on DirectRunner (its grouping
     keeps insertion order), so rows sorted by class (the class-folders layout, a CSV written by a
     folder walk) would reach the TFRecords, and training, sorted. Rows, not images, are shuffled
-    here, before conversion; the order is the same on every run and every runner.
+    here, before conversion; the order is the same on every run, runner and machine.
     """
     return (located_rows
-            | "KeyByHash" >> beam.Map(_keyed_by_shuffle_position)
+            | "KeyByHash" >> beam.Map(_keyed_by_shuffle_position, data_root)
             | "Group" >> beam.GroupByKey()
             | "InHashOrder" >> beam.FlatMap(_in_rank_order)
             | "Chunk" >> beam.BatchElements(min_batch_size=ROWS_PER_CHUNK,
@@ -428,7 +434,7 @@ def RowsToExamples(located_rows, settings: IngestSettings, data_root: str,  # py
     COUNTS_TAG outputs. Rows are shuffled and spread over the workers first (`ShuffleRows`), so
     the rows of one CSV file are converted by all of them."""
     return (located_rows
-            | "Shuffle" >> ShuffleRows()
+            | "Shuffle" >> ShuffleRows(data_root)
             | "ChunkToExamples" >> beam.ParDo(ChunkToExamples(settings, data_root, serialize))
             .with_outputs(QUARANTINE_TAG, COUNTS_TAG, main=EXAMPLES_TAG))
 
