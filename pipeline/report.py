@@ -3,8 +3,9 @@ the network), written beside the run's outputs.
 
 Sections: summary and push decision, data statistics (per split and feature, from StatisticsGen's
 TFDV statistics, as tables: TFDV's own Facets view loads its scripts from cdnjs and GitHub, so it
-would not open offline), anomalies, training curves (inline SVG from the Trainer's `training.json`), evaluation against the
-baseline, and the run's artifact lineage (every component with its state and outputs).
+would not open offline), anomalies, training curves (inline SVG from the Trainer's
+`training.json`), evaluation against the baseline, and the run's artifact lineage (every
+component with its state and outputs).
 """
 
 from __future__ import annotations
