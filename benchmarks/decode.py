@@ -13,7 +13,7 @@ import os
 import tempfile
 import time
 
-from pipeline import demo_data
+from pipeline.datasets import demo_data
 
 
 def main() -> None:

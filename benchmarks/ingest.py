@@ -71,7 +71,7 @@ def component(data_root: str, out_dir: str, variant: str) -> int:
     from components.ingest import executor, rows
     from components.ingest.component import example_gen_configs
     from pipeline.config import load_config
-    from pipeline.local_runner import input_megabytes
+    from pipeline.assembly import input_megabytes
 
     config = load_config(overrides=COMPONENT_VARIANTS[variant][1])
     settings = rows.IngestSettings(features=config.features(),
@@ -125,7 +125,7 @@ def main() -> None:
         child_main(args)
         return
 
-    from pipeline import demo_data
+    from pipeline.datasets import demo_data
     from pipeline.config import load_config
 
     data = args.data or os.path.join(
@@ -135,7 +135,7 @@ def main() -> None:
         print(f"generated {args.images} rows in {data}", file=sys.stderr)
     variants = {name: ["-m", "benchmarks.ingest", "--variant", name, "--data", data]
                 for name in ("naive", *COMPONENT_VARIANTS)}
-    from pipeline.local_runner import describe_direct_runner, input_megabytes
+    from pipeline.assembly import describe_direct_runner, input_megabytes
 
     auto_settings = describe_direct_runner(load_config(), input_megabytes(data))
     results = interleave(variants, args.rounds)

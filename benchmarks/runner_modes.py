@@ -21,7 +21,7 @@ import tempfile
 import time
 
 from benchmarks.common import median, run_child
-from benchmarks.pipeline import component_seconds
+from benchmarks.end_to_end import component_seconds
 
 BEAM_COMPONENTS = ("CsvImageExampleGen", "StatisticsGen", "Transform", "Evaluator")
 SETTINGS = {  # name -> (running mode, workers; 0: one per core)
@@ -74,9 +74,9 @@ def main() -> None:
         child(data, output_dir, mode, int(workers), int(steps))
         return
 
-    from pipeline import demo_data
+    from pipeline.datasets import demo_data
     from pipeline.config import load_config
-    from pipeline.local_runner import input_megabytes
+    from pipeline.assembly import input_megabytes
 
     lines = ["| data | rows | input MB | setting | wall s | Beam components s | peak MiB |",
              "|---|---:|---:|---|---:|---:|---:|"]

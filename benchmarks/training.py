@@ -24,7 +24,7 @@ VARIANTS = ("loop_reader", "fit_reader", "loop_memory")
 def transform_outputs(output_dir: str):
     """(transformed examples uri, transform graph uri) of the latest demo run."""
     from pipeline.config import load_config
-    from pipeline.summary import summarize_latest_run
+    from pipeline.reporting.summary import summarize_latest_run
 
     nodes = {n.node_id: n for n in summarize_latest_run(
         load_config(overrides={"output_dir": output_dir})).nodes}

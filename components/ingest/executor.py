@@ -24,7 +24,7 @@ from tfx.proto import example_gen_pb2
 from tfx.types import artifact_utils, standard_component_specs
 
 from components.errors import DataError
-from components.ingest import rows
+from components.ingest import beam_transforms, csv_files, rows
 
 REPORT_DIR_NAME = "ingest_report"
 _REPORT_DIR_KEY = "_ingest_report_dir"
@@ -86,20 +86,20 @@ def _CsvImagesToExample(pipeline, exec_properties: Dict[str, Any], split_pattern
     # ExampleGen splits serialized records as they are, except on a key feature.
     serialize = not output_config.split_config.partition_feature_name
     if settings.layout == rows.LAYOUT_CLASS_FOLDERS:
-        outputs = pipeline | "Ingest" >> rows.IngestClassFolders(
+        outputs = pipeline | "Ingest" >> beam_transforms.IngestClassFolders(
             posixpath.join(data_root, split_pattern), settings, data_root, serialize)
     else:
         files = list_csv_files(data_root, split_pattern)
         for path in files:
-            rows.check_columns(path, rows.read_header(path, settings.max_line_bytes),
+            csv_files.check_columns(path, csv_files.read_header(path, settings.max_line_bytes),
                                settings.features)
         outputs = (pipeline
                    | "ListFiles" >> beam.Create(files)
-                   | "Ingest" >> rows.IngestCsvFiles(settings, data_root, serialize))
+                   | "Ingest" >> beam_transforms.IngestCsvFiles(settings, data_root, serialize))
     name = hashlib.sha1(split_pattern.encode()).hexdigest()[:10]
-    _ = ({tag: outputs[tag] for tag in (rows.QUARANTINE_TAG, rows.COUNTS_TAG)}
-         | "Report" >> rows.WriteIngestReport(exec_properties[_REPORT_DIR_KEY], name))
-    return outputs[rows.EXAMPLES_TAG]
+    _ = ({tag: outputs[tag] for tag in (beam_transforms.QUARANTINE_TAG, beam_transforms.COUNTS_TAG)}
+         | "Report" >> beam_transforms.WriteIngestReport(exec_properties[_REPORT_DIR_KEY], name))
+    return outputs[beam_transforms.EXAMPLES_TAG]
 
 
 def read_counts(report_dir: str) -> Dict[str, int]:
@@ -134,7 +134,7 @@ def WriteExamples(examples, split_uri: str):  # pylint: disable=invalid-name
     TFX's own `WriteSplit` reshuffles every example before writing. That shuffle is a barrier (no
     example is written until every image is converted) and moves all image bytes once more; here
     the rows were already shuffled and spread over the workers before conversion
-    (`rows.ShuffleRows`), so each worker compresses and writes the examples it converts, in the
+    (`beam_transforms.ShuffleRows`), so each worker compresses and writes the examples it converts, in the
     same stage, and no runner holds every converted image at once.
     """
     return (examples

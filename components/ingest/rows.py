@@ -1,24 +1,20 @@
-"""Pure ingestion logic: read CSV rows, check them, turn each into a tf.Example or a rejection.
+"""One row -> one tf.Example or a rejection with its reason: the checks every raw value passes.
 
-Everything here is a plain function or a Beam DoFn/PTransform, tested directly; the executor only
-wires them into TFX's ExampleGen. A row is never dropped: it becomes an example or a quarantine
-record naming its source file, line and the reason.
+Plain functions, tested directly; `csv_files.py` reads the rows, `beam_transforms.py` runs these
+functions over them in Beam, and the executor wires that into TFX's ExampleGen. A row is never
+dropped: it becomes an example or a quarantine record naming its source file, line and reason.
 """
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import enum
-import hashlib
 import io
-import json
 import math
 import os
 import posixpath
-from typing import Any, Dict, Iterator, List, Optional, Tuple
+from typing import Any, Dict, Optional
 
-import apache_beam as beam
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
@@ -28,16 +24,8 @@ from schemas import DType, FeatureSet, FeatureSettings, Role
 LAYOUT_CSV = "csv"
 LAYOUT_CLASS_FOLDERS = "class_folders"
 LAYOUTS = (LAYOUT_CSV, LAYOUT_CLASS_FOLDERS)
-EXAMPLES_TAG = "examples"
 NUL = b"\0"
 MAX_LINE_BYTES = 1 << 20  # default bound on one CSV line, read with a bounded buffer
-QUARANTINE_TAG = "quarantine"
-COUNTS_TAG = "counts"
-ROWS_PER_CHUNK = 64  # rows per Beam element converted in one call
-# Rows are shuffled by spreading them over this many groups (ShuffleRows). More groups would mix
-# small inputs less (a group's place in the output follows its first row); fewer would cap how
-# many workers of a distributed runner convert at once (one group goes to one worker).
-SHUFFLE_GROUPS = 256
 
 
 class Reason(str, enum.Enum):
@@ -97,126 +85,6 @@ class IngestSettings(FeatureSettings):
             max_line_bytes=int(data.get("max_line_bytes", MAX_LINE_BYTES))))
 
 
-# ----------------------------------------------------------------------------- CSV files
-
-def _open_binary(path: str):
-    """Opens a local or remote (gs://, ...) file through Beam's filesystems."""
-    return FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED)
-
-
-def read_header(path: str, max_line_bytes: int = MAX_LINE_BYTES) -> List[str]:
-    """The column names of a CSV file (its first row)."""
-    with _open_binary(path) as handle:
-        for _, text, problem in _physical_lines(handle, max_line_bytes):
-            if problem:
-                raise ColumnsError(f"{path}: unreadable header line: {problem[0].value} "
-                                   f"({problem[1]})")
-            return next(csv.reader([text]), [])
-    return []
-
-
-def _physical_lines(handle, max_bytes: int):
-    """(line number, text or None, (Reason, detail) or None) per line of a binary file.
-
-    Lines are read with a bounded buffer: an over-long line is skipped in chunks, never held
-    whole. Lines that are not UTF-8 or hold NUL bytes are reported instead of decoded.
-    """
-    number = 0
-    while True:
-        raw = handle.readline(max_bytes + 1)
-        if not raw:
-            return
-        number += 1
-        if len(raw) > max_bytes and not raw.endswith(b"\n"):
-            size = len(raw)
-            while raw and not raw.endswith(b"\n"):
-                raw = handle.readline(1 << 16)
-                size += len(raw)
-            yield number, None, (Reason.LINE_TOO_LONG, f"{size} bytes > {max_bytes}")
-        elif NUL in raw:
-            yield number, None, (Reason.NUL_BYTE, f"at byte {raw.index(NUL)}")
-        else:
-            try:
-                yield number, raw.decode("utf-8"), None
-            except UnicodeDecodeError as err:
-                yield number, None, (Reason.NOT_UTF8, f"invalid byte at offset {err.start}")
-
-
-def check_columns(path: str, header: List[str], features: FeatureSet) -> None:
-    """Fails fast when a CSV header is not exactly the schema's feature names."""
-    expected = set(features.names)
-    missing = sorted(expected - set(header))
-    unexpected = sorted(set(header) - expected)
-    if missing or unexpected:
-        raise ColumnsError(
-            f"{path}: columns do not match the schema: missing {missing}, unexpected {unexpected} "
-            f"(expected exactly {features.names})")
-
-
-def iter_csv_records(path: str, max_line_bytes: int = MAX_LINE_BYTES
-                     ) -> Iterator[Tuple[int, Optional[Dict[str, str]], Optional[RowRejected]]]:
-    """Streams (line number, row, None) per data row and (line number, None, RowRejected) per
-    line that cannot be read; quoted fields may span lines (the last line's number is given)."""
-    rejected: List[Tuple[int, RowRejected]] = []
-    current = [0]
-
-    def readable_lines(handle):
-        for number, text, problem in _physical_lines(handle, max_line_bytes):
-            if problem:
-                rejected.append((number, RowRejected(problem[0], "(line)", problem[1])))
-            else:
-                current[0] = number
-                yield text
-
-    with _open_binary(path) as handle:
-        reader = csv.reader(readable_lines(handle))
-        header = next(reader, None)
-        while header is not None:
-            try:
-                cells = next(reader)
-            except StopIteration:
-                break
-            except csv.Error as err:
-                rejected.append((current[0], RowRejected(Reason.MALFORMED_CSV, "(line)",
-                                                         str(err))))
-                cells = []
-            while rejected:
-                number, rejection = rejected.pop(0)
-                yield number, None, rejection
-            if not cells:
-                continue  # a blank line is no row
-            if len(cells) != len(header):
-                yield current[0], None, RowRejected(
-                    Reason.FIELD_COUNT, "(line)", f"{len(cells)} fields, header has {len(header)}")
-                continue
-            yield current[0], dict(zip(header, cells)), None
-    for number, rejection in rejected:
-        yield number, None, rejection
-
-
-def iter_csv_rows(path: str) -> Iterator[Tuple[int, Dict[str, str]]]:
-    """(line number, row) for each readable data row (see `iter_csv_records`)."""
-    for number, row, rejection in iter_csv_records(path):
-        if rejection is None:
-            yield number, row
-
-
-def relative_to_root(path: str, data_root: str) -> str:
-    """`path` relative to the data root (as it is when it lies elsewhere)."""
-    return path[len(data_root):].lstrip("/") if path.startswith(data_root) else path
-
-
-def class_folder_row(path: str, data_root: str, features: FeatureSet
-                     ) -> Tuple[str, int, Dict[str, str], None]:
-    """An image file in `<data_root>/.../<class>/<file>` as a row: its path and its class."""
-    relative = relative_to_root(path, data_root)
-    [image] = features.with_role(Role.IMAGE)
-    return path, 0, {image.name: relative,
-                     features.label.name: posixpath.basename(posixpath.dirname(relative))}, None
-
-
-# ----------------------------------------------------------------------------- values
-
 def _is_remote(path: str) -> bool:
     return "://" in path
 
@@ -253,12 +121,17 @@ def resolve_image_path(data_root: str, relative: str, column: str,
     return candidate
 
 
+def open_binary(path: str):
+    """Opens a local or remote (gs://, ...) file through Beam's filesystems."""
+    return FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED)
+
+
 def _read_file(path: str, column: str) -> bytes:
     """The bytes of an image file; a missing or unreadable file rejects the row."""
     try:
         if _is_remote(path) and not FileSystems.exists(path):
             raise FileNotFoundError(path)
-        with _open_binary(path) as handle:
+        with open_binary(path) as handle:
             return handle.read()
     except FileNotFoundError:
         raise RowRejected(Reason.IMAGE_MISSING, column, path) from None
@@ -344,142 +217,3 @@ def quarantine_record(source: str, line: int, row: Dict[str, str],
     """The JSON-able record kept for a rejected row."""
     return {"source": source, "line": line, "reason": rejection.reason.value,
             "column": rejection.column, "detail": rejection.detail, "row": row}
-
-
-# ----------------------------------------------------------------------------- Beam
-
-def located_csv_rows(path: str, max_line_bytes: int):
-    """CSV path -> (path, line, row, None) per data row and (path, line, None, RowRejected) per
-    unreadable line; streamed."""
-    for line, row, rejection in iter_csv_records(path, max_line_bytes):
-        yield path, line, row, rejection
-
-
-def shuffle_position(located_row, data_root: str) -> Tuple[int, int]:
-    """(group, rank) of a located row in `ShuffleRows`, both from a hash of its line and its
-    source relative to the data root (so the order does not depend on where the data lies)."""
-    source, line = relative_to_root(located_row[0], data_root), located_row[1]
-    digest = hashlib.blake2b(f"{source}\0{line}".encode("utf-8"), digest_size=8).digest()
-    value = int.from_bytes(digest, "little")
-    return value % SHUFFLE_GROUPS, value // SHUFFLE_GROUPS
-
-
-def _keyed_by_shuffle_position(located_row, data_root: str):
-    group, rank = shuffle_position(located_row, data_root)
-    return group, (rank, located_row)
-
-
-def _in_rank_order(group):
-    _, ranked_rows = group
-    return [located_row for _, located_row in sorted(ranked_rows, key=lambda pair: pair[0])]
-
-
-@beam.ptransform_fn
-def ShuffleRows(located_rows, data_root: str):  # pylint: disable=invalid-name
-    """Located rows -> chunks (lists) of up to ROWS_PER_CHUNK rows, in an order unrelated to the
-    input's: each row joins one of SHUFFLE_GROUPS groups by a hash of its source and line, and
-    each group is emitted in hash order, so every chunk samples the whole input (once the input
-    has a few thousand rows; smaller ones fit the Trainer's shuffle buffer whole anyway).
-
-    Beam's `Reshuffle` redistributes elements but keeps their order on DirectRunner (its grouping
-    keeps insertion order), so rows sorted by class (the class-folders layout, a CSV written by a
-    folder walk) would reach the TFRecords, and training, sorted. Rows, not images, are shuffled
-    here, before conversion; the order is the same on every run, runner and machine.
-    """
-    return (located_rows
-            | "KeyByHash" >> beam.Map(_keyed_by_shuffle_position, data_root)
-            | "Group" >> beam.GroupByKey()
-            | "InHashOrder" >> beam.FlatMap(_in_rank_order)
-            | "Chunk" >> beam.BatchElements(min_batch_size=ROWS_PER_CHUNK,
-                                            max_batch_size=ROWS_PER_CHUNK))
-
-
-class ChunkToExamples(beam.DoFn):
-    """A chunk of located rows -> one serialized tf.Example per row (the proto itself when
-    `serialize` is off) or a quarantine record on the QUARANTINE_TAG output; plus the chunk's
-    (count name, count) pairs on the COUNTS_TAG output."""
-
-    def __init__(self, settings: IngestSettings, data_root: str, serialize: bool = True):
-        self._settings = settings
-        self._data_root = data_root
-        self._serialize = serialize
-        self._real_directories: Dict[str, str] = {}
-
-    def process(self, chunk):
-        quarantined = 0
-        for source, line, row, rejection in chunk:
-            try:
-                if rejection is not None:
-                    raise rejection
-                example = row_to_example(row, self._settings, self._data_root,
-                                         self._real_directories)
-            except RowRejected as rejected:
-                quarantined += 1
-                yield beam.pvalue.TaggedOutput(
-                    QUARANTINE_TAG, quarantine_record(source, line, row or {}, rejected))
-                continue
-            # Serialized once here, deterministically (the train/eval split hashes these bytes,
-            # and map order could otherwise vary by process): ExampleGen's split and write steps
-            # take bytes as they are, and bytes cross Beam's stage boundaries far cheaper than
-            # protos. Splitting on a key feature needs the proto, so it is kept then.
-            yield example.SerializeToString(deterministic=True) if self._serialize else example
-        yield beam.pvalue.TaggedOutput(COUNTS_TAG, ("rows_ingested", len(chunk) - quarantined))
-        yield beam.pvalue.TaggedOutput(COUNTS_TAG, ("rows_quarantined", quarantined))
-
-
-@beam.ptransform_fn
-def RowsToExamples(located_rows, settings: IngestSettings, data_root: str,  # pylint: disable=invalid-name
-                   serialize: bool = True):
-    """(source, line, row, rejection) -> DoOutputsTuple with EXAMPLES_TAG, QUARANTINE_TAG and
-    COUNTS_TAG outputs. Rows are shuffled and spread over the workers first (`ShuffleRows`), so
-    the rows of one CSV file are converted by all of them."""
-    return (located_rows
-            | "Shuffle" >> ShuffleRows(data_root)
-            | "ChunkToExamples" >> beam.ParDo(ChunkToExamples(settings, data_root, serialize))
-            .with_outputs(QUARANTINE_TAG, COUNTS_TAG, main=EXAMPLES_TAG))
-
-
-@beam.ptransform_fn
-def IngestCsvFiles(csv_paths, settings: IngestSettings, data_root: str,  # pylint: disable=invalid-name
-                   serialize: bool = True):
-    """PCollection of CSV paths -> the outputs of `RowsToExamples`."""
-    return (csv_paths
-            | "ReadRows" >> beam.FlatMap(located_csv_rows, settings.max_line_bytes)
-            | "Rows" >> RowsToExamples(settings, data_root, serialize))
-
-
-@beam.ptransform_fn
-def IngestClassFolders(pipeline, pattern: str, settings: IngestSettings,  # pylint: disable=invalid-name
-                       data_root: str, serialize: bool = True):
-    """Image files matched by `pattern` (label: parent folder) -> the outputs of
-    `RowsToExamples`."""
-    from apache_beam.io import fileio
-
-    return (pipeline
-            | "MatchImages" >> fileio.MatchFiles(pattern)
-            | "ToRow" >> beam.Map(lambda match: class_folder_row(match.path, data_root,
-                                                                 settings.features))
-            | "Rows" >> RowsToExamples(settings, data_root, serialize))
-
-
-@beam.ptransform_fn
-def WriteIngestReport(outputs, report_dir: str, name: str):  # pylint: disable=invalid-name
-    """Writes quarantine records (JSON lines) and the ingested/quarantined counts of one input.
-
-    `outputs` maps QUARANTINE_TAG and COUNTS_TAG to the PCollections `RowsToExamples` made.
-    """
-    _ = (outputs[QUARANTINE_TAG]
-         | "QuarantineToJson" >> beam.Map(json.dumps, sort_keys=True)
-         | "WriteQuarantine" >> beam.io.WriteToText(
-             posixpath.join(report_dir, f"{name}-quarantine"), file_name_suffix=".jsonl"))
-    return (outputs[COUNTS_TAG]
-            | "Sum" >> beam.CombinePerKey(sum)
-            | "ToDict" >> beam.combiners.ToDict()
-            | "WriteCounts" >> beam.Map(write_json_file,
-                                        posixpath.join(report_dir, f"{name}-counts.json")))
-
-
-def write_json_file(value: Any, path: str) -> None:
-    """Writes one JSON document to `path` (local or remote), replacing what was there."""
-    with FileSystems.create(path) as handle:
-        handle.write(json.dumps(value, sort_keys=True).encode("utf-8"))

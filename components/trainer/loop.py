@@ -2,7 +2,8 @@
 
 Shape of keras-io's "writing a training loop from scratch": `train_step` / `eval_step` are
 `tf.function`s over the model and optimizer, metric objects are updated per batch and reset per
-round; every `eval_every` steps the loop evaluates, logs progress and writes TensorBoard scalars.
+round; every `eval_every` steps (default: a tenth of the run) the loop evaluates, logs progress
+and writes TensorBoard scalars.
 
 Beyond that: any `tf.distribute` strategy (the loss is averaged over the *global* batch, datasets
 are distributed), optional gradient clipping, early stopping on the eval loss, and checkpoints
@@ -27,12 +28,17 @@ class LoopSettings:
 
     train_steps: int
     eval_steps: int
-    eval_every: int
     learning_rate: float
     global_batch_size: int = 32
+    eval_every: int = 0  # steps between evaluations; 0: a tenth of the run
     clip_norm: Optional[float] = None
     early_stopping_patience: int = 0  # eval rounds without improvement; 0: never stop early
     checkpoint_every: int = 0  # steps; 0: no checkpoints
+
+    @property
+    def eval_interval(self) -> int:
+        """Steps between evaluations: `eval_every`, or a tenth of the run when unset."""
+        return self.eval_every or max(1, self.train_steps // 10)
 
 
 @dataclasses.dataclass
@@ -174,7 +180,7 @@ def train(model: keras.Model, train_dataset: tf.data.Dataset, eval_dataset: tf.d
         step = int(step_counter.assign_add(1).numpy())
         if manager and step % settings.checkpoint_every == 0:
             manager.save(checkpoint_number=step)
-        if step % settings.eval_every and step != settings.train_steps:
+        if step % settings.eval_interval and step != settings.train_steps:
             continue
         for features, labels in eval_data:
             steps.eval_step(features, labels)

@@ -35,7 +35,6 @@ class TrainerSettings(FeatureSettings):
     features: FeatureSet
     batch_size: int
     learning_rate: float
-    eval_every: int
     seed: int = 0
     clip_norm: Optional[float] = None
     early_stopping_patience: int = 0
@@ -114,6 +113,16 @@ def warm_start(keras_model: keras.Model, base_model_dir: str) -> None:
     logging.info("Warm-started from %s", base_model_dir)
 
 
+def loop_settings(settings: TrainerSettings, train_steps: int, eval_steps: int
+                  ) -> loop.LoopSettings:
+    """The loop's settings: the steps TFX passes in, the rest from the Trainer's settings."""
+    shared = {f.name for f in dataclasses.fields(loop.LoopSettings)} & {
+        f.name for f in dataclasses.fields(TrainerSettings)}
+    return loop.LoopSettings(train_steps=train_steps, eval_steps=eval_steps,
+                             global_batch_size=settings.batch_size,
+                             **{name: getattr(settings, name) for name in shared})
+
+
 def load_model_builder(dotted_path: Optional[str]) -> Optional[model.Builder]:
     """A user's model builder named by dotted path (None: the default body)."""
     if not dotted_path:
@@ -157,11 +166,7 @@ def run_fn(fn_args) -> None:
 
     result = loop.train(
         keras_model, train_dataset, eval_dataset,
-        loop.LoopSettings(train_steps=fn_args.train_steps, eval_steps=fn_args.eval_steps,
-                          eval_every=settings.eval_every, learning_rate=settings.learning_rate,
-                          global_batch_size=settings.batch_size, clip_norm=settings.clip_norm,
-                          early_stopping_patience=settings.early_stopping_patience,
-                          checkpoint_every=settings.checkpoint_every),
+        loop_settings(settings, fn_args.train_steps, fn_args.eval_steps),
         log_dir=os.path.join(fn_args.model_run_dir, "tensorboard") if chief else None,
         checkpoint_dir=checkpoints, strategy=strategy)
 

@@ -1,0 +1,122 @@
+"""Reading raw inputs into rows: CSV files with a bounded line buffer (unreadable lines become
+rejections, not failures), header checks against the schema, and class-folder image paths."""
+
+from __future__ import annotations
+
+import csv
+import posixpath
+from typing import Dict, Iterator, List, Optional, Tuple
+
+from components.ingest.rows import (MAX_LINE_BYTES, NUL, ColumnsError, Reason, RowRejected,
+                                    open_binary)
+from schemas import FeatureSet, Role
+
+def read_header(path: str, max_line_bytes: int = MAX_LINE_BYTES) -> List[str]:
+    """The column names of a CSV file (its first row)."""
+    with open_binary(path) as handle:
+        for _, text, problem in _physical_lines(handle, max_line_bytes):
+            if problem:
+                raise ColumnsError(f"{path}: unreadable header line: {problem[0].value} "
+                                   f"({problem[1]})")
+            return next(csv.reader([text]), [])
+    return []
+
+
+def _physical_lines(handle, max_bytes: int):
+    """(line number, text or None, (Reason, detail) or None) per line of a binary file.
+
+    Lines are read with a bounded buffer: an over-long line is skipped in chunks, never held
+    whole. Lines that are not UTF-8 or hold NUL bytes are reported instead of decoded.
+    """
+    number = 0
+    while True:
+        raw = handle.readline(max_bytes + 1)
+        if not raw:
+            return
+        number += 1
+        if len(raw) > max_bytes and not raw.endswith(b"\n"):
+            size = len(raw)
+            while raw and not raw.endswith(b"\n"):
+                raw = handle.readline(1 << 16)
+                size += len(raw)
+            yield number, None, (Reason.LINE_TOO_LONG, f"{size} bytes > {max_bytes}")
+        elif NUL in raw:
+            yield number, None, (Reason.NUL_BYTE, f"at byte {raw.index(NUL)}")
+        else:
+            try:
+                yield number, raw.decode("utf-8"), None
+            except UnicodeDecodeError as err:
+                yield number, None, (Reason.NOT_UTF8, f"invalid byte at offset {err.start}")
+
+
+def check_columns(path: str, header: List[str], features: FeatureSet) -> None:
+    """Fails fast when a CSV header is not exactly the schema's feature names."""
+    expected = set(features.names)
+    missing = sorted(expected - set(header))
+    unexpected = sorted(set(header) - expected)
+    if missing or unexpected:
+        raise ColumnsError(
+            f"{path}: columns do not match the schema: missing {missing}, unexpected {unexpected} "
+            f"(expected exactly {features.names})")
+
+
+def iter_csv_records(path: str, max_line_bytes: int = MAX_LINE_BYTES
+                     ) -> Iterator[Tuple[int, Optional[Dict[str, str]], Optional[RowRejected]]]:
+    """Streams (line number, row, None) per data row and (line number, None, RowRejected) per
+    line that cannot be read; quoted fields may span lines (the last line's number is given)."""
+    rejected: List[Tuple[int, RowRejected]] = []
+    current = [0]
+
+    def readable_lines(handle):
+        for number, text, problem in _physical_lines(handle, max_line_bytes):
+            if problem:
+                rejected.append((number, RowRejected(problem[0], "(line)", problem[1])))
+            else:
+                current[0] = number
+                yield text
+
+    with open_binary(path) as handle:
+        reader = csv.reader(readable_lines(handle))
+        header = next(reader, None)
+        while header is not None:
+            try:
+                cells = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as err:
+                rejected.append((current[0], RowRejected(Reason.MALFORMED_CSV, "(line)",
+                                                         str(err))))
+                cells = []
+            while rejected:
+                number, rejection = rejected.pop(0)
+                yield number, None, rejection
+            if not cells:
+                continue  # a blank line is no row
+            if len(cells) != len(header):
+                yield current[0], None, RowRejected(
+                    Reason.FIELD_COUNT, "(line)", f"{len(cells)} fields, header has {len(header)}")
+                continue
+            yield current[0], dict(zip(header, cells)), None
+    for number, rejection in rejected:
+        yield number, None, rejection
+
+
+def iter_csv_rows(path: str) -> Iterator[Tuple[int, Dict[str, str]]]:
+    """(line number, row) for each readable data row (see `iter_csv_records`)."""
+    for number, row, rejection in iter_csv_records(path):
+        if rejection is None:
+            yield number, row
+
+
+def relative_to_root(path: str, data_root: str) -> str:
+    """`path` relative to the data root (as it is when it lies elsewhere)."""
+    return path[len(data_root):].lstrip("/") if path.startswith(data_root) else path
+
+
+def class_folder_row(path: str, data_root: str, features: FeatureSet
+                     ) -> Tuple[str, int, Dict[str, str], None]:
+    """An image file in `<data_root>/.../<class>/<file>` as a row: its path and its class."""
+    relative = relative_to_root(path, data_root)
+    [image] = features.with_role(Role.IMAGE)
+    return path, 0, {image.name: relative,
+                     features.label.name: posixpath.basename(posixpath.dirname(relative))}, None

@@ -1,0 +1,101 @@
+"""Command line of tfx-multimodal (`pipeline_runner.py` and the `tfx-multimodal` script).
+
+Heavy imports (TensorFlow, TFX, Beam) happen inside the commands, after the arguments and the
+config are checked, so `--help` and configuration errors answer at once. One module per group of
+commands; this one builds the parser and maps a `ConfigError` to one line and exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import List, Optional
+
+from pipeline.cli import dataset_commands, kubeflow_commands, run_commands
+from pipeline.cli.arguments import add_config_arguments
+from pipeline.config import ConfigError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pipeline_runner.py",
+        description="tfx-multimodal: a TFX pipeline for models that read images and tabular "
+                    "columns.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser("run", help="run the pipeline locally (LocalDagRunner)")
+    add_config_arguments(run)
+    run.add_argument("--demo", action="store_true",
+                     help="generate the demo data in data_root first when it is missing")
+    run.add_argument("--demo-rows", type=int, help="with --demo: only this many rows")
+    run.add_argument("-v", "--verbose", action="store_true",
+                     help="show TFX, Beam and TensorFlow logs (default: errors only)")
+    run.set_defaults(handler=run_commands.cmd_run)
+
+    demo = commands.add_parser("demo-data", help="write the demo dataset (digits CSV + images)")
+    add_config_arguments(demo)
+    demo.add_argument("--out", help="output folder (default: data_root)")
+    demo.add_argument("--rows", type=int, help="only this many rows (default: all 1,797)")
+    demo.set_defaults(handler=dataset_commands.cmd_demo_data)
+
+    schedule = commands.add_parser(
+        "schedule", help="run the pipeline on a cron schedule until stopped (SIGTERM)")
+    add_config_arguments(schedule)
+    schedule.add_argument("--cron", required=True,
+                          help="five-field cron expression, e.g. '0 3 * * *' (03:00 daily)")
+    schedule.add_argument("--once", action="store_true",
+                          help="one run now, for system cron or a systemd timer")
+    schedule.add_argument("-v", "--verbose", action="store_true", help="show library logs")
+    schedule.set_defaults(handler=run_commands.cmd_schedule)
+
+    compile_ = commands.add_parser("compile", help="compile the pipeline for an orchestrator")
+    add_config_arguments(compile_)
+    compile_.add_argument("--target", choices=["kubeflow"], required=True)
+    compile_.add_argument("--image", required=True,
+                          help="container image built from this repository's Dockerfile")
+    compile_.add_argument("--output", default="pipeline.json", help="pipeline JSON to write")
+    compile_.set_defaults(handler=kubeflow_commands.cmd_compile)
+
+    deploy = commands.add_parser(
+        "deploy", help="upload a compiled pipeline to Kubeflow and run it (or schedule it)")
+    deploy.add_argument("--host", required=True, help="KFP API endpoint, e.g. http://kfp:8888")
+    deploy.add_argument("--pipeline", default="pipeline.json", help="compiled pipeline JSON")
+    deploy.add_argument("--experiment", default="tfx-multimodal")
+    deploy.add_argument("--schedule", help="cron: a recurring run instead of one run; six "
+                        "fields, seconds first ('0 0 3 * * *'), or five (second 0 is added)")
+    deploy.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                        help="runtime parameter, e.g. data-root=gs://bucket/data")
+    deploy.add_argument("--train-steps", type=int, help="this run's training steps")
+    deploy.add_argument("--learning-rate", type=float, help="this run's learning rate")
+    deploy.add_argument("--max-eval-rmse", type=float, help="this run's RMSE bound for blessing")
+    deploy.set_defaults(handler=kubeflow_commands.cmd_deploy)
+
+    runs = commands.add_parser("runs", help="list past runs from the metadata store")
+    add_config_arguments(runs)
+    runs.set_defaults(handler=run_commands.cmd_runs)
+
+    schema = commands.add_parser("schema", help="schema tools")
+    schema_commands = schema.add_subparsers(dest="schema_command", required=True,
+                                            metavar="SCHEMA_COMMAND")
+    infer = schema_commands.add_parser(
+        "infer", help="write a draft schema from a CSV sample, for a person to curate")
+    infer.add_argument("--csv", required=True, help="a CSV file of the dataset")
+    infer.add_argument("--label", required=True, help="the label column")
+    infer.add_argument("--out", required=True, help="where to write schema.pbtxt")
+    infer.add_argument("--rows", type=int, default=1000, help="sample size (default 1000)")
+    infer.add_argument("--force", action="store_true", help="overwrite an existing file")
+    infer.set_defaults(handler=dataset_commands.cmd_schema_infer)
+    return parser
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except ConfigError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,140 @@
+"""`run`, `schedule` and `runs`: local runs under the output-directory lock, their summary and
+report, and the run history."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+from pipeline.cli.arguments import config_from
+from pipeline.cli.console import configure_logging
+from pipeline.config import ConfigError, PipelineConfig
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Runs the pipeline locally and prints the run summary."""
+    config = config_from(args)
+    from pipeline.datasets import demo_data
+
+    if args.demo and demo_data.ensure(config.data_root, config.features(), rows=args.demo_rows):
+        print(f"Generated demo data in {os.path.abspath(config.data_root)}")
+    _preflight(config)
+    configure_logging(args.verbose)
+    from pipeline.runners.run_lock import AlreadyRunning, RunLock
+
+    try:
+        with RunLock(config.output_dir):
+            return _run_and_report(config)
+    except AlreadyRunning as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+
+
+def _preflight(config: PipelineConfig) -> None:
+    """Checks that need no heavy import: data root present, output directory usable."""
+    if not os.path.isdir(config.data_root):
+        raise ConfigError(f"data_root {config.data_root!r} does not exist "
+                          "(pass --demo to generate the demo data there)")
+    _check_output_dir(config)
+
+
+def _check_output_dir(config: PipelineConfig) -> None:
+    """The output directory must be writable and have room, before any work starts."""
+    import shutil
+    import tempfile
+
+    path = os.path.abspath(config.output_dir)
+    try:
+        os.makedirs(path, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path, prefix=".write-check-"):
+            pass
+    except OSError as err:
+        raise ConfigError(f"output directory {path} is not writable: {err.strerror}") from None
+    free_mb = shutil.disk_usage(path).free / 2**20
+    if free_mb < config.min_free_disk_mb:
+        raise ConfigError(f"output directory {path} has {free_mb:.1f} MB free; at least "
+                          f"{config.min_free_disk_mb} MB needed (min_free_disk_mb)")
+
+
+def _disk_full(err: BaseException):
+    """The OSError(ENOSPC) behind an exception, if one is in its chain."""
+    import errno
+
+    seen = set()
+    while err is not None and id(err) not in seen:
+        seen.add(id(err))
+        if isinstance(err, OSError) and err.errno == errno.ENOSPC:
+            return err
+        if "No space left on device" in str(err):
+            return err
+        err = err.__cause__ or err.__context__
+    return None
+
+
+def _run_and_report(config: PipelineConfig) -> int:
+    """One pipeline run (the caller holds the run lock), then its summary; 1 on a data error."""
+    from components.errors import DataError
+    from pipeline.runners.local import run_local
+    from pipeline.reporting.summary import summarize_latest_run
+
+    started = time.monotonic()
+    try:
+        run_local(config)
+    except DataError as err:
+        print(f"error: {err}", file=sys.stderr)
+        print(f"(metadata store: {config.metadata_path})", file=sys.stderr)
+        return 1
+    except Exception as err:  # pylint: disable=broad-except  # only a full disk is translated
+        full = _disk_full(err)
+        if full is None:
+            raise
+        where = getattr(full, "filename", None) or os.path.abspath(config.output_dir)
+        print(f"error: no space left on device while writing {where}; free space under "
+              f"{os.path.abspath(config.output_dir)} and run again (completed steps come from "
+              "cache)", file=sys.stderr)
+        return 1
+    summary = summarize_latest_run(config)
+    print(summary.render(elapsed_seconds=time.monotonic() - started))
+    from pipeline.reporting.report import write_report
+
+    print(f"  {'report':<34}{write_report(summary, config.output_dir)}", flush=True)
+    return 0
+
+
+def cmd_schedule(args: argparse.Namespace) -> int:
+    """Runs the pipeline at each cron tick until SIGTERM (or one run with --once)."""
+    config = config_from(args)
+    from pipeline.runners.scheduler import CronError, Scheduler
+
+    try:
+        scheduler = Scheduler(args.cron, config.output_dir, job=lambda: _scheduled_run(config))
+    except CronError as err:
+        raise ConfigError(str(err)) from None
+    _preflight(config)
+    configure_logging(args.verbose)
+    if args.once:
+        return 0 if scheduler.tick() in ("ran", "skipped") else 1
+    scheduler.stop_on_signals()
+    scheduler.run_forever()
+    return 0
+
+
+def _scheduled_run(config: PipelineConfig) -> None:
+    if _run_and_report(config) != 0:
+        raise RuntimeError("the run stopped on a data error (see above)")
+
+
+def cmd_runs(args: argparse.Namespace) -> int:
+    """Lists past runs from the metadata store."""
+    config = config_from(args)
+    from pipeline.reporting.summary import render_history, summarize_all_runs
+
+    try:
+        summaries = summarize_all_runs(config)
+    except (FileNotFoundError, LookupError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    print(render_history(summaries))
+    return 0

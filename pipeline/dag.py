@@ -1,0 +1,179 @@
+"""`create_pipeline`: the TFX DAG, the same for every runner (local, Kubeflow).
+
+ingest (CSV + images) -> ImportSchemaGen (curated schema) -> StatisticsGen -> ExampleValidator
+-> DataGate (fails the run on any anomaly or drift from the previous span; passes the schema on)
+-> Transform -> Trainer (optionally warm-started) -> Evaluator (vs. the model blessed when the
+candidate was trained) -> Pusher.
+
+Transform and Trainer get their code as dotted paths of this installed package; since TFX's cache
+key does not hash the code behind a dotted path, each component carries a fingerprint of the
+source it runs in its settings (added by `pipeline/assembly.py`).
+"""
+
+from __future__ import annotations
+
+from typing import Dict, List, Optional, Union
+
+from tfx import v1 as tfx
+
+from components.data_gate.component import DataGate
+from components.ingest.component import CsvImageExampleGen, example_gen_configs
+from components.ingest.rows import IngestSettings
+from components.resolvers.blessed_before import BlessedBeforeStrategy
+from components.resolvers.latest_spans import LatestSpansStrategy
+from components.resolvers.previous_span import PreviousSpanStatisticsStrategy
+from components.transform.preprocessing import TransformSettings
+
+PREPROCESSING_FN = "components.transform.preprocessing.preprocessing_fn"
+RUN_FN = "components.trainer.run.run_fn"
+RuntimeParameter = tfx.dsl.experimental.RuntimeParameter
+ORCHESTRATORS = ("local", "kubeflow")
+
+
+def _blessed_model_before(reference, node_id: str, orchestrator: str) -> tfx.dsl.Resolver:
+    """The newest blessed model older than `reference` (`BlessedBeforeStrategy`).
+
+    Kubeflow's v2 compiler accepts only TFX's own resolver strategies: there it is the latest
+    blessed model.
+    """
+    models = dict(model=tfx.dsl.Channel(type=tfx.types.standard_artifacts.Model),
+                  model_blessing=tfx.dsl.Channel(type=tfx.types.standard_artifacts.ModelBlessing))
+    if orchestrator == "kubeflow":
+        return tfx.dsl.Resolver(strategy_class=tfx.dsl.experimental.LatestBlessedModelStrategy,
+                                **models).with_id(node_id)
+    return tfx.dsl.Resolver(strategy_class=BlessedBeforeStrategy,
+                            reference=reference, **models).with_id(node_id)
+
+
+def _train_args(train_steps):
+    """TrainArgs, or the RuntimeParameter holding them as JSON (Kubeflow runtime parameter)."""
+    if isinstance(train_steps, RuntimeParameter):
+        return train_steps
+    return tfx.proto.TrainArgs(num_steps=train_steps)
+
+
+def create_pipeline(
+    *,
+    pipeline_name: str,
+    pipeline_root: str,
+    data_root: str,
+    schema_path: str,
+    serving_dir: str,
+    ingest: IngestSettings,
+    input_pattern: str,
+    input_splits: Optional[Dict[str, str]],
+    split_key: Optional[str],
+    train_buckets: int,
+    eval_buckets: int,
+    transform: TransformSettings,
+    trainer_config: Union[dict, RuntimeParameter],
+    train_steps: Union[int, RuntimeParameter],
+    eval_steps: int,
+    warm_start: bool,
+    span_window: int,
+    eval_config: Union[object, RuntimeParameter],
+    beam_pipeline_args: List[str],
+    metadata_connection_config: Optional[object] = None,
+    enable_cache: bool = True,
+    orchestrator: str = "local",
+    component_beam_args: Optional[Dict[str, List[str]]] = None,
+) -> tfx.dsl.Pipeline:
+    """Builds the pipeline; every argument is explicit (see `pipeline/assembly.py`).
+
+    `ingest` and `transform` settings and `trainer_config` (the Trainer's custom_config) carry
+    the fingerprint of the code they run. `data_root`, `train_steps`, `trainer_config` and
+    `eval_config` (a `tfma.EvalConfig`) may be `RuntimeParameter`s (Kubeflow). With `orchestrator`
+    "kubeflow", resolvers are TFX's own (its compiler knows no others): no drift check against
+    the previous span, and a span window of 1. `component_beam_args` adds Beam arguments per
+    component id (e.g. to run Transform on Dataflow).
+    """
+    if orchestrator not in ORCHESTRATORS:
+        raise ValueError(f"orchestrator must be one of {ORCHESTRATORS}, got {orchestrator!r}")
+    if orchestrator == "kubeflow" and span_window > 1:
+        raise ValueError("span_window > 1 needs the local orchestrator's span resolver")
+    input_config, output_config = example_gen_configs(
+        input_pattern, input_splits, train_buckets, eval_buckets, split_key)
+    example_gen = CsvImageExampleGen(
+        input_base=data_root,
+        settings=ingest,
+        input_config=input_config, output_config=output_config)
+
+    schema_gen = tfx.components.ImportSchemaGen(schema_file=schema_path)
+    # With the schema, TFDV computes byte sizes (not string stats) for image features.
+    statistics_gen = tfx.components.StatisticsGen(examples=example_gen.outputs["examples"],
+                                                  schema=schema_gen.outputs["schema"])
+    example_validator = tfx.components.ExampleValidator(
+        statistics=statistics_gen.outputs["statistics"], schema=schema_gen.outputs["schema"])
+    nodes = [example_gen, schema_gen, statistics_gen, example_validator]
+    previous_statistics = None
+    if orchestrator == "local":
+        previous_span = tfx.dsl.Resolver(
+            strategy_class=PreviousSpanStatisticsStrategy,
+            examples=example_gen.outputs["examples"],
+            statistics=tfx.dsl.Channel(type=tfx.types.standard_artifacts.ExampleStatistics),
+        ).with_id("previous_span_statistics_resolver")
+        nodes.append(previous_span)
+        previous_statistics = previous_span.outputs["statistics"]
+    data_gate = DataGate(schema=schema_gen.outputs["schema"],
+                         anomalies=example_validator.outputs["anomalies"],
+                         statistics=statistics_gen.outputs["statistics"],
+                         previous_statistics=previous_statistics)
+    validated_schema = data_gate.outputs["validated_schema"]
+    nodes.append(data_gate)
+    training_examples = example_gen.outputs["examples"]
+    if span_window > 1:
+        window = tfx.dsl.Resolver(
+            strategy_class=LatestSpansStrategy, config={"window": span_window},
+            current=example_gen.outputs["examples"],
+            examples=tfx.dsl.Channel(type=tfx.types.standard_artifacts.Examples),
+        ).with_id("span_window_resolver")
+        nodes.append(window)
+        training_examples = window.outputs["examples"]
+    transform_component = tfx.components.Transform(
+        examples=training_examples,
+        schema=validated_schema,
+        preprocessing_fn=PREPROCESSING_FN,
+        custom_config=transform.to_dict())
+
+    nodes.append(transform_component)
+    base_model = None
+    if warm_start:
+        warm_start_resolver = _blessed_model_before(example_gen.outputs["examples"],
+                                                    "warm_start_model_resolver", orchestrator)
+        nodes.append(warm_start_resolver)
+        base_model = warm_start_resolver.outputs["model"]
+    trainer_component = tfx.components.Trainer(
+        run_fn=RUN_FN,
+        examples=transform_component.outputs["transformed_examples"],
+        transform_graph=transform_component.outputs["transform_graph"],
+        schema=validated_schema,
+        base_model=base_model,
+        train_args=_train_args(train_steps),
+        eval_args=tfx.proto.EvalArgs(num_steps=eval_steps),
+        custom_config=trainer_config)
+
+    baseline_resolver = _blessed_model_before(trainer_component.outputs["model"],
+                                              "baseline_model_resolver", orchestrator)
+    evaluator = tfx.components.Evaluator(
+        examples=example_gen.outputs["examples"],
+        model=trainer_component.outputs["model"],
+        baseline_model=baseline_resolver.outputs["model"],
+        eval_config=eval_config)
+    pusher = tfx.components.Pusher(
+        model=trainer_component.outputs["model"],
+        model_blessing=evaluator.outputs["blessing"],
+        push_destination=tfx.proto.PushDestination(
+            filesystem=tfx.proto.PushDestination.Filesystem(base_directory=serving_dir)))
+
+    nodes += [trainer_component, baseline_resolver, evaluator, pusher]
+    for node in nodes:
+        extra = (component_beam_args or {}).get(node.id)
+        if extra:
+            node.with_beam_pipeline_args(extra)
+    return tfx.dsl.Pipeline(
+        pipeline_name=pipeline_name,
+        pipeline_root=pipeline_root,
+        components=nodes,
+        enable_cache=enable_cache,
+        metadata_connection_config=metadata_connection_config,
+        beam_pipeline_args=beam_pipeline_args)

@@ -1,0 +1,1 @@
+"""Dataset tools: the generated demo dataset and schema drafts inferred from a CSV sample."""

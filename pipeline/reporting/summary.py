@@ -1,0 +1,277 @@
+"""The run summary: what the latest run of a pipeline did, read back from ML Metadata.
+
+Rows ingested and quarantined, anomalies, eval metrics beside the mean predictor's RMSE, whether
+the model was blessed and pushed, and where the model, metrics and metadata store are.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import os
+from typing import Dict, List, Optional
+
+from pipeline.evaluation import RMSE_METRIC
+from pipeline.config import PipelineConfig
+
+RESOLVER_SUFFIX = "_resolver"  # node ids of the pipeline's resolvers (pipeline/dag.py)
+DIFF_SUFFIX = "_diff"  # TFMA's name suffix for the change against the baseline model
+# ml_metadata.proto.metadata_store_pb2.Execution.State
+_STATE_NAMES = {0: "UNKNOWN", 1: "NEW", 2: "RUNNING", 3: "COMPLETE", 4: "FAILED", 5: "CACHED",
+                6: "CANCELED"}
+
+
+@dataclasses.dataclass
+class NodeRun:
+    """One component execution of a run."""
+
+    node_id: str
+    state: str
+    outputs: Dict[str, List[object]]  # artifact type name -> MLMD artifacts
+
+
+@dataclasses.dataclass
+class RunSummary:
+    """What `render` prints; also what tests assert on."""
+
+    run_id: str
+    nodes: List[NodeRun]
+    rows_read: Optional[int] = None
+    rows_ingested: Optional[int] = None
+    rows_quarantined: Optional[int] = None
+    anomalies: List[str] = dataclasses.field(default_factory=list)
+    eval_metrics: Dict[str, float] = dataclasses.field(default_factory=dict)
+    mean_predictor_rmse: Optional[float] = None
+    blessed: Optional[bool] = None
+    pushed: Optional[bool] = None
+    pushed_to: Optional[str] = None
+    pushed_version: Optional[str] = None
+    spans: List[int] = dataclasses.field(default_factory=list)
+    evaluation_uri: Optional[str] = None
+    metadata_path: str = ""
+    quarantine_dir: Optional[str] = None
+
+    @property
+    def states(self) -> Dict[str, str]:
+        return {node.node_id: node.state for node in self.nodes}
+
+    @property
+    def components(self) -> List[NodeRun]:
+        """The run's nodes without its resolvers."""
+        return [node for node in self.nodes if not node.node_id.endswith(RESOLVER_SUFFIX)]
+
+    def render(self, elapsed_seconds: Optional[float] = None) -> str:
+        components = self.components
+        cached = sum(1 for node in components if node.state == "CACHED")
+        lines = [f"Run {self.run_id}: {len(components)} components, {cached} from cache"
+                 + (f", {elapsed_seconds:.0f} s" if elapsed_seconds is not None else "")]
+
+        def row(label: str, value: str) -> None:
+            lines.append(f"  {label:<34}{value}")
+
+        if self.rows_read is not None:
+            row("rows ingested", f"{self.rows_ingested} of {self.rows_read} "
+                f"({self.rows_quarantined} quarantined"
+                + (f", see {self.quarantine_dir})" if self.rows_quarantined else ")"))
+        row("anomalies", str(len(self.anomalies) or "none"))
+        lines.extend(f"    {anomaly}" for anomaly in self.anomalies)
+        for name, value in sorted(self.eval_metrics.items()):
+            if name.endswith(DIFF_SUFFIX):
+                continue
+            diff = self.eval_metrics.get(name + DIFF_SUFFIX)
+            row(f"eval {name}", _format_number(value)
+                + (f" (vs. baseline {diff:+.4f})" if diff is not None else ""))
+        if self.mean_predictor_rmse is not None:
+            row("eval RMSE of the mean predictor", f"{self.mean_predictor_rmse:.4f}")
+        pusher_cached = self.states.get("Pusher") == "CACHED"
+        row("blessed", _yes_no(self.blessed))
+        row("pushed", _yes_no(self.pushed)
+            + (f" -> {self.pushed_to}" if self.pushed and self.pushed_to else "")
+            + (" (by an earlier run; nothing new this time)" if pusher_cached else ""))
+        if self.evaluation_uri:
+            row("metrics", self.evaluation_uri)
+        row("metadata store", self.metadata_path)
+        return "\n".join(lines)
+
+
+def render_history(summaries: List[RunSummary]) -> str:
+    """One line per run: time, spans, eval and baseline RMSE, blessed, pushed model version."""
+    header = (f"{'run':<28}{'spans':<8}{'components':<12}{'eval RMSE':>10}{'baseline':>10}"
+              f"  {'blessed':<8}{'pushed model':<14}")
+    lines = [header, "-" * len(header)]
+    for summary in summaries:
+        rmse = summary.eval_metrics.get(RMSE_METRIC)
+        diff = summary.eval_metrics.get(RMSE_METRIC + DIFF_SUFFIX)
+        baseline = f"{rmse - diff:.4f}" if rmse is not None and diff is not None else "-"
+        executed = sum(1 for node in summary.components if node.state == "COMPLETE")
+        pushed = (summary.pushed_version or "yes") if summary.pushed else "no"
+        if summary.pushed and summary.states.get("Pusher") == "CACHED":
+            pushed = "(cached)"
+        lines.append(
+            f"{summary.run_id:<28}{','.join(map(str, summary.spans)) or '-':<8}"
+            f"{f'{executed} ran':<12}{(f'{rmse:.4f}' if rmse is not None else '-'):>10}"
+            f"{baseline:>10}  {_yes_no(summary.blessed):<8}{pushed:<14}")
+    return "\n".join(lines)
+
+
+def _yes_no(flag: Optional[bool]) -> str:
+    return "n/a" if flag is None else ("yes" if flag else "no")
+
+
+def _format_number(value: float) -> str:
+    return f"{value:.0f}" if float(value).is_integer() else f"{value:.4f}"
+
+
+def open_store(metadata_path: str):
+    """A read-only handle on the ML Metadata store at `metadata_path` (SQLite)."""
+    from ml_metadata.metadata_store import metadata_store
+    from ml_metadata.proto import metadata_store_pb2
+
+    if not os.path.isfile(metadata_path):
+        raise FileNotFoundError(f"no metadata store at {metadata_path}: nothing has run yet")
+    config = metadata_store_pb2.ConnectionConfig()
+    config.sqlite.filename_uri = metadata_path
+    config.sqlite.connection_mode = metadata_store_pb2.SqliteMetadataSourceConfig.READONLY
+    return metadata_store.MetadataStore(config)
+
+
+def pipeline_runs(store, pipeline_name: str) -> list:
+    """The `pipeline_run` contexts of a pipeline, oldest first."""
+    pipeline_context = store.get_context_by_type_and_name("pipeline", pipeline_name)
+    if pipeline_context is None:
+        raise LookupError(f"pipeline {pipeline_name!r} has no runs in this metadata store")
+    pipeline_executions = {e.id for e in store.get_executions_by_context(pipeline_context.id)}
+    runs = [c for c in store.get_contexts_by_type("pipeline_run")
+            if {e.id for e in store.get_executions_by_context(c.id)} & pipeline_executions]
+    return sorted(runs, key=lambda c: (c.create_time_since_epoch, c.id))
+
+
+def latest_run_nodes(store, pipeline_name: str):
+    """(run id, [NodeRun]) of the newest run of `pipeline_name`."""
+    return run_nodes(store, pipeline_runs(store, pipeline_name)[-1])
+
+
+def run_nodes(store, run):
+    """(run id, [NodeRun]) of one `pipeline_run` context."""
+    from ml_metadata.proto import metadata_store_pb2
+
+    nodes = []
+    for execution in sorted(store.get_executions_by_context(run.id), key=lambda e: e.id):
+        node_names = [c.name for c in store.get_contexts_by_execution(execution.id)
+                      if c.type == "node"]
+        node_id = node_names[0].split(".", 1)[1] if node_names else execution.type
+        output_ids = [event.artifact_id for event in store.get_events_by_execution_ids(
+            [execution.id]) if event.type == metadata_store_pb2.Event.OUTPUT]
+        outputs: Dict[str, List[object]] = {}
+        for artifact in store.get_artifacts_by_id(output_ids):
+            outputs.setdefault(artifact.type, []).append(artifact)
+        nodes.append(NodeRun(node_id, _STATE_NAMES.get(execution.last_known_state, "?"), outputs))
+    return run.name, nodes
+
+
+def _custom(artifact, key):
+    if key not in artifact.custom_properties:
+        return None
+    value = artifact.custom_properties[key]
+    return getattr(value, value.WhichOneof("value"))
+
+
+def _first(nodes: List[NodeRun], artifact_type: str):
+    for node in nodes:
+        if node.outputs.get(artifact_type):
+            return node.outputs[artifact_type][0]
+    return None
+
+
+def _anomaly_lines(anomalies_uri: str) -> List[str]:
+    import tensorflow as tf
+    from tensorflow_metadata.proto.v0 import anomalies_pb2
+
+    lines = []
+    for path in sorted(tf.io.gfile.glob(os.path.join(anomalies_uri, "Split-*", "SchemaDiff.pb"))):
+        split = os.path.basename(os.path.dirname(path)).removeprefix("Split-")
+        anomalies = anomalies_pb2.Anomalies.FromString(tf.io.gfile.GFile(path, "rb").read())
+        for feature, info in sorted(anomalies.anomaly_info.items()):
+            lines.append(f"[{split}] {feature}: {info.short_description} - {info.description}")
+    return lines
+
+
+def _overall_metrics(evaluation_uri: str) -> Dict[str, float]:
+    import tensorflow_model_analysis as tfma
+
+    result = tfma.load_eval_result(evaluation_uri)
+    for slice_key, metrics in result.slicing_metrics:
+        if not slice_key:  # the overall slice
+            values = next(iter(metrics.values()))[""]
+            return {name: value.get("doubleValue", float("nan")) for name, value in values.items()
+                    if "doubleValue" in value}
+    return {}
+
+
+def _label_stats(statistics_uri: str, split: str, label: str):
+    from tensorflow_data_validation import load_stats_binary
+
+    stats = load_stats_binary(os.path.join(statistics_uri, f"Split-{split}", "FeatureStats.pb"))
+    for feature in stats.datasets[0].features:
+        if feature.path.step == [label]:
+            return feature.num_stats.mean, feature.num_stats.std_dev
+    return None
+
+
+def mean_predictor_rmse(statistics_uri: str, label: str) -> Optional[float]:
+    """Eval RMSE of always predicting the train split's label mean."""
+    train, evaluation = (_label_stats(statistics_uri, s, label) for s in ("train", "eval"))
+    if not train or not evaluation:
+        return None
+    return math.sqrt(evaluation[1] ** 2 + (train[0] - evaluation[0]) ** 2)
+
+
+def summarize_latest_run(config: PipelineConfig) -> RunSummary:
+    """Reads the newest run of the configured pipeline back from its metadata store."""
+    store = open_store(config.metadata_path)
+    return summarize_run(store, config, *latest_run_nodes(store, config.pipeline_name))
+
+
+def summarize_all_runs(config: PipelineConfig) -> List[RunSummary]:
+    """Every run of the configured pipeline, oldest first."""
+    store = open_store(config.metadata_path)
+    return [summarize_run(store, config, *run_nodes(store, run))
+            for run in pipeline_runs(store, config.pipeline_name)]
+
+
+def summarize_run(store, config: PipelineConfig, run_id: str, nodes: List[NodeRun]
+                  ) -> RunSummary:
+    """The RunSummary of one run's nodes."""
+    del store
+    summary = RunSummary(run_id=run_id, nodes=nodes, metadata_path=config.metadata_path)
+
+    examples = _first(nodes, "Examples")
+    if examples is not None and _custom(examples, "span") is not None:
+        summary.spans = sorted({int(_custom(a, "span")) for node in nodes
+                                for a in node.outputs.get("Examples", [])
+                                if _custom(a, "span") is not None})
+    if examples is not None and _custom(examples, "rows_read") is not None:
+        summary.rows_read = int(_custom(examples, "rows_read"))
+        summary.rows_ingested = int(_custom(examples, "rows_ingested"))
+        summary.rows_quarantined = int(_custom(examples, "rows_quarantined"))
+        summary.quarantine_dir = _custom(examples, "ingest_report_dir")
+    anomalies = _first(nodes, "ExampleAnomalies")
+    if anomalies is not None:
+        summary.anomalies = _anomaly_lines(anomalies.uri)
+    statistics = _first(nodes, "ExampleStatistics")
+    if statistics is not None:
+        summary.mean_predictor_rmse = mean_predictor_rmse(
+            statistics.uri, config.features().label.name)
+    evaluation = _first(nodes, "ModelEvaluation")
+    if evaluation is not None:
+        summary.evaluation_uri = evaluation.uri
+        summary.eval_metrics = _overall_metrics(evaluation.uri)
+    blessing = _first(nodes, "ModelBlessing")
+    if blessing is not None:
+        summary.blessed = bool(_custom(blessing, "blessed"))
+    pushed = _first(nodes, "PushedModel")
+    if pushed is not None:
+        summary.pushed = bool(_custom(pushed, "pushed"))
+        summary.pushed_to = _custom(pushed, "pushed_destination")
+        summary.pushed_version = _custom(pushed, "pushed_version")
+    return summary

@@ -1,0 +1,102 @@
+"""Scheduled retraining end to end: three data drops arrive one after another, each picked up by
+a scheduler tick; a worse model is evaluated but not pushed; a tick with no new data is cached."""
+
+import os
+
+import pytest
+import yaml
+
+from pipeline import cli
+from pipeline.datasets import demo_data
+from pipeline.config import load_config
+from pipeline.reporting.summary import summarize_latest_run
+
+pytestmark = pytest.mark.slow
+
+COMPONENTS = ["CsvImageExampleGen", "ImportSchemaGen", "StatisticsGen", "ExampleValidator",
+              "DataGate", "Transform", "Trainer", "Evaluator", "Pusher"]
+
+
+def drop_span(data_root, features, span, label_shift=0.0):
+    """A new data drop, pre-split so that a label shift can hit the training rows only."""
+    demo_data.generate(str(data_root), features, rows=150, seed=2 * span,
+                       subdir=f"span-{span}/train", label_shift=label_shift)
+    demo_data.generate(str(data_root), features, rows=50, seed=2 * span + 1,
+                       subdir=f"span-{span}/eval")
+
+
+def tick(config_path):
+    assert cli.main(["schedule", "--cron", "0 3 * * *", "--once", "--config", config_path]) == 0
+    return summarize_latest_run(load_config(config_path))
+
+
+def test_three_spans_and_a_quiet_tick(tmp_path, digits_features, capsys):
+    data_root = tmp_path / "data"
+    config_path = tmp_path / "config.yaml"
+    config_path.write_text(yaml.safe_dump({
+        "data_root": str(data_root), "output_dir": str(tmp_path / "out"),
+        "input_splits": {"train": "span-{SPAN}/train/*.csv", "eval": "span-{SPAN}/eval/*.csv"},
+        "train_steps": 150, "eval_steps": 4, "batch_size": 16, "image_height": 16,
+        "image_width": 16, "max_eval_rmse": 100.0, "warm_start": True}))
+    serving_dir = load_config(str(config_path)).serving_dir
+
+    drop_span(data_root, digits_features, 0)
+    first = tick(str(config_path))
+    assert first.spans == [0] and first.blessed and first.pushed
+    assert len(os.listdir(serving_dir)) == 1
+
+    drop_span(data_root, digits_features, 1)
+    second = tick(str(config_path))
+    assert second.spans == [1]
+    assert "root_mean_squared_error_diff" in second.eval_metrics  # compared with span 0's model
+    not_worse = second.eval_metrics["root_mean_squared_error_diff"] <= 0
+    assert second.blessed == not_worse and second.pushed == not_worse
+    pushed_versions = sorted(os.listdir(serving_dir))
+    assert len(pushed_versions) == (2 if not_worse else 1)
+
+    drop_span(data_root, digits_features, 2, label_shift=8.0)  # training labels shifted
+    third = tick(str(config_path))
+    assert third.spans == [2]
+    assert third.states["Evaluator"] == "COMPLETE"
+    assert third.eval_metrics["root_mean_squared_error_diff"] > 1.0
+    assert third.blessed is False and third.pushed is False
+    assert sorted(os.listdir(serving_dir)) == pushed_versions
+
+    quiet = tick(str(config_path))
+    assert {name: quiet.states[name] for name in COMPONENTS} == {n: "CACHED" for n in COMPONENTS}
+    assert sorted(os.listdir(serving_dir)) == pushed_versions
+
+    capsys.readouterr()
+    assert cli.main(["runs", "--config", str(config_path)]) == 0
+    history = capsys.readouterr().out.splitlines()
+    assert len(history) == 2 + 4
+    assert [line.split()[1] for line in history[2:]] == ["0", "1", "2", "2"]
+    assert history[-2].split()[-2:] == ["no", "no"]  # span 2: not blessed, not pushed
+
+
+def test_span_window_trains_on_the_newest_spans(tmp_path, digits_features):
+    data_root = tmp_path / "data"
+    config_path = tmp_path / "config.yaml"
+    config_path.write_text(yaml.safe_dump({
+        "data_root": str(data_root), "output_dir": str(tmp_path / "out"),
+        "input_pattern": "span-{SPAN}/*.csv", "span_window": 2, "train_steps": 20,
+        "eval_steps": 2, "batch_size": 16, "image_height": 12, "image_width": 12,
+        "max_eval_rmse": 100.0}))
+    for span in range(3):
+        demo_data.generate(str(data_root), digits_features, rows=40, seed=span,
+                           subdir=f"span-{span}")
+        summary = tick(str(config_path))
+    nodes = {node.node_id: node for node in summary.nodes}
+    window = nodes["span_window_resolver"]
+    assert summary.spans == [2]
+    from pipeline.reporting.summary import open_store
+
+    store = open_store(load_config(str(config_path)).metadata_path)
+    transform = [e for e in store.get_executions() if e.type.endswith("Transform")][-1]
+    read = store.get_artifacts_by_id([event.artifact_id for event in
+                                      store.get_events_by_execution_ids([transform.id])
+                                      if event.type == 3])  # INPUT
+    spans = sorted(a.custom_properties["span"].int_value for a in read
+                   if a.type == "Examples" and "span" in a.custom_properties)
+    assert spans == [1, 2]
+    assert window.state == "COMPLETE"

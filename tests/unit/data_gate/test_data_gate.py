@@ -1,0 +1,59 @@
+"""The data gate: one line per anomaly, image byte limits, and the schema passed on when clean."""
+
+import os
+
+import pytest
+from tensorflow_metadata.proto.v0 import anomalies_pb2
+from tfx.utils import io_utils
+
+from components.data_gate import anomalies as anomalies_lib
+from components.data_gate import executor
+
+
+def anomalies_proto():
+    proto = anomalies_pb2.Anomalies()
+    info = proto.anomaly_info["pen"]
+    info.short_description = "Unexpected string values"
+    info.reason.add(short_description="Unexpected string values",
+                    description="Examples contain values missing from the schema: d (<1%).")
+    proto.anomaly_info["z"].reason.add(short_description="Out-of-range values",
+                                       description="Unexpectedly high value: 55>10")
+    return proto
+
+
+def test_one_line_per_anomaly():
+    lines = [a.line() for a in anomalies_lib.anomalies_from_proto("train", anomalies_proto())]
+    assert lines == [
+        "[train] pen: Unexpected string values: Examples contain values missing from the "
+        "schema: d (<1%).",
+        "[train] z: Out-of-range values: Unexpectedly high value: 55>10"]
+
+
+def test_image_byte_limit(make_digits_schema, image_byte_statistics):
+    assert anomalies_lib.image_domain_anomalies(
+        "eval", make_digits_schema(), image_byte_statistics(1000)) == []
+    [anomaly] = anomalies_lib.image_domain_anomalies("eval", make_digits_schema(),
+                                                     image_byte_statistics(1001))
+    assert anomaly.line() == ("[eval] image: Image over the byte limit: largest image has 1001 "
+                              "bytes > max_image_byte_size 1000")
+
+
+def test_clean_data_passes_the_schema_on(tmp_path, make_data_gate_artifacts, make_digits_schema):
+    inputs, outputs = make_data_gate_artifacts(tmp_path, anomalies_pb2.Anomalies(),
+                                               largest_image=10)
+    executor.Executor().Do(inputs, outputs, {})
+    copied = io_utils.SchemaReader().read(
+        os.path.join(outputs["validated_schema"][0].uri, executor.SCHEMA_FILE))
+    assert copied == make_digits_schema()
+
+
+def test_anomalies_stop_the_run_with_every_line(tmp_path, make_data_gate_artifacts):
+    inputs, outputs = make_data_gate_artifacts(tmp_path, anomalies_proto(), largest_image=5000)
+    with pytest.raises(anomalies_lib.DataAnomaliesError) as raised:
+        executor.Executor().Do(inputs, outputs, {})
+    message = str(raised.value)
+    assert message.startswith("data validation found 3 anomalies; Transform and Trainer did not "
+                              f"run (full report: {tmp_path / 'anomalies'}):")
+    assert len(message.splitlines()) == 4
+    assert "[train] image: Image over the byte limit" in message
+    assert not os.path.exists(outputs["validated_schema"][0].uri)

@@ -1,0 +1,24 @@
+"""Assembly: DirectRunner settings sized to the input."""
+
+import logging
+
+from pipeline.config import load_config
+from pipeline.assembly import input_megabytes, local_beam_pipeline_args
+
+
+def test_input_megabytes_adds_up_nested_files(tmp_path):
+    (tmp_path / "span-0" / "images").mkdir(parents=True)
+    (tmp_path / "span-0" / "data.csv").write_bytes(b"x" * 2**19)
+    (tmp_path / "span-0" / "images" / "a.png").write_bytes(b"x" * 2**20)
+    (tmp_path / "dangling").symlink_to(tmp_path / "absent")
+    assert input_megabytes(str(tmp_path)) == 1.5
+
+
+def test_local_args_switch_to_one_worker_per_core_from_the_threshold(tmp_path, caplog):
+    (tmp_path / "data.csv").write_bytes(b"x" * 2**20)
+    small = load_config(overrides={"data_root": str(tmp_path), "beam_parallel_min_mb": 2})
+    large = load_config(overrides={"data_root": str(tmp_path), "beam_parallel_min_mb": 1})
+    with caplog.at_level(logging.INFO):
+        assert "--direct_num_workers=1" in local_beam_pipeline_args(small)
+        assert "--direct_num_workers=0" in local_beam_pipeline_args(large)
+    assert "Beam DirectRunner: in_memory, one worker per core (input 1.0 MB" in caplog.text

@@ -1,0 +1,59 @@
+"""Bad configuration: one readable line with the fix, exit code 2, before TensorFlow, TFX or Beam
+are even imported."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+import schemas
+
+ROOT = os.path.dirname(schemas.SCHEMAS_DIR)  # the repository
+SCHEMA = open(os.path.join(ROOT, "schemas", "digits", "schema.pbtxt")).read()
+
+PROBE = """
+import sys
+from pipeline import cli
+code = cli.main(sys.argv[1:])
+heavy = [m for m in ("tensorflow", "tfx", "apache_beam") if m in sys.modules]
+print("EXIT", code, "HEAVY", heavy)
+"""
+
+
+def run_cli(*argv):
+    result = subprocess.run([sys.executable, "-c", PROBE, *argv], cwd=ROOT, capture_output=True,
+                            text=True, timeout=120)
+    return result.stdout, result.stderr
+
+
+CASES = {
+    "unknown feature": ({"split_key": "patient"}, None,
+                        "split_key: 'patient' is not a feature of the schema (image, z, pen, y)"),
+    "label missing from the schema": ({}, SCHEMA.replace('annotation { tag: "label" }', ""),
+                                      "exactly one feature must carry annotation"),
+    "image feature typed as float": (
+        {}, SCHEMA.replace('name: "image"\n  type: BYTES', 'name: "image"\n  type: FLOAT'),
+        "image feature 'image' must have type BYTES"),
+    "non-existent data root": ({"data_root": "/no/such/data"}, None,
+                               "data_root '/no/such/data' does not exist"),
+    "custom model that does not import": ({"model_builder": "my_models.nope.build"}, None,
+                                          "module 'my_models.nope' cannot be imported"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_bad_config_is_one_line_before_heavy_work(case, tmp_path):
+    settings, schema_text, message = CASES[case]
+    data_root = tmp_path / "data"
+    data_root.mkdir()
+    values = {"data_root": str(data_root), "output_dir": str(tmp_path / "out"), **settings}
+    if schema_text is not None:
+        (tmp_path / "schema.pbtxt").write_text(schema_text)
+        values["schema_path"] = str(tmp_path / "schema.pbtxt")
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump(values))
+    out, err = run_cli("run", "--config", str(tmp_path / "c.yaml"))
+    assert "EXIT 2 HEAVY []" in out
+    assert err.count("\n") == 1 and err.startswith("error: ")
+    assert message in err

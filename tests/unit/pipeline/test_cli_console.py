@@ -1,0 +1,82 @@
+"""The command line: instant help and config errors, with no TensorFlow or TFX imported."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+import schemas
+from pipeline import cli
+from pipeline.cli import console
+
+ROOT = os.path.dirname(schemas.SCHEMAS_DIR)  # the repository
+
+
+def test_help_imports_nothing_heavy():
+    probe = ("import sys\nfrom pipeline import cli\n"
+             "try:\n    cli.main(['--help'])\nexcept SystemExit:\n    pass\n"
+             "heavy = [m for m in ('tensorflow', 'tfx', 'apache_beam') if m in sys.modules]\n"
+             "print('HEAVY', heavy)\n")
+    result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True,
+                            text=True, check=True)
+    assert "usage: pipeline_runner.py" in result.stdout
+    assert "HEAVY []" in result.stdout
+
+
+def test_config_error_is_one_line_and_exit_2(capsys, tmp_path):
+    code = cli.main(["run", "--train-steps", "-3", "--output-dir", str(tmp_path)])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert err.strip().count("\n") == 0
+    assert err.startswith("error: invalid config: train_steps")
+
+
+def test_missing_data_root_is_refused_before_any_work(capsys, tmp_path):
+    code = cli.main(["run", "--data-root", str(tmp_path / "none"), "--output-dir", str(tmp_path)])
+    assert code == 2
+    assert "does not exist (pass --demo" in capsys.readouterr().err
+
+
+def test_missing_data_root_imports_nothing_heavy(tmp_path):
+    probe = ("import sys\nfrom pipeline import cli\n"
+             f"code = cli.main(['run', '--data-root', {str(tmp_path / 'none')!r}])\n"
+             "print('CODE', code, [m for m in ('tensorflow', 'tfx') if m in sys.modules])\n")
+    result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True,
+                            text=True, check=True)
+    assert "CODE 2 []" in result.stdout
+
+
+@pytest.mark.parametrize("argv", [[], ["frobnicate"]])
+def test_usage_errors(argv):
+    with pytest.raises(SystemExit) as raised:
+        cli.main(argv)
+    assert raised.value.code == 2
+
+
+def test_console_shows_own_progress_and_errors_only():
+    import logging
+
+    progress = console.OwnProgressFilter()
+
+    def record(path, level=logging.INFO):
+        return logging.LogRecord("absl", level, path, 1, "msg", None, None)
+
+    assert progress.filter(record(os.path.join(ROOT, "components", "trainer", "loop.py")))
+    assert progress.filter(record(os.path.join(ROOT, "components", "ingest", "executor.py")))
+    assert not progress.filter(record("/site-packages/tfx/orchestration/launcher.py"))
+    assert progress.filter(record("/site-packages/tfx/orchestration/launcher.py",
+                                  logging.ERROR))
+
+
+def test_quiet_console_also_silences_library_noise_in_worker_processes(monkeypatch):
+    """Beam's multi_processing workers are new interpreters that import TensorFlow: neither
+    library warnings nor TensorFlow's C++ start-up log reach the console."""
+    monkeypatch.delenv("PYTHONWARNINGS", raising=False)
+    monkeypatch.delenv("TF_CPP_MIN_LOG_LEVEL", raising=False)
+    console.configure_logging(verbose=False)
+    worker = subprocess.run(
+        [sys.executable, "-c",
+         "import warnings; warnings.warn('old api', FutureWarning); import tensorflow"],
+        capture_output=True, text=True, check=True)
+    assert worker.stderr == ""

@@ -1,0 +1,100 @@
+"""The local scheduler: cron parsing, no overlapping runs, failures logged, clean SIGTERM."""
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+import schemas
+from pipeline.runners.run_lock import AlreadyRunning, RunLock
+from pipeline.runners.scheduler import CronError, Scheduler, parse_cron
+
+ROOT = os.path.dirname(schemas.SCHEMAS_DIR)  # the repository
+
+
+@pytest.mark.parametrize("expression", ["0 3 * *", "61 * * * *", "0 3 * * * *", "daily"])
+def test_invalid_cron_is_explained(expression):
+    with pytest.raises(CronError, match="use five fields"):
+        parse_cron(expression)
+
+
+def test_next_tick_follows_the_expression():
+    times = parse_cron("30 3 * * *")
+    import datetime
+
+    due = times.get_next(datetime.datetime)
+    assert (due.hour, due.minute) == (3, 30)
+
+
+def test_failed_run_is_logged_and_the_schedule_goes_on(tmp_path, caplog):
+    calls = []
+
+    def job():
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("disk on fire")
+
+    scheduler = Scheduler("* * * * *", str(tmp_path), job)
+    with caplog.at_level(logging.INFO, logger="tfx_multimodal.scheduler"):
+        assert scheduler.tick() == "failed"
+        assert scheduler.tick() == "ran"
+    assert len(calls) == 2
+    assert "run failed: RuntimeError: disk on fire" in caplog.text
+
+
+def test_a_tick_during_a_run_is_skipped(tmp_path, caplog):
+    ran = []
+    scheduler = Scheduler("* * * * *", str(tmp_path), lambda: ran.append(1))
+    with RunLock(str(tmp_path)):
+        with caplog.at_level(logging.WARNING, logger="tfx_multimodal.scheduler"):
+            assert scheduler.tick() == "skipped"
+    assert ran == []
+    assert "another run is in progress" in caplog.text
+    assert scheduler.tick() == "ran"
+
+
+def test_run_lock_refuses_a_second_holder_and_frees_on_exit(tmp_path):
+    with RunLock(str(tmp_path)):
+        with pytest.raises(AlreadyRunning, match=f"pid {os.getpid()}"):
+            with RunLock(str(tmp_path)):
+                pass
+    with RunLock(str(tmp_path)):
+        pass
+
+
+def test_stop_waits_for_the_run_in_progress(tmp_path):
+    stop = threading.Event()
+    finished = []
+
+    def job():
+        stop.set()  # as SIGTERM would, in the middle of a run
+        time.sleep(0.2)
+        finished.append(1)
+
+    scheduler = Scheduler("* * * * *", str(tmp_path), job, stop=stop)
+    scheduler.tick()
+    scheduler.run_forever()  # returns at once: stop is set, no new run starts
+    assert finished == [1]
+
+
+def test_sigterm_stops_the_schedule_command(tmp_path):
+    data_root = tmp_path / "data"
+    data_root.mkdir()
+    process = subprocess.Popen(
+        [sys.executable, "pipeline_runner.py", "schedule", "--cron", "0 3 * * *",
+         "--data-root", str(data_root), "--output-dir", str(tmp_path / "out")],
+        cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    lines = []
+    while not any("next run at" in line for line in lines):
+        assert time.monotonic() < deadline and process.poll() is None
+        lines.append(process.stderr.readline())
+    process.send_signal(signal.SIGTERM)
+    _, rest = process.communicate(timeout=30)
+    assert process.returncode == 0
+    assert "scheduler stopped" in rest
