@@ -64,6 +64,8 @@ class PipelineConfig(BaseModel):
     early_stopping_patience: int = Field(
         0, ge=0, description="eval rounds without a better eval loss before stopping; 0: off")
     checkpoint_every: int = Field(100, ge=0, description="steps between checkpoints; 0: none")
+    steps_per_execution: int = Field(
+        50, gt=0, description="train steps per graph call (calls end on eval/checkpoint steps)")
     distribution: Literal["auto", "default", "mirrored", "multi_worker"] = "auto"
     model_builder: Optional[str] = Field(
         None, description="dotted path of a function (dict of named inputs -> output tensor)")

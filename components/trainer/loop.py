@@ -1,9 +1,15 @@
-"""The custom training loop: `tf.GradientTape` steps compiled once with fixed input signatures.
+"""The custom training loop: `tf.GradientTape` steps, several per graph call.
 
-Shape of keras-io's "writing a training loop from scratch": `train_step` / `eval_step` are
-`tf.function`s over the model and optimizer, metric objects are updated per batch and reset per
+Shape of keras-io's "writing a training loop from scratch": `replica_train_step` /
+`replica_eval_step` update the model and the metric objects per batch; metrics are reset per
 round; every `eval_every` steps (default: a tenth of the run) the loop evaluates, logs progress
 and writes TensorBoard scalars.
+
+Like Keras's `steps_per_execution`, one call of the compiled `train_steps` runs up to
+`steps_per_execution` batches in a graph loop, so Python and the host are involved once per call,
+not once per step. Calls end exactly on the evaluation, checkpoint and final steps
+(`call_sizes`), the only points where the host reads anything back; the step count is an input
+tensor, so shorter calls do not retrace.
 
 Beyond that: any `tf.distribute` strategy (the loss is averaged over the *global* batch, datasets
 are distributed), optional gradient clipping, early stopping on the eval loss, and checkpoints
@@ -13,7 +19,7 @@ every `checkpoint_every` steps from which a killed run resumes.
 from __future__ import annotations
 
 import dataclasses
-from typing import Callable, Dict, List, Optional
+from typing import Callable, Dict, Iterator, List, Optional
 
 import tensorflow as tf
 import tf_keras as keras
@@ -34,11 +40,26 @@ class LoopSettings:
     clip_norm: Optional[float] = None
     early_stopping_patience: int = 0  # eval rounds without improvement; 0: never stop early
     checkpoint_every: int = 0  # steps; 0: no checkpoints
+    steps_per_execution: int = 1  # train steps per graph call (at most; calls end on boundaries)
 
     @property
     def eval_interval(self) -> int:
         """Steps between evaluations: `eval_every`, or a tenth of the run when unset."""
         return self.eval_every or max(1, self.train_steps // 10)
+
+
+def call_sizes(start: int, settings: LoopSettings) -> Iterator[int]:
+    """Steps per `train_steps` call from step `start` to the end of the run: at most
+    `steps_per_execution`, ending on every evaluation and checkpoint step and on the last step."""
+    intervals = [settings.eval_interval] + (
+        [settings.checkpoint_every] if settings.checkpoint_every else [])
+    step = start
+    while step < settings.train_steps:
+        next_boundary = min([settings.train_steps] + [
+            (step // interval + 1) * interval for interval in intervals])
+        size = min(settings.steps_per_execution, next_boundary - step)
+        yield size
+        step += size
 
 
 @dataclasses.dataclass
@@ -53,21 +74,25 @@ class TrainResult:
 
 @dataclasses.dataclass
 class StepFunctions:
-    """The compiled steps and the metrics they update."""
+    """The compiled graph calls and the metrics they update.
 
-    train_step: Callable
-    eval_step: Callable
+    `train_steps(iterator, n)` runs n train steps on batches from a (distributed) iterator;
+    `evaluate(dataset)` runs an eval step on every batch of a (distributed) dataset.
+    """
+
+    train_steps: Callable
+    evaluate: Callable
     metrics: Dict[str, keras.metrics.Metric]
 
 
 def make_step_functions(model: keras.Model, optimizer: keras.optimizers.Optimizer,
-                        train_spec, eval_spec, global_batch_size: int,
-                        clip_norm: Optional[float] = None,
-                        strategy: Optional[tf.distribute.Strategy] = None) -> StepFunctions:
-    """Builds `train_step` and `eval_step` for batches of the given (distributed) element specs.
+                        global_batch_size: int, clip_norm: Optional[float] = None,
+                        strategy: Optional[tf.distribute.Strategy] = None,
+                        step_counter: Optional[tf.Variable] = None) -> StepFunctions:
+    """Builds the graph calls for the model under `strategy` (create them in its scope).
 
-    Create them under `strategy.scope()` with the model; the per-example loss is summed and
-    divided by the global batch size, so replicas' gradients add up to the batch mean.
+    The per-example loss is summed and divided by the global batch size, so replicas' gradients
+    add up to the batch mean. `step_counter`, when given, counts the train steps in the graph.
     """
     strategy = strategy or tf.distribute.get_strategy()
     loss_fn = keras.losses.MeanSquaredError(reduction=keras.losses.Reduction.NONE)
@@ -96,15 +121,19 @@ def make_step_functions(model: keras.Model, optimizer: keras.optimizers.Optimize
         metrics["eval_loss"].update_state(loss_fn(labels, predictions))
         metrics["eval_rmse"].update_state(labels, predictions)
 
-    @tf.function(input_signature=list(train_spec))
-    def train_step(features, labels):
-        strategy.run(replica_train_step, args=(features, labels))
+    @tf.function
+    def train_steps(iterator, num_steps):
+        for _ in tf.range(num_steps):
+            strategy.run(replica_train_step, args=next(iterator))
+        if step_counter is not None:
+            step_counter.assign_add(tf.cast(num_steps, tf.int64))
 
-    @tf.function(input_signature=list(eval_spec))
-    def eval_step(features, labels):
-        strategy.run(replica_eval_step, args=(features, labels))
+    @tf.function
+    def evaluate(dataset):
+        for features, labels in dataset:
+            strategy.run(replica_eval_step, args=(features, labels))
 
-    return StepFunctions(train_step, eval_step, metrics)
+    return StepFunctions(train_steps, evaluate, metrics)
 
 
 def make_optimizer(settings: LoopSettings) -> keras.optimizers.Optimizer:
@@ -154,9 +183,8 @@ def train(model: keras.Model, train_dataset: tf.data.Dataset, eval_dataset: tf.d
         step_counter = tf.Variable(0, dtype=tf.int64, trainable=False, name="step")
     train_data = strategy.experimental_distribute_dataset(train_dataset)
     eval_data = strategy.experimental_distribute_dataset(eval_dataset.take(settings.eval_steps))
-    steps = make_step_functions(model, optimizer, train_data.element_spec,
-                                eval_data.element_spec, settings.global_batch_size,
-                                settings.clip_norm, strategy)
+    steps = make_step_functions(model, optimizer, settings.global_batch_size,
+                                settings.clip_norm, strategy, step_counter)
 
     manager = None
     if checkpoint_dir and settings.checkpoint_every:
@@ -174,16 +202,14 @@ def train(model: keras.Model, train_dataset: tf.data.Dataset, eval_dataset: tf.d
     batches = iter(train_data)
     stopped_early = False
     step = resumed_from
-    while step < settings.train_steps:
-        features, labels = next(batches)
-        steps.train_step(features, labels)
-        step = int(step_counter.assign_add(1).numpy())
+    for size in call_sizes(resumed_from, settings):
+        steps.train_steps(batches, tf.constant(size, tf.int64))  # a tensor: no retrace per size
+        step += size
         if manager and step % settings.checkpoint_every == 0:
             manager.save(checkpoint_number=step)
         if step % settings.eval_interval and step != settings.train_steps:
             continue
-        for features, labels in eval_data:
-            steps.eval_step(features, labels)
+        steps.evaluate(eval_data)
         record = {"step": step, **{name: float(steps.metrics[name].result())
                                    for name in METRIC_NAMES}}
         history.append(record)

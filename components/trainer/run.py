@@ -39,6 +39,7 @@ class TrainerSettings(FeatureSettings):
     clip_norm: Optional[float] = None
     early_stopping_patience: int = 0
     checkpoint_every: int = 100
+    steps_per_execution: int = 50
     distribution: str = "auto"
     model_builder: Optional[str] = None
     code_fingerprint: str = ""
