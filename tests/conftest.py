@@ -85,3 +85,69 @@ def make_digits_schema():
 @pytest.fixture
 def make_data_gate_artifacts():
     return _data_gate_artifacts
+
+
+class MetadataStoreBuilder:
+    """A real MLMD store (in-memory SQLite) that tests fill with TFX artifacts and executions,
+    the way the orchestrator records them: ids are MLMD's own, in creation order."""
+
+    def __init__(self):
+        from ml_metadata.metadata_store import metadata_store
+        from ml_metadata.proto import metadata_store_pb2
+
+        config = metadata_store_pb2.ConnectionConfig()
+        config.fake_database.SetInParent()
+        self.store = metadata_store.MetadataStore(config)
+
+    def _register(self, artifact):
+        artifact.type_id = self.store.put_artifact_type(artifact.artifact_type)
+        artifact.mlmd_artifact.state = artifact.mlmd_artifact.LIVE
+
+    def add(self, artifact_class, **custom_properties):
+        """A new artifact of `artifact_class` with int custom properties, stored; its id set."""
+        artifact = artifact_class()
+        artifact.uri = f"/artifacts/{artifact.type_name}/{len(self.store.get_artifacts()) + 1}"
+        for name, value in custom_properties.items():
+            artifact.set_int_custom_property(name, value)
+        self._register(artifact)
+        [artifact.id] = self.store.put_artifacts([artifact.mlmd_artifact])
+        return artifact
+
+    def execute(self, execution_type: str, inputs, output_class, **custom_properties):
+        """A COMPLETE execution of `execution_type` that read `inputs` (stored artifacts) and
+        wrote one new `output_class` artifact, linked by INPUT/OUTPUT events; the output."""
+        from ml_metadata.proto import metadata_store_pb2
+
+        execution_type_proto = metadata_store_pb2.ExecutionType(name=execution_type)
+        execution = metadata_store_pb2.Execution(
+            type_id=self.store.put_execution_type(execution_type_proto),
+            last_known_state=metadata_store_pb2.Execution.COMPLETE)
+        output = output_class()
+        output.uri = f"/artifacts/{output.type_name}/{len(self.store.get_artifacts()) + 1}"
+        for name, value in custom_properties.items():
+            output.set_int_custom_property(name, value)
+        self._register(output)
+        events = [(artifact.mlmd_artifact,
+                   metadata_store_pb2.Event(type=metadata_store_pb2.Event.INPUT))
+                  for artifact in inputs]
+        events.append((output.mlmd_artifact,
+                       metadata_store_pb2.Event(type=metadata_store_pb2.Event.OUTPUT)))
+        _, artifact_ids, _ = self.store.put_execution(execution, events, contexts=[])
+        output.id = artifact_ids[-1]
+        return output
+
+    def channel(self, artifact_class):
+        """Every stored artifact of `artifact_class`, as TFX artifacts (what a resolver's
+        `Channel(type=...)` input receives)."""
+        from tfx.types import artifact_utils
+
+        artifact_type = artifact_class().artifact_type
+        artifact_type.id = self.store.put_artifact_type(artifact_type)
+        return [artifact_utils.deserialize_artifact(artifact_type, artifact)
+                for artifact in self.store.get_artifacts_by_type(artifact_class.TYPE_NAME)]
+
+
+@pytest.fixture
+def metadata_store():
+    """An empty real MLMD store (`MetadataStoreBuilder`)."""
+    return MetadataStoreBuilder()
