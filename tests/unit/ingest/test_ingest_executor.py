@@ -1,5 +1,5 @@
 """The ingestion executor as TFX runs it: splits, key splits, pre-split inputs, class folders,
-the quarantine limit, and both DirectRunner modes."""
+the quarantine limit, both DirectRunner modes, and its settings passed as custom_config."""
 
 import collections
 import glob
@@ -150,3 +150,26 @@ def test_over_limit_quarantine_fails_the_run(tmp_path, tiny_demo_data, digits_fe
     with pytest.raises(executor.QuarantineLimitError,
                        match=r"2 of 60 rows \(3.3%\) were quarantined, over the limit of 1.0%"):
         run_executor(tmp_path, data_root, settings_for(digits_features), *configs)
+
+
+def test_quarantine_share_limit():
+    executor.check_quarantine_share(
+        {"rows_read": 100, "rows_ingested": 99, "rows_quarantined": 1}, 0.01, "r")
+    with pytest.raises(executor.QuarantineLimitError,
+                       match=r"2 of 100 rows \(2.0%\).*limit of 1.0%"):
+        executor.check_quarantine_share(
+            {"rows_read": 100, "rows_ingested": 98, "rows_quarantined": 2}, 0.01, "r")
+    with pytest.raises(executor.QuarantineLimitError, match="empty"):
+        executor.check_quarantine_share(
+            {"rows_read": 0, "rows_ingested": 0, "rows_quarantined": 0}, 0.01, "r")
+
+
+def test_settings_round_trip_through_custom_config(ingest_settings):
+    config = executor.settings_to_custom_config(ingest_settings)
+    exec_properties = {"custom_config": json_format.MessageToJson(config)}
+    assert executor.settings_from_exec_properties(exec_properties) == ingest_settings
+
+
+def test_list_csv_files_reports_empty_pattern(tmp_path):
+    with pytest.raises(FileNotFoundError, match=r"\*\.csv matches no file"):
+        executor.list_csv_files(str(tmp_path), "*.csv")
