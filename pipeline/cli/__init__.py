@@ -67,7 +67,12 @@ def build_parser() -> argparse.ArgumentParser:
                         help="runtime parameter, e.g. data-root=gs://bucket/data")
     deploy.add_argument("--train-steps", type=int, help="this run's training steps")
     deploy.add_argument("--learning-rate", type=float, help="this run's learning rate")
-    deploy.add_argument("--max-eval-rmse", type=float, help="this run's RMSE bound for blessing")
+    deploy.add_argument("--max-eval-rmse", type=float,
+                        help="this run's RMSE bound for blessing (regression)")
+    deploy.add_argument("--min-eval-accuracy", type=float,
+                        help="this run's accuracy bound for blessing (classifiers)")
+    deploy.add_argument("--min-eval-auc", type=float,
+                        help="this run's AUC bound for blessing (binary classifiers)")
     deploy.set_defaults(handler=kubeflow_commands.cmd_deploy)
 
     runs = commands.add_parser("runs", help="list past runs from the metadata store")
