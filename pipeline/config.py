@@ -224,9 +224,11 @@ def _describe(error: pydantic.ValidationError) -> str:
 
 
 def load_config(path: Optional[str] = None,
-                overrides: Optional[Mapping[str, Any]] = None) -> PipelineConfig:
-    """Builds the config from an optional YAML file, then `overrides` (None values are ignored)."""
-    values: Dict[str, Any] = {}
+                overrides: Optional[Mapping[str, Any]] = None,
+                defaults: Optional[Mapping[str, Any]] = None) -> PipelineConfig:
+    """Builds the config from `defaults`, then an optional YAML file, then `overrides` (None
+    values are ignored)."""
+    values: Dict[str, Any] = dict(defaults or {})
     if path is not None:
         import yaml
 

@@ -25,8 +25,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", help="run the pipeline locally (LocalDagRunner)")
     add_config_arguments(run)
-    run.add_argument("--demo", action="store_true",
-                     help="generate the demo data in data_root first when it is missing")
+    run.add_argument("--demo", nargs="?", const="regress", choices=["regress", "classify"],
+                     help="run a demo: its settings as defaults, its data generated in "
+                          "data_root when missing (regress: the default; classify: digits as "
+                          "class folders)")
     run.add_argument("--demo-rows", type=int, help="with --demo: only this many rows")
     run.add_argument("-v", "--verbose", action="store_true",
                      help="show TFX, Beam and TensorFlow logs (default: errors only)")

@@ -88,7 +88,7 @@ class RunSummary:
         if self.mean_predictor_rmse is not None:
             row("eval RMSE of the mean predictor", f"{self.mean_predictor_rmse:.4f}")
         if self.majority_class_accuracy is not None:
-            row("eval accuracy of the majority class", f"{self.majority_class_accuracy:.4f}")
+            row("eval majority-class accuracy", f"{self.majority_class_accuracy:.4f}")
         pusher_cached = self.states.get("Pusher") == "CACHED"
         row("blessed", _yes_no(self.blessed))
         row("pushed", _yes_no(self.pushed)
