@@ -69,15 +69,39 @@ def image_domain_anomalies(split: str, schema, statistics) -> List[Anomaly]:
     return found
 
 
-def read_image_domain_anomalies(statistics_uri: str, schema) -> List[Anomaly]:
-    """`image_domain_anomalies` for every split of an ExampleStatistics artifact."""
+def single_class_anomalies(split: str, schema, statistics) -> List[Anomaly]:
+    """A class label whose values in this split are all one class: nothing to tell apart."""
+    import schemas
+
+    label = schemas.feature_set_from_schema(schema).label
+    if label.classes is None:
+        return []
+    for feature in statistics.datasets[0].features if statistics.datasets else []:
+        if ".".join(feature.path.step) != label.name:
+            continue
+        if feature.HasField("string_stats"):
+            distinct = feature.string_stats.unique
+        else:  # a 0/1 label with numeric statistics
+            distinct = 1 if feature.num_stats.min == feature.num_stats.max else 2
+        if distinct < 2:
+            return [Anomaly(split, label.name, "One class only",
+                            f"every example has the same class; the label's domain lists "
+                            f"{len(label.classes)} ({', '.join(label.classes)})")]
+    return []
+
+
+def read_statistics_anomalies(statistics_uri: str, schema) -> List[Anomaly]:
+    """`image_domain_anomalies` and `single_class_anomalies` for every split of an
+    ExampleStatistics artifact."""
     from tensorflow_data_validation import load_stats_binary
     import tensorflow as tf
 
     found = []
     for path in sorted(tf.io.gfile.glob(os.path.join(statistics_uri, "Split-*", STATS_FILE))):
         split = os.path.basename(os.path.dirname(path)).removeprefix("Split-")
-        found.extend(image_domain_anomalies(split, schema, load_stats_binary(path)))
+        statistics = load_stats_binary(path)
+        found.extend(image_domain_anomalies(split, schema, statistics))
+        found.extend(single_class_anomalies(split, schema, statistics))
     return found
 
 

@@ -29,6 +29,7 @@ from components.ingest import beam_transforms, csv_files, rows
 REPORT_DIR_NAME = "ingest_report"
 _REPORT_DIR_KEY = "_ingest_report_dir"
 COUNT_KEYS = ("rows_read", "rows_ingested", "rows_quarantined")
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 
 
 class QuarantineLimitError(DataError):
@@ -72,12 +73,27 @@ def list_csv_files(data_root: str, pattern: str) -> List[str]:
     return files
 
 
+def list_class_folder_images(data_root: str, pattern: str) -> List[str]:
+    """The PNG/JPEG files a class-folder pattern matches (default `*/*`: `<class>/<image>`);
+    other files (notes, thumbnails databases) are not rows. None found is an error naming the
+    layout, the data root and the pattern."""
+    import tensorflow as tf
+
+    images = sorted(path for path in tf.io.gfile.glob(posixpath.join(data_root, pattern))
+                    if path.lower().endswith(IMAGE_SUFFIXES))
+    if not images:
+        raise NoInputFilesError(
+            f"layout class_folders: no PNG/JPEG image under data root {data_root} matches "
+            f"input_pattern {pattern!r} (expected <data_root>/<class>/<image>.png|jpg|jpeg)")
+    return images
+
+
 @beam.ptransform_fn
 def _CsvImagesToExample(pipeline, exec_properties: Dict[str, Any], split_pattern: str):  # pylint: disable=invalid-name
     """ExampleGen's input PTransform: one input split pattern -> tf.Examples.
 
-    CSV files are listed and their headers checked before the Beam job starts (a wrong set of
-    columns fails fast); class-folder images are matched inside the job.
+    Input files are listed before the Beam job starts: CSV headers are checked (a wrong set of
+    columns fails fast), class-folder images are filtered by suffix.
     """
     settings = settings_from_exec_properties(exec_properties)
     data_root = exec_properties[standard_component_specs.INPUT_BASE_KEY]
@@ -87,7 +103,7 @@ def _CsvImagesToExample(pipeline, exec_properties: Dict[str, Any], split_pattern
     serialize = not output_config.split_config.partition_feature_name
     if settings.layout == rows.LAYOUT_CLASS_FOLDERS:
         outputs = pipeline | "Ingest" >> beam_transforms.IngestClassFolders(
-            posixpath.join(data_root, split_pattern), settings, data_root, serialize)
+            list_class_folder_images(data_root, split_pattern), settings, data_root, serialize)
     else:
         files = list_csv_files(data_root, split_pattern)
         for path in files:

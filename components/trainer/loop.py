@@ -11,9 +11,11 @@ not once per step. Calls end exactly on the evaluation, checkpoint and final ste
 (`call_sizes`), the only points where the host reads anything back; the step count is an input
 tensor, so shorter calls do not retrace.
 
-Beyond that: any `tf.distribute` strategy (the loss is averaged over the *global* batch, datasets
-are distributed), optional gradient clipping, early stopping on the eval loss, and checkpoints
-every `checkpoint_every` steps from which a killed run resumes.
+The loss and the metrics come from the task's head (`task_head.TaskHead`: mean squared error and
+RMSE for regression; cross-entropy from logits and accuracy, plus AUC for binary, for
+classifiers). Beyond that: any `tf.distribute` strategy (the loss is averaged over the *global*
+batch, datasets are distributed), optional gradient clipping, early stopping on the eval loss,
+and checkpoints every `checkpoint_every` steps from which a killed run resumes.
 """
 
 from __future__ import annotations
@@ -25,7 +27,10 @@ import tensorflow as tf
 import tf_keras as keras
 from absl import logging
 
-METRIC_NAMES = ("train_loss", "train_rmse", "eval_loss", "eval_rmse")
+from components.trainer.task_head import TaskHead
+from schemas import Task
+
+LOSS_NAMES = ("train_loss", "eval_loss")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -88,21 +93,20 @@ class StepFunctions:
 def make_step_functions(model: keras.Model, optimizer: keras.optimizers.Optimizer,
                         global_batch_size: int, clip_norm: Optional[float] = None,
                         strategy: Optional[tf.distribute.Strategy] = None,
-                        step_counter: Optional[tf.Variable] = None) -> StepFunctions:
+                        step_counter: Optional[tf.Variable] = None,
+                        head: Optional[TaskHead] = None) -> StepFunctions:
     """Builds the graph calls for the model under `strategy` (create them in its scope).
 
     The per-example loss is summed and divided by the global batch size, so replicas' gradients
     add up to the batch mean. `step_counter`, when given, counts the train steps in the graph.
+    `head` (default: regression) gives the loss and the metrics.
     """
     strategy = strategy or tf.distribute.get_strategy()
-    loss_fn = keras.losses.MeanSquaredError(reduction=keras.losses.Reduction.NONE)
+    head = head or TaskHead(Task.REGRESSION)
+    loss_fn = head.per_example_loss
     optimizer.build(model.trainable_variables)  # slots now, not inside the first trace
-    metrics = {
-        "train_loss": keras.metrics.Mean(name="train_loss"),
-        "train_rmse": keras.metrics.RootMeanSquaredError(name="train_rmse"),
-        "eval_loss": keras.metrics.Mean(name="eval_loss"),
-        "eval_rmse": keras.metrics.RootMeanSquaredError(name="eval_rmse"),
-    }
+    metrics = {name: keras.metrics.Mean(name=name) for name in LOSS_NAMES}
+    metrics.update(head.make_metrics())
 
     def replica_train_step(features, labels):
         with tf.GradientTape() as tape:
@@ -114,12 +118,12 @@ def make_step_functions(model: keras.Model, optimizer: keras.optimizers.Optimize
             gradients, _ = tf.clip_by_global_norm(gradients, clip_norm)
         optimizer.apply_gradients(zip(gradients, model.trainable_variables))
         metrics["train_loss"].update_state(per_example)
-        metrics["train_rmse"].update_state(labels, predictions)
+        head.update_metrics(metrics, "train", labels, predictions)
 
     def replica_eval_step(features, labels):
         predictions = model(features, training=False)
         metrics["eval_loss"].update_state(loss_fn(labels, predictions))
-        metrics["eval_rmse"].update_state(labels, predictions)
+        head.update_metrics(metrics, "eval", labels, predictions)
 
     @tf.function
     def train_steps(iterator, num_steps):
@@ -170,12 +174,14 @@ class EarlyStopping:
 def train(model: keras.Model, train_dataset: tf.data.Dataset, eval_dataset: tf.data.Dataset,
           settings: LoopSettings, log_dir: Optional[str] = None,
           checkpoint_dir: Optional[str] = None,
-          strategy: Optional[tf.distribute.Strategy] = None) -> TrainResult:
+          strategy: Optional[tf.distribute.Strategy] = None,
+          head: Optional[TaskHead] = None) -> TrainResult:
     """Trains for `settings.train_steps` steps over a repeating dataset.
 
     `model` must have been built under `strategy.scope()`. With `checkpoint_dir`, the step,
     model and optimizer are saved every `checkpoint_every` steps and restored on start, so a
-    killed run continues where its last checkpoint left off.
+    killed run continues where its last checkpoint left off. `head` (default: regression)
+    gives the loss and the metrics.
     """
     strategy = strategy or tf.distribute.get_strategy()
     with strategy.scope():
@@ -184,7 +190,8 @@ def train(model: keras.Model, train_dataset: tf.data.Dataset, eval_dataset: tf.d
     train_data = strategy.experimental_distribute_dataset(train_dataset)
     eval_data = strategy.experimental_distribute_dataset(eval_dataset.take(settings.eval_steps))
     steps = make_step_functions(model, optimizer, settings.global_batch_size,
-                                settings.clip_norm, strategy, step_counter)
+                                settings.clip_norm, strategy, step_counter, head)
+    metric_names = LOSS_NAMES + tuple(name for name in steps.metrics if name not in LOSS_NAMES)
 
     manager = None
     if checkpoint_dir and settings.checkpoint_every:
@@ -211,14 +218,13 @@ def train(model: keras.Model, train_dataset: tf.data.Dataset, eval_dataset: tf.d
             continue
         steps.evaluate(eval_data)
         record = {"step": step, **{name: float(steps.metrics[name].result())
-                                   for name in METRIC_NAMES}}
+                                   for name in metric_names}}
         history.append(record)
-        logging.info("step %d/%d  train_loss %.4f  eval_loss %.4f  eval_rmse %.4f", step,
-                     settings.train_steps, record["train_loss"], record["eval_loss"],
-                     record["eval_rmse"])
+        logging.info("step %d/%d  %s", step, settings.train_steps, "  ".join(
+            f"{name} {record[name]:.4f}" for name in metric_names))
         if writer:
             with writer.as_default(step=step):
-                for name in METRIC_NAMES:
+                for name in metric_names:
                     tf.summary.scalar(name, record[name])
         for metric in steps.metrics.values():
             metric.reset_state()

@@ -5,7 +5,9 @@
 * categorical: vocabulary computed over the data, plus out-of-vocabulary buckets.
 * image: encoded PNG/JPEG bytes decoded in the graph (any channel count), converted to the
   configured channels, resized, and scaled explicitly from [0, 255] to float32 in [0, 1].
-* label: passed through as float32; a class-name label (BYTES) becomes vocabulary ids.
+* label: a regression target passes through as float32; a class label becomes its class id, the
+  position of its value among the schema's classes (int64; -1 for a value outside them, which
+  the data gate has already stopped).
 * key: not transformed (used for splitting, never a model input).
 
 Transformed features keep their raw names, so the model's `Input` names equal the dataset keys.
@@ -73,6 +75,21 @@ def index_category(x, feature_name: str) -> tf.Tensor:
         vocab_filename=vocabulary_name(feature_name))
 
 
+def class_ids(labels, class_names, dtype: DType) -> tf.Tensor:
+    """[batch, 1] int64: each raw label's position in `class_names` (the schema's classes; for
+    an INT label, numbers as text), -1 for a value outside them."""
+    if isinstance(labels, tf.SparseTensor):
+        labels = tf.sparse.to_dense(labels)
+    if dtype is DType.BYTES:
+        classes = tf.constant(list(class_names), tf.string)
+    else:
+        classes = tf.constant([int(name) for name in class_names], tf.int64)
+        labels = tf.cast(labels, tf.int64)
+    matches = tf.equal(tf.reshape(labels, [-1, 1]), classes[tf.newaxis, :])
+    ids = tf.argmax(tf.cast(matches, tf.int64), axis=1)
+    return tf.reshape(tf.where(tf.reduce_any(matches, axis=1), ids, -1), [-1, 1])
+
+
 def decode_images(encoded: tf.Tensor, height: int, width: int, channels: int,
                   resize_mode: str = "stretch") -> tf.Tensor:
     """Encoded PNG/JPEG bytes [batch, 1] -> float32 [batch, height, width, channels] in [0, 1]."""
@@ -110,9 +127,8 @@ def preprocessing_fn(inputs: Dict[str, Any], custom_config: Optional[Dict[str, A
                 settings.resize_mode)
         elif feature.role is Role.KEY:
             continue
-        elif feature.dtype is DType.BYTES:  # a class-name label, e.g. from class folders
-            outputs[feature.name] = tft.compute_and_apply_vocabulary(
-                tf.reshape(value, [-1, 1]), vocab_filename=vocabulary_name(feature.name))
+        elif feature.classes is not None:
+            outputs[feature.name] = class_ids(value, feature.classes, feature.dtype)
         else:
             outputs[feature.name] = _dense_float(value)
     return outputs

@@ -25,8 +25,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", help="run the pipeline locally (LocalDagRunner)")
     add_config_arguments(run)
-    run.add_argument("--demo", action="store_true",
-                     help="generate the demo data in data_root first when it is missing")
+    run.add_argument("--demo", nargs="?", const="regress", choices=["regress", "classify"],
+                     help="run a demo: its settings as defaults, its data generated in "
+                          "data_root when missing (regress: the default; classify: digits as "
+                          "class folders)")
     run.add_argument("--demo-rows", type=int, help="with --demo: only this many rows")
     run.add_argument("-v", "--verbose", action="store_true",
                      help="show TFX, Beam and TensorFlow logs (default: errors only)")
@@ -67,7 +69,12 @@ def build_parser() -> argparse.ArgumentParser:
                         help="runtime parameter, e.g. data-root=gs://bucket/data")
     deploy.add_argument("--train-steps", type=int, help="this run's training steps")
     deploy.add_argument("--learning-rate", type=float, help="this run's learning rate")
-    deploy.add_argument("--max-eval-rmse", type=float, help="this run's RMSE bound for blessing")
+    deploy.add_argument("--max-eval-rmse", type=float,
+                        help="this run's RMSE bound for blessing (regression)")
+    deploy.add_argument("--min-eval-accuracy", type=float,
+                        help="this run's accuracy bound for blessing (classifiers)")
+    deploy.add_argument("--min-eval-auc", type=float,
+                        help="this run's AUC bound for blessing (binary classifiers)")
     deploy.set_defaults(handler=kubeflow_commands.cmd_deploy)
 
     runs = commands.add_parser("runs", help="list past runs from the metadata store")

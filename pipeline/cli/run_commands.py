@@ -15,10 +15,11 @@ from pipeline.config import ConfigError, PipelineConfig
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Runs the pipeline locally and prints the run summary."""
-    config = config_from(args)
-    from pipeline.datasets import demo_data
+    from pipeline.datasets import demos
 
-    if args.demo and demo_data.ensure(config.data_root, config.features(), rows=args.demo_rows):
+    config = config_from(args, defaults=demos.DEMOS[args.demo] if args.demo else None)
+    if args.demo and demos.ensure(args.demo, config.data_root, config.features(),
+                                  rows=args.demo_rows):
         print(f"Generated demo data in {os.path.abspath(config.data_root)}")
     _preflight(config)
     configure_logging(args.verbose)

@@ -3,8 +3,8 @@
 
 Runtime parameters a Kubeflow run can set: `data-root`, `train-args` (TrainArgs JSON, e.g.
 `{"num_steps": 3000}`), `trainer-config` (the Trainer's settings as JSON, e.g. its
-`learning_rate`) and `eval-config` (TFMA EvalConfig JSON, holding the RMSE bound). Their values
-from the config are the defaults; `deploy` can patch them per run. The code runs from the
+`learning_rate`) and `eval-config` (TFMA EvalConfig JSON, holding the blessing bounds). Their
+values from the config are the defaults; `deploy` can patch them per run. The code runs from the
 container image (dotted paths of the installed package); the schema is read from the package's
 location inside the image.
 """

@@ -57,3 +57,21 @@ def test_anomalies_stop_the_run_with_every_line(tmp_path, make_data_gate_artifac
     assert len(message.splitlines()) == 4
     assert "[train] image: Image over the byte limit" in message
     assert not os.path.exists(outputs["validated_schema"][0].uri)
+
+
+def test_a_split_with_one_class_only_is_an_anomaly():
+    import schemas
+    from tensorflow_metadata.proto.v0 import statistics_pb2
+
+    schema = schemas.load_schema(schemas.dataset_schema_path("digit_classes"))
+    stats = statistics_pb2.DatasetFeatureStatisticsList()
+    label = stats.datasets.add().features.add()
+    label.path.step.append("digit")
+    label.string_stats.unique = 2
+    assert anomalies_lib.single_class_anomalies("train", schema, stats) == []
+    label.string_stats.unique = 1
+    [anomaly] = anomalies_lib.single_class_anomalies("train", schema, stats)
+    assert anomaly.line() == ("[train] digit: One class only: every example has the same class; "
+                              "the label's domain lists 10 (0, 1, 2, 3, 4, 5, 6, 7, 8, 9)")
+    regression = schemas.load_schema(schemas.dataset_schema_path("digits"))
+    assert anomalies_lib.single_class_anomalies("train", regression, stats) == []

@@ -125,3 +125,23 @@ def test_missing_numeric_values_are_imputed_before_scaling(tmp_path):
     expected = (present - present.mean()) / present.std()
     np.testing.assert_allclose(z_out[[0, 2, 4]], expected, rtol=1e-5)
     np.testing.assert_allclose(z_out[[1, 3]], 0.0, atol=1e-6)  # the mean, scaled
+
+
+def test_class_labels_become_ids_in_schema_order(tmp_path):
+    schema = schemas.load_schema(schemas.dataset_schema_path("digit_classes"))
+    features = schemas.feature_set_from_schema(schema)
+    image = [encoded("L", (2, 2), "PNG", 0)]
+    raw = [{"image": image, "digit": [name]} for name in (b"7", b"0", b"9", b"7")]
+    rows, output = run_transform(raw, features, tmp_path, schema=schema)
+    assert [int(row["digit"][0]) for row in rows] == [7, 0, 9, 7]
+    spec = output.transformed_feature_spec()["digit"]
+    assert spec.shape == [1] and spec.dtype == tf.int64
+
+
+def test_class_ids_of_int_labels_and_values_outside_the_classes():
+    ids = preprocessing.class_ids(tf.constant([[3], [5], [4], [9]], tf.int64), ("3", "4", "5"),
+                                  schemas.DType.INT)
+    assert ids.numpy().ravel().tolist() == [0, 2, 1, -1]
+    ids = preprocessing.class_ids(tf.constant([[b"cat"], [b"owl"]]), ("dog", "cat"),
+                                  schemas.DType.BYTES)
+    assert ids.numpy().ravel().tolist() == [1, -1]
