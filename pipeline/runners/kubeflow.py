@@ -43,13 +43,12 @@ def path_in_image(local_path: str) -> str:
 def compile_pipeline(config: PipelineConfig, image: str, output_path: str) -> str:
     """Writes the Kubeflow pipeline JSON; returns its path."""
     from google.protobuf import json_format
-    from tfx import v1 as tfx
+    from tfx.orchestration.data_types import RuntimeParameter as runtime
     from tfx.orchestration.kubeflow.v2 import kubeflow_v2_dag_runner
 
     from pipeline.assembly import pipeline_arguments, trainer_custom_config
     from pipeline.dag import create_pipeline
 
-    runtime = tfx.dsl.experimental.RuntimeParameter
     arguments = pipeline_arguments(config)
     values = {
         DATA_ROOT_PARAMETER: config.data_root,
