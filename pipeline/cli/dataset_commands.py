@@ -66,26 +66,24 @@ def _run_command(config_path: str) -> str:
 
 def cmd_init(args: argparse.Namespace) -> int:
     """Writes a draft schema and a commented config, and prints the command that runs them."""
+    if args.layout == "class_folders" and not args.data_root:
+        raise ConfigError("--layout class_folders needs --data-root (the folder of "
+                          "<class>/<image> files)")
+    if args.layout == "csv" and not (args.csv and args.label):
+        raise ConfigError("init needs --csv FILE and --label COLUMN (or --layout class_folders "
+                          "--data-root DIR)")
     from pipeline.datasets import project_init, schema_infer
 
     source = args.data_root if args.layout == "class_folders" else args.csv
-    out = args.out or f"{os.path.splitext(os.path.basename(os.path.abspath(source or '.')))[0]}-pipeline"
-    if args.layout == "class_folders":
-        if not args.data_root:
-            raise ConfigError("--layout class_folders needs --data-root (the folder of "
-                              "<class>/<image> files)")
-        make = lambda: project_init.init_from_class_folders(  # noqa: E731
-            args.data_root, out, force=args.force)
-    else:
-        if not args.csv or not args.label:
-            raise ConfigError("init needs --csv FILE and --label COLUMN (or --layout "
-                              "class_folders --data-root DIR)")
-        make = lambda: project_init.init_from_csv(  # noqa: E731
-            args.csv, args.label, out, data_root=args.data_root, max_rows=args.rows,
-            force=args.force)
+    out = args.out or os.path.splitext(os.path.basename(os.path.abspath(source)))[0] + "-pipeline"
 
     def init() -> int:
-        project = make()
+        if args.layout == "class_folders":
+            project = project_init.init_from_class_folders(args.data_root, out, force=args.force)
+        else:
+            project = project_init.init_from_csv(args.csv, args.label, out,
+                                                 data_root=args.data_root, max_rows=args.rows,
+                                                 force=args.force)
         if project.data_note:
             print(f"note: {project.data_note}")
         print(f"Task: {schema_infer.task_line(project.draft)}. Columns:")
