@@ -23,6 +23,7 @@ unless asked.
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import math
 import os
@@ -54,7 +55,7 @@ class ColumnProfile:
     ints: bool = True
     floats: bool = True
     images: bool = True
-    distinct: Set[str] = dataclasses.field(default_factory=set)
+    counts: collections.Counter = dataclasses.field(default_factory=collections.Counter)
     first_values: List[str] = dataclasses.field(default_factory=list)
     sum: float = 0.0
     sum_squares: float = 0.0
@@ -65,7 +66,7 @@ class ColumnProfile:
         if not value:
             return
         self.present += 1
-        self.distinct.add(value)
+        self.counts[value] += 1
         if len(self.first_values) < IMAGE_FILES_CHECKED:
             self.first_values.append(value)
         self.images = self.images and value.lower().endswith(IMAGE_SUFFIXES)
@@ -80,6 +81,16 @@ class ColumnProfile:
                 self.ints = self.ints and _is_int(value)
             else:
                 self.floats = self.ints = False
+
+    @property
+    def distinct(self) -> Set[str]:
+        return set(self.counts)
+
+    @property
+    def majority_share(self) -> float:
+        """The share of the most frequent value among present ones (the majority predictor's
+        accuracy, for a class label)."""
+        return max(self.counts.values()) / self.present
 
     @property
     def std(self) -> float:
@@ -121,14 +132,16 @@ class Decision:
 
 @dataclasses.dataclass(frozen=True)
 class Draft:
-    """A draft schema and what it says: the label's task, its classes and the mean predictor's
-    RMSE (regression), and the decisions per column."""
+    """A draft schema and what it says: the label's task, its classes, the mean predictor's
+    RMSE (regression) or the majority class's share (classification), and the decisions per
+    column."""
 
     schema: object
     task: str
     decisions: Tuple[Decision, ...]
     classes: Tuple[str, ...] = ()
     label_std: float = 0.0
+    majority_share: float = 0.0
     rows: int = 0
 
 
@@ -249,9 +262,11 @@ def infer_draft(table: Table, label: str, data_root: str) -> Draft:
     if not any(d.kind in ("image", "numeric", "categorical") for d in decisions):
         raise InferError(f"{table.path}: no column besides the label can be a model input")
     label_profile = next(p for p in profiles if p.name == label)
+    regression = label_decision.note == "regression"
     return Draft(build_schema(decisions),
                  task=label_decision.note, decisions=decisions, classes=label_decision.values,
-                 label_std=label_profile.std if label_decision.note == "regression" else 0.0,
+                 label_std=label_profile.std if regression else 0.0,
+                 majority_share=0.0 if regression else label_profile.majority_share,
                  rows=len(table.rows))
 
 

@@ -62,13 +62,13 @@ def test_more_distinct_texts_than_the_threshold_are_left_out(tmp_path):
                                                   "many categories, not an id")
 
 
-@pytest.mark.parametrize("labels, task, classes", [
-    (["a", "b", "a", "c"], "multiclass", ("a", "b", "c")),
-    (["1", "0", "1", "1"], "binary", ("0", "1")),
-    (["1.5", "2", "3", "4"], "regression", ())])
-def test_label_task(tmp_path, labels, task, classes):
+@pytest.mark.parametrize("labels, task, classes, majority", [
+    (["a", "b", "a", "c"], "multiclass", ("a", "b", "c"), 0.5),
+    (["1", "0", "1", "1"], "binary", ("0", "1"), 0.75),
+    (["1.5", "2", "3", "4"], "regression", (), 0.0)])
+def test_label_task(tmp_path, labels, task, classes, majority):
     draft = draft_of(tmp_path, "x,y\n" + "".join(f"{i},{v}\n" for i, v in enumerate(labels)))
-    assert (draft.task, draft.classes) == (task, classes)
+    assert (draft.task, draft.classes, draft.majority_share) == (task, classes, majority)
     assert task in schema_infer.task_line(draft)
 
 
