@@ -10,6 +10,7 @@ points there; a standard CSV is used where it lies.
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import posixpath
 from typing import List, Optional
@@ -66,6 +67,8 @@ def config_text(values: dict, draft: schema_infer.Draft) -> str:
         "train_steps": "training steps (batches)",
         "max_eval_rmse": "blessed (and pushed) at or below this eval RMSE: the label's standard "
                          "deviation, i.e. no worse than always predicting the mean",
+        "min_eval_accuracy": "blessed (and pushed) at or above this eval accuracy: the largest "
+                             "class's share, i.e. no worse than always predicting it",
     }
     lines = [f"# Config drafted by `init` ({schema_infer.task_line(draft)}).",
              "# Every setting, with defaults and bounds: pipeline/config.py."]
@@ -75,6 +78,15 @@ def config_text(values: dict, draft: schema_infer.Draft) -> str:
         comment = comments.get(key, "")
         lines.append(f"{text:<60} # {comment}" if comment else text)
     return "\n".join(lines) + "\n"
+
+
+def blessing_bar(draft: schema_infer.Draft) -> dict:
+    """The config's blessing threshold: no worse than the trivial predictor (the label's mean
+    for regression, its largest class for classifiers), to 4 decimals, rounded so that the
+    trivial predictor's score passes."""
+    if draft.task == "regression":
+        return {"max_eval_rmse": math.ceil(draft.label_std * 1e4) / 1e4}
+    return {"min_eval_accuracy": math.floor(draft.majority_share * 1e4) / 1e4}
 
 
 def _common_settings(out_dir: str, name: str) -> dict:
@@ -135,8 +147,7 @@ def init_from_csv(csv_path: str, label: str, out_dir: str, data_root: Optional[s
                  for v in [row[images[0]]] if v]
         values.update(image_height=32, image_width=32, image_channels=_image_channels(paths))
     values["train_steps"] = 1500
-    if draft.task == "regression":
-        values["max_eval_rmse"] = float(f"{draft.label_std:.4g}")
+    values.update(blessing_bar(draft))
     text = schema_infer.render_draft(draft, csv_path)
     _refuse_overwrite(out_dir, force)
     if table.converted:
@@ -174,15 +185,16 @@ def init_from_class_folders(data_root: str, out_dir: str, force: bool = False) -
         schema_infer.Decision(CLASS_IMAGE, "image", note="the image file"),
         schema_infer.Decision(CLASS_LABEL, "label", values=tuple(classes),
                               note="binary" if len(classes) == 2 else "multiclass"))
+    images = sum(len(files) for files in classes.values())
     draft = schema_infer.Draft(schema_infer.build_schema(decisions), task=decisions[1].note,
-                               decisions=decisions, classes=tuple(classes),
-                               rows=sum(len(files) for files in classes.values()))
+                               decisions=decisions, classes=tuple(classes), rows=images,
+                               majority_share=max(map(len, classes.values())) / images)
     values = _common_settings(out_dir, _pipeline_name(os.path.basename(data_root)))
     values.update(data_root=data_root, layout="class_folders", input_pattern="*/*",
                   output_dir=os.path.join(out_dir, "outputs"), image_height=32, image_width=32,
                   image_channels=_image_channels([f for files in classes.values()
                                                   for f in files[:2]]),
-                  train_steps=1500)
+                  train_steps=1500, **blessing_bar(draft))
     text = schema_infer.render_draft(draft, posixpath.join(data_root, "<class>/<image>"))
     _refuse_overwrite(out_dir, force)
     schema_path, config_path = _write(out_dir, text, config_text(values, draft))

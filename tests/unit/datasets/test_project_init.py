@@ -45,6 +45,7 @@ def test_sklearn_layout_is_written_as_a_standard_copy(tmp_path, capsys):
     assert len(lines) == 151
     config = load_config(str(out / "config.yaml"))
     assert (config.data_root, config.input_pattern) == (str(out / "data"), "iris.csv")
+    assert config.min_eval_accuracy == 0.3333  # 50 of 150 rows per class, rounded down
 
 
 def test_class_folders(tmp_path, capsys):
@@ -61,6 +62,7 @@ def test_class_folders(tmp_path, capsys):
     config = load_config(str(out / "config.yaml"))
     assert (config.layout, config.input_pattern, config.image_channels) == (
         "class_folders", "*/*", 1)
+    assert config.min_eval_accuracy == 0.5
     assert [(f.name, f.role.value) for f in config.features().features] == [
         ("image", "image"), ("label", "label")]
 
