@@ -1,7 +1,8 @@
 """Own data end to end, with no hand edits: real public datasets shipped inside scikit-learn
 (Boston house prices: numeric-only; iris: a multiclass label; both in scikit-learn's CSV layout)
-and a class-folder image set go through `init` -> `run` -> `predict`. The Chicago taxi CSV
-(categoricals with gaps) goes through the same in `test_walkthrough_e2e.py`."""
+and a class-folder image set go through `init` -> `run` -> `predict`; predictions equal the
+serving signature on the same rows. The Chicago taxi CSV (categoricals with gaps) goes through
+the same in `test_walkthrough_e2e.py`."""
 
 import csv
 import os
@@ -35,16 +36,18 @@ def init_run_predict(tmp_path, init_args, predict_csv=None):
         return config, list(csv.DictReader(handle))
 
 
-def test_boston_numeric_only_in_sklearn_layout(tmp_path, capsys):
+def test_boston_numeric_only_in_sklearn_layout(tmp_path, capsys, serve_csv_rows):
     source = os.path.join(SKLEARN_DATA, "boston_house_prices.csv")
     config, predicted = init_run_predict(tmp_path, ["--csv", source, "--label", "MEDV"])
     assert "has scikit-learn's CSV layout" in capsys.readouterr().out
     assert len(predicted) == 506
     assert [int(row["line"]) for row in predicted] == list(range(2, 508))
-    assert all(np.isfinite(float(row["prediction"])) for row in predicted)
+    served = serve_csv_rows(config, os.path.join(config.data_root, config.input_pattern))
+    np.testing.assert_allclose([float(row["prediction"]) for row in predicted],
+                               served["prediction"].ravel(), rtol=1e-5, atol=1e-5)
 
 
-def test_iris_multiclass(tmp_path):
+def test_iris_multiclass(tmp_path, serve_csv_rows):
     source = os.path.join(SKLEARN_DATA, "iris.csv")
     config, predicted = init_run_predict(tmp_path, ["--csv", source, "--label", "species"])
     assert len(predicted) == 150
@@ -54,6 +57,9 @@ def test_iris_multiclass(tmp_path):
         os.path.join(config.data_root, config.input_pattern))]
     accuracy = np.mean([row["class_name"] == label for row, label in zip(predicted, truth)])
     assert accuracy > 0.6
+    served = serve_csv_rows(config, os.path.join(config.data_root, config.input_pattern))
+    assert [row["class_name"] for row in predicted] == [
+        name.decode() for name in served["class_name"]]
 
 
 def test_class_folders(tmp_path):

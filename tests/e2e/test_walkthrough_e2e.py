@@ -10,10 +10,8 @@ import sys
 
 import numpy as np
 import pytest
-import tensorflow as tf
 
-from components.ingest import csv_files, rows
-from components.prediction import batch
+from components.ingest import csv_files
 from pipeline.config import load_config
 
 pytestmark = pytest.mark.slow
@@ -51,7 +49,7 @@ def test_init_states_the_task_and_the_next_command(walkthrough):
     assert re.search(r"blessed +yes", stdout) and re.search(r"pushed +yes", stdout)
 
 
-def test_predictions_equal_the_serving_signature(walkthrough):
+def test_predictions_equal_the_serving_signature(walkthrough, serve_csv_rows):
     scratch, stdout = walkthrough
     config = load_config(str(scratch / "taxi" / "config.yaml"))
     source = os.path.join(config.data_root, config.input_pattern)
@@ -63,11 +61,6 @@ def test_predictions_equal_the_serving_signature(walkthrough):
     assert all(row["quarantine_reason"] == "" for row in predicted)
     assert "15002 rows scored, 0 quarantined" in stdout
 
-    settings = rows.IngestSettings(features=config.features(), max_image_pixels=1,
-                                   max_quarantine_fraction=1.0)
-    examples = [rows.row_to_example(row, settings, config.data_root, with_label=False)
-                .SerializeToString() for _, row in lines[:SERVED_ROWS]]
-    model = tf.saved_model.load(batch.latest_model(config.serving_dir))
-    served = model.signatures["serving_default"](examples=tf.constant(examples))["prediction"]
+    served = serve_csv_rows(config, source, limit=SERVED_ROWS)["prediction"]
     np.testing.assert_allclose([float(row["prediction"]) for row in predicted[:SERVED_ROWS]],
-                               served.numpy().ravel(), rtol=1e-5, atol=1e-5)
+                               served.ravel(), rtol=1e-5, atol=1e-5)
