@@ -18,6 +18,12 @@ target; a label with a string domain, a categorical `int_domain` or a `bool_doma
 and its class names (in id order) travel with the label feature. `FeatureSet.task`,
 `FeatureSet.class_names` and `FeatureSet.num_classes` are what Transform, the model, the loop, the
 Evaluator config, the serving signature and the run summary read.
+
+A feature without a fixed `shape` whose `presence.min_fraction` is below 1 is optional: a missing
+numeric value is imputed, a missing categorical value gets its own id, a missing key stays
+missing. A feature whose `lifecycle_stage` is one that TFX's readers leave out (DEPRECATED,
+DISABLED, PLANNED, ALPHA, DEBUG_ONLY, VALIDATION_DERIVED) is not part of the feature set: its
+column is read past and never used.
 """
 
 from __future__ import annotations
@@ -210,6 +216,16 @@ def feature_role(feature) -> Role:
         "nor an image_domain (image); give it one")
 
 
+def is_unused(feature) -> bool:
+    """Whether TFX's readers (tfx_bsl) leave this `schema_pb2.Feature` out, by its lifecycle stage;
+    the pipeline does likewise."""
+    from tensorflow_metadata.proto.v0 import schema_pb2
+
+    return feature.deprecated or feature.lifecycle_stage in (
+        schema_pb2.DEPRECATED, schema_pb2.DISABLED, schema_pb2.PLANNED, schema_pb2.ALPHA,
+        schema_pb2.DEBUG_ONLY, schema_pb2.VALIDATION_DERIVED)
+
+
 def _dtype(feature) -> DType:
     from tensorflow_metadata.proto.v0 import schema_pb2
 
@@ -236,11 +252,12 @@ def feature_set_from_schema(schema) -> FeatureSet:
     """Derives the feature roles (and the label's classes) of a `schema_pb2.Schema`."""
     features = tuple(Feature(f.name, feature_role(f), _dtype(f), _required(f),
                              _classes(f, schema))
-                     for f in schema.feature)
-    optional = [f.name for f in features if not f.required and f.role is not Role.NUMERIC]
+                     for f in schema.feature if not is_unused(f))
+    optional = [f.name for f in features if not f.required and f.role in (Role.IMAGE, Role.LABEL)]
     if optional:
-        raise SchemaError(f"only numeric features may be optional (imputed); make {optional} "
-                          "required (shape { dim { size: 1 } } or presence { min_fraction: 1 })")
+        raise SchemaError(f"image and label features must be present in every row; make "
+                          f"{optional} required (shape {{ dim {{ size: 1 }} }} or presence "
+                          "{ min_fraction: 1 })")
     return FeatureSet(features)
 
 

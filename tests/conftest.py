@@ -252,3 +252,29 @@ def _write_csv(path, records, header=("image", "z", "pen", "y")):
 @pytest.fixture
 def write_csv():
     return _write_csv
+
+
+def _serve_csv_rows(config, csv_path, limit=None):
+    """serving_default of a config's latest pushed model on the first `limit` rows of a CSV
+    (all when None), built as a client would: one raw tf.Example per row, label left out."""
+    import itertools
+
+    import tensorflow as tf
+
+    from components.ingest import csv_files, rows
+    from components.prediction import batch
+
+    settings = rows.IngestSettings(features=config.features(),
+                                   max_image_pixels=config.max_image_pixels,
+                                   max_quarantine_fraction=1.0)
+    examples = [rows.row_to_example(row, settings, config.data_root, with_label=False)
+                .SerializeToString()
+                for _, row in itertools.islice(csv_files.iter_csv_rows(csv_path), limit)]
+    model = tf.saved_model.load(batch.latest_model(config.serving_dir))
+    return {name: tensor.numpy() for name, tensor in
+            model.signatures["serving_default"](examples=tf.constant(examples)).items()}
+
+
+@pytest.fixture
+def serve_csv_rows():
+    return _serve_csv_rows

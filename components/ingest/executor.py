@@ -27,6 +27,7 @@ from components.errors import DataError
 from components.ingest import beam_transforms, csv_files, rows
 
 REPORT_DIR_NAME = "ingest_report"
+IGNORED_COLUMNS_FILE = "ignored-columns.json"
 _REPORT_DIR_KEY = "_ingest_report_dir"
 COUNT_KEYS = ("rows_read", "rows_ingested", "rows_quarantined")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
@@ -106,9 +107,10 @@ def _CsvImagesToExample(pipeline, exec_properties: Dict[str, Any], split_pattern
             list_class_folder_images(data_root, split_pattern), settings, data_root, serialize)
     else:
         files = list_csv_files(data_root, split_pattern)
-        for path in files:
-            csv_files.check_columns(path, csv_files.read_header(path, settings.max_line_bytes),
-                               settings.features)
+        ignored = {path: csv_files.check_columns(
+            path, csv_files.read_header(path, settings.max_line_bytes), settings.features)
+            for path in files}
+        report_ignored_columns(ignored, exec_properties[_REPORT_DIR_KEY], split_pattern)
         outputs = (pipeline
                    | "ListFiles" >> beam.Create(files)
                    | "Ingest" >> beam_transforms.IngestCsvFiles(settings, data_root, serialize))
@@ -116,6 +118,31 @@ def _CsvImagesToExample(pipeline, exec_properties: Dict[str, Any], split_pattern
     _ = ({tag: outputs[tag] for tag in (beam_transforms.QUARANTINE_TAG, beam_transforms.COUNTS_TAG)}
          | "Report" >> beam_transforms.WriteIngestReport(exec_properties[_REPORT_DIR_KEY], name))
     return outputs[beam_transforms.EXAMPLES_TAG]
+
+
+def report_ignored_columns(ignored: Dict[str, List[str]], report_dir: str,
+                           split_pattern: str) -> None:
+    """Names, once per input pattern, the CSV columns the schema does not list (or lists as
+    unused): one log line, and `ignored-columns.json` (column -> files) in the ingest report."""
+    import tensorflow as tf
+
+    by_column: Dict[str, List[str]] = {}
+    for path, columns in ignored.items():
+        for column in columns:
+            by_column.setdefault(column, []).append(path)
+    if not by_column:
+        return
+    logging.info("Ignoring CSV columns the schema does not use: %s (in %s)",
+                 ", ".join(by_column), split_pattern)
+    path = posixpath.join(report_dir, IGNORED_COLUMNS_FILE)
+    previous: Dict[str, List[str]] = {}
+    if tf.io.gfile.exists(path):  # pre-split inputs: one pattern after another
+        with tf.io.gfile.GFile(path) as handle:
+            previous = json.load(handle)
+    for column, paths in by_column.items():
+        previous[column] = sorted(set(previous.get(column, [])) | set(paths))
+    tf.io.gfile.makedirs(report_dir)
+    beam_transforms.write_json_file(previous, path)
 
 
 def read_counts(report_dir: str) -> Dict[str, int]:

@@ -23,7 +23,7 @@ from absl import logging
 
 from components.trainer import data, export, loop, model
 from components.trainer.task_head import CLASS_WEIGHTS, TaskHead, balanced_class_weights
-from components.transform.preprocessing import NUM_OOV_BUCKETS, vocabulary_name
+from components.transform.preprocessing import category_id_count
 from schemas import FeatureSet, FeatureSettings, Role
 
 TRAINING_RECORD = "training.json"
@@ -173,9 +173,8 @@ def run_fn(fn_args) -> None:
     eval_dataset = shard_by_files_or_data(data.make_dataset(
         fn_args.eval_files, feature_spec, label_key, settings.batch_size, shuffle=False,
         repeat=workers > 1), fn_args.eval_files, workers)
-    vocabulary_sizes = {
-        f.name: tf_transform_output.vocabulary_size_by_name(vocabulary_name(f.name))
-        + NUM_OOV_BUCKETS for f in features.with_role(Role.CATEGORICAL)}
+    vocabulary_sizes = {f.name: category_id_count(f, tf_transform_output)
+                        for f in features.with_role(Role.CATEGORICAL)}
     head = task_head(settings, fn_args.train_files)
     with strategy.scope():
         keras_model = model.build_model(features, feature_spec, vocabulary_sizes, head,

@@ -173,3 +173,31 @@ def test_settings_round_trip_through_custom_config(ingest_settings):
 def test_list_csv_files_reports_empty_pattern(tmp_path):
     with pytest.raises(FileNotFoundError, match=r"\*\.csv matches no file"):
         executor.list_csv_files(str(tmp_path), "*.csv")
+
+
+def test_extra_columns_are_ignored_and_named_once(tmp_path, tiny_demo_data, digits_features,
+                                                  caplog):
+    import csv
+    import json
+    import logging
+
+    data_root = tmp_path / "data"
+    shutil.copytree(tiny_demo_data, data_root)
+    path = data_root / demo_data.CSV_NAME
+    with open(path, newline="") as handle:
+        table = list(csv.DictReader(handle))
+    with open(path, "w", newline="") as handle:
+        writer = csv.DictWriter(handle, ["note", *table[0], "id"])
+        writer.writeheader()
+        writer.writerows(dict(r, note="n", id=str(i)) for i, r in enumerate(table))
+    caplog.set_level(logging.INFO)
+    examples = run_executor(tmp_path, data_root, settings_for(digits_features),
+                            *example_gen_configs("*.csv", None, 1, 1))
+    assert examples.get_int_custom_property("rows_ingested") == 60
+    first = read_split(examples, "train")[0]
+    assert sorted(first.features.feature) == ["image", "pen", "y", "z"]
+    with open(os.path.join(examples.uri, executor.REPORT_DIR_NAME,
+                           executor.IGNORED_COLUMNS_FILE)) as handle:
+        assert json.load(handle) == {"note": [str(path)], "id": [str(path)]}
+    logged = [r.getMessage() for r in caplog.records if "Ignoring CSV columns" in r.getMessage()]
+    assert logged == ["Ignoring CSV columns the schema does not use: note, id (in *.csv)"]

@@ -32,14 +32,30 @@ def test_good_row_keeps_encoded_image_bytes(ingest_settings, image_data_root, ma
     assert features["y"].float_list.value[:] == [3.0]
 
 
-def test_optional_numeric_value_may_be_missing(image_data_root, make_row):
+def settings_with_optional(name):
+    """Ingestion settings of the digits schema with feature `name` made optional."""
     schema = schemas.load_schema(schemas.dataset_schema_path("digits"))
-    z = next(f for f in schema.feature if f.name == "z")
-    z.ClearField("shape")
-    z.presence.min_fraction = 0.0
-    settings = rows.IngestSettings(features=schemas.feature_set_from_schema(schema),
-                                   max_image_pixels=10**6, max_quarantine_fraction=0.01)
+    feature = next(f for f in schema.feature if f.name == name)
+    feature.ClearField("shape")
+    feature.presence.min_fraction = 0.5
+    return rows.IngestSettings(features=schemas.feature_set_from_schema(schema),
+                               max_image_pixels=10**6, max_quarantine_fraction=0.01)
+
+
+def test_optional_numeric_value_may_be_missing(image_data_root, make_row):
+    settings = settings_with_optional("z")
     example = rows.row_to_example(make_row(z=""), settings, str(image_data_root))
     assert "z" not in example.features.feature
     with pytest.raises(rows.RowRejected, match="non-numeric"):
         rows.row_to_example(make_row(z="x"), settings, str(image_data_root))
+
+
+def test_optional_categorical_may_be_missing_and_label_may_be_left_out(image_data_root,
+                                                                       make_row):
+    settings = settings_with_optional("pen")
+    root = str(image_data_root)
+    assert "pen" not in rows.row_to_example(make_row(pen=""), settings, root).features.feature
+    unlabelled = rows.row_to_example(make_row(y=""), settings, root, with_label=False)
+    assert sorted(unlabelled.features.feature) == ["image", "pen", "z"]
+    with pytest.raises(rows.RowRejected, match="y: missing required value"):
+        rows.row_to_example(make_row(y=""), settings, root)

@@ -40,6 +40,17 @@ def test_roles_from_schema_constructs(tmp_path):
     assert features.get("n").required is False and features.get("img").required is True
 
 
+def test_optional_categoricals_and_keys_and_unused_lifecycle_stages(tmp_path):
+    features = schemas.load_feature_set(write_schema(tmp_path, BASE + """
+        feature { name: "c2" type: BYTES domain: "c" presence { min_fraction: 0.5 } }
+        feature { name: "id" type: BYTES annotation { tag: "key" } }
+        feature { name: "old" type: BYTES lifecycle_stage: DEPRECATED }
+        feature { name: "off" type: FLOAT lifecycle_stage: DISABLED }"""))
+    assert (features.get("c2").role, features.get("c2").required) == (Role.CATEGORICAL, False)
+    assert (features.get("id").role, features.get("id").required) == (Role.KEY, False)
+    assert features.names == ["img", "n", "c", "y", "c2", "id"]
+
+
 def test_json_round_trip(digits_features):
     assert schemas.FeatureSet.from_json_list(digits_features.to_json_list()) == digits_features
 
@@ -49,7 +60,7 @@ def test_json_round_trip(digits_features):
     (BASE + 'feature { name: "y2" type: FLOAT annotation { tag: "label" } shape { dim { size: 1 } } }',
      "found 2"),
     (BASE + 'feature { name: "free_text" type: BYTES }', "neither a string domain"),
-    (BASE + 'feature { name: "c2" type: BYTES domain: "c" }', r"make \['c2'\] required"),
+    (BASE + 'feature { name: "pic" type: BYTES image_domain {} }', r"make \['pic'\] required"),
     (BASE + 'feature { name: "pic" type: FLOAT image_domain {} }', "must have type BYTES"),
     (BASE + 'feature { name: "n" type: FLOAT }', "declared more than once: n"),
     ("feature { name: ", "not a valid schema text proto"),

@@ -145,3 +145,28 @@ def test_class_ids_of_int_labels_and_values_outside_the_classes():
     ids = preprocessing.class_ids(tf.constant([[b"cat"], [b"owl"]]), ("dog", "cat"),
                                   schemas.DType.BYTES)
     assert ids.numpy().ravel().tolist() == [1, -1]
+
+
+def test_missing_categorical_values_get_their_own_id(tmp_path):
+    from tensorflow_metadata.proto.v0 import schema_pb2
+
+    schema = schemas.load_schema(schemas.dataset_schema_path("digits"))
+    pen = next(f for f in schema.feature if f.name == "pen")
+    pen.ClearField("shape")
+    pen.presence.min_fraction = 0.5
+    day = schema.feature.add(name="day", type=schema_pb2.INT)
+    day.int_domain.is_categorical = True
+    day.presence.min_fraction = 0.5
+    features = schemas.feature_set_from_schema(schema)
+    assert (features.get("pen").required, features.get("day").role) == (False,
+                                                                        schemas.Role.CATEGORICAL)
+    image = [encoded("L", (2, 2), "PNG", 0)]
+    raw = [{"image": image, "z": [0.0], "pen": pen_value, "day": day_value, "y": [0.0]}
+           for pen_value, day_value in (([b"a"], [7]), ([], [3]), ([b"b"], []), ([b"a"], [7]),
+                                        ([], []))]
+    rows, output = run_transform(raw, features, tmp_path, schema=schema)
+    # 0: missing; then the vocabulary by frequency ("a", "b"; 7, 3) shifted by one
+    assert [int(row["pen"][0]) for row in rows] == [1, 0, 2, 1, 0]
+    assert [int(row["day"][0]) for row in rows] == [1, 2, 0, 1, 0]
+    pen_feature = features.get("pen")
+    assert preprocessing.category_id_count(pen_feature, output) == 2 + 1 + 1
