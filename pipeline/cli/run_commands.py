@@ -98,9 +98,15 @@ def _run_and_report(config: PipelineConfig) -> int:
         return 1
     summary = summarize_latest_run(config)
     print(summary.render(elapsed_seconds=time.monotonic() - started))
+    from pipeline.reporting.history import write_history
     from pipeline.reporting.report import write_report
+    from pipeline.reporting.summary import summarize_all_runs
 
-    print(f"  {'report':<34}{write_report(summary, config.output_dir)}", flush=True)
+    print(f"  {'report':<34}{write_report(summary, config.output_dir, config.features())}",
+          flush=True)
+    print(f"  {'history':<34}"
+          f"{write_history(summarize_all_runs(config), config.output_dir, config.pipeline_name)}",
+          flush=True)
     return 0
 
 
@@ -128,8 +134,9 @@ def _scheduled_run(config: PipelineConfig) -> None:
 
 
 def cmd_runs(args: argparse.Namespace) -> int:
-    """Lists past runs from the metadata store."""
+    """Lists past runs from the metadata store (and writes the history page with --html)."""
     config = config_from(args)
+    configure_logging(args.verbose)
     from pipeline.reporting.summary import render_history, summarize_all_runs
 
     try:
@@ -138,4 +145,8 @@ def cmd_runs(args: argparse.Namespace) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 1
     print(render_history(summaries))
+    if args.html:
+        from pipeline.reporting.history import write_history
+
+        print(f"history: {write_history(summaries, config.output_dir, config.pipeline_name)}")
     return 0

@@ -90,8 +90,8 @@ class RunSummary:
         if self.majority_class_accuracy is not None:
             row("eval majority-class accuracy", f"{self.majority_class_accuracy:.4f}")
         pusher_cached = self.states.get("Pusher") == "CACHED"
-        row("blessed", _yes_no(self.blessed))
-        row("pushed", _yes_no(self.pushed)
+        row("blessed", yes_no(self.blessed))
+        row("pushed", yes_no(self.pushed)
             + (f" -> {self.pushed_to}" if self.pushed and self.pushed_to else "")
             + (" (by an earlier run; nothing new this time)" if pusher_cached else ""))
         if self.evaluation_uri:
@@ -121,11 +121,11 @@ def render_history(summaries: List[RunSummary]) -> str:
         lines.append(
             f"{summary.run_id:<28}{','.join(map(str, summary.spans)) or '-':<8}"
             f"{f'{executed} ran':<12}{(f'{rmse:.4f}' if rmse is not None else '-'):>10}"
-            f"{baseline:>10}  {_yes_no(summary.blessed):<8}{pushed:<14}")
+            f"{baseline:>10}  {yes_no(summary.blessed):<8}{pushed:<14}")
     return "\n".join(lines)
 
 
-def _yes_no(flag: Optional[bool]) -> str:
+def yes_no(flag: Optional[bool]) -> str:
     return "n/a" if flag is None else ("yes" if flag else "no")
 
 
