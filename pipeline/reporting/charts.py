@@ -109,6 +109,15 @@ def svg(parts: Sequence[str], label: str, width: int = WIDTH, height: int = HEIG
             f"font-size='11' role='img' aria-label='{_esc(label)}'>{''.join(parts)}</svg>")
 
 
+def _bar(axes: Axes, left: float, right: float, value: float, colour: str, tooltip: str,
+         style: str = "") -> str:
+    """A bar from 0 to `value` between x = `left` and `right` (data units), with a tooltip."""
+    return (f"<rect x='{axes.x(left):.1f}' y='{axes.y(value):.1f}' "
+            f"width='{max(axes.x(right) - axes.x(left), 1):.1f}' "
+            f"height='{axes.y(0) - axes.y(value):.1f}' fill='{colour}' {style}><title>"
+            f"{_esc(tooltip)}</title></rect>")
+
+
 def histogram(edges: Sequence[float], shares: Dict[str, Sequence[float]], title: str,
               x_label: str, y_label: str = "share of examples") -> str:
     """Overlaid translucent bars, one series per name, over the common bucket `edges`."""
@@ -118,11 +127,9 @@ def histogram(edges: Sequence[float], shares: Dict[str, Sequence[float]], title:
     for index, (name, values) in enumerate(shares.items()):
         colour = COLOURS[index % len(COLOURS)]
         for low, high, value in zip(edges, edges[1:], values):
-            parts.append(f"<rect x='{axes.x(low):.1f}' y='{axes.y(value):.1f}' "
-                         f"width='{max(axes.x(high) - axes.x(low) - 1, 1):.1f}' "
-                         f"height='{axes.y(0) - axes.y(value):.1f}' fill='{colour}' "
-                         f"fill-opacity='0.45' stroke='{colour}'><title>{_esc(name)} "
-                         f"{number(low)}..{number(high)}: {value:.1%}</title></rect>")
+            parts.append(_bar(axes, low, high - (high - low) * 0.02, value, colour,
+                              f"{name} {number(low)}..{number(high)}: {value:.1%}",
+                              f"fill-opacity='0.45' stroke='{colour}'"))
     parts.append(legend(list(shares)))
     return svg(parts, title)
 
@@ -139,12 +146,10 @@ def bars(categories: Sequence[str], shares: Dict[str, Sequence[float]], title: s
     for index, (name, values) in enumerate(shares.items()):
         colour = COLOURS[index % len(COLOURS)]
         for position, value in enumerate(values):
-            left = axes.x(position + 0.1 + index * width)
-            parts.append(f"<rect x='{left:.1f}' y='{axes.y(value):.1f}' "
-                         f"width='{axes.x(width) - axes.x(0):.1f}' "
-                         f"height='{axes.y(0) - axes.y(value):.1f}' fill='{colour}'><title>"
-                         f"{_esc(name)} {_esc(categories[position])}: "
-                         f"{f'{value:.1%}' if percent else number(value)}</title></rect>")
+            left = position + 0.1 + index * width
+            parts.append(_bar(axes, left, left + width, value, colour,
+                              f"{name} {categories[position]}: "
+                              f"{f'{value:.1%}' if percent else number(value)}"))
     parts.append(legend(list(shares)))
     return svg(parts, title)
 
@@ -262,9 +267,10 @@ def heatmap(matrix: Sequence[Sequence[int]], labels: Sequence[str], title: str,
                              f"{count}</text>")
     for index, name in enumerate(labels):
         short = _esc(name if len(name) <= 8 else name[:7] + "…")
-        parts.append(f"<text x='{left - 4}' y='{top + index * cell + cell / 2 + 4:.0f}' "
-                     f"text-anchor='end'>{short}</text><text x='{left + index * cell + cell / 2:.0f}'"
-                     f" y='{top + size * cell + 14}' text-anchor='middle'>{short}</text>")
+        middle = index * cell + cell / 2
+        parts.append(f"<text x='{left - 4}' y='{top + middle + 4:.0f}' text-anchor='end'>"
+                     f"{short}</text><text x='{left + middle:.0f}' y='{top + size * cell + 14}' "
+                     f"text-anchor='middle'>{short}</text>")
     parts.append(f"<text x='{left + size * cell / 2:.0f}' y='{height - 6}' text-anchor='middle'>"
                  f"{_esc(x_label)}</text><text transform='translate(13,{top + size * cell / 2:.0f})"
                  f" rotate(-90)' text-anchor='middle'>{_esc(y_label)}</text>")
