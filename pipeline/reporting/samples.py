@@ -9,6 +9,7 @@ import os
 from typing import Dict, List, Sequence
 
 from pipeline.reporting import charts
+from pipeline.reporting.feature_charts import split_order
 
 PER_SPLIT = 12
 PER_CLASS = 6
@@ -27,10 +28,12 @@ def read_serialized(examples_uri: str, split: str, limit: int) -> List[bytes]:
 
 
 def splits(examples_uri: str) -> List[str]:
+    """The artifact's split names, train first, then eval."""
     import tensorflow as tf
 
-    return sorted(os.path.basename(path).removeprefix("Split-")
-                  for path in tf.io.gfile.glob(os.path.join(examples_uri, "Split-*")))
+    return sorted((os.path.basename(path).removeprefix("Split-")
+                   for path in tf.io.gfile.glob(os.path.join(examples_uri, "Split-*"))),
+                  key=split_order)
 
 
 def value_text(example, name: str) -> str:
