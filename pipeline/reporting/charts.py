@@ -119,8 +119,10 @@ def _bar(axes: Axes, left: float, right: float, value: float, colour: str, toolt
 
 
 def histogram(edges: Sequence[float], shares: Dict[str, Sequence[float]], title: str,
-              x_label: str, y_label: str = "share of examples") -> str:
-    """Overlaid translucent bars, one series per name, over the common bucket `edges`."""
+              x_label: str, y_label: str = "share of examples",
+              outlined: Sequence[str] = ()) -> str:
+    """Overlaid translucent bars, one series per name, over the common bucket `edges`; the
+    `outlined` series as bare outlines (e.g. a reference to compare with)."""
     top = max([max(values, default=0.0) for values in shares.values()] + [1e-9])
     axes = Axes((edges[0], edges[-1]), (0.0, top * 1.1), title, x_label, y_label)
     parts = axes.frame()
@@ -129,7 +131,8 @@ def histogram(edges: Sequence[float], shares: Dict[str, Sequence[float]], title:
         for low, high, value in zip(edges, edges[1:], values):
             parts.append(_bar(axes, low, high - (high - low) * 0.02, value, colour,
                               f"{name} {number(low)}..{number(high)}: {value:.1%}",
-                              f"fill-opacity='0.45' stroke='{colour}'"))
+                              f"fill-opacity='{0 if name in outlined else 0.45}' "
+                              f"stroke='{colour}' stroke-width='{2 if name in outlined else 1}'"))
     parts.append(legend(list(shares)))
     return svg(parts, title)
 

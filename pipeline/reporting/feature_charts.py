@@ -17,6 +17,9 @@ from pipeline.reporting import charts
 BINS = 20
 TOP_CATEGORIES = 12
 PREVIOUS_SERIES = "previous span (train)"
+DRIFT_NAMES = {"L_INFTY": "L-infinity distance",
+               "JENSEN_SHANNON_DIVERGENCE": "Jensen-Shannon divergence",
+               "NORMALIZED_ABSOLUTE_DIFFERENCE": "normalized absolute difference"}
 
 
 def read_statistics(statistics_uri: str) -> Dict[str, Dict[str, object]]:
@@ -84,8 +87,8 @@ def drift_line(drift) -> str:
     """How a feature's drift score (components.data_gate.anomalies.DriftScore) compares with
     the gate's threshold, in words."""
     verdict = "over" if drift.value > drift.threshold else "within"
-    return (f"{drift.kind} {drift.value:.3f} vs previous span ({verdict} threshold "
-            f"{drift.threshold:g})")
+    return (f"{DRIFT_NAMES.get(drift.kind, drift.kind)} from the previous span: "
+            f"{drift.value:.3f} ({verdict} the gate's threshold {drift.threshold:g})")
 
 
 def feature_chart(name: str, by_series: Dict[str, object]) -> Optional[str]:
@@ -100,7 +103,8 @@ def feature_chart(name: str, by_series: Dict[str, object]) -> Optional[str]:
             return None
         edges = common_edges(list(buckets.values()))
         return charts.histogram(edges, {series: shares(rebin(b, edges))
-                                        for series, b in buckets.items()}, title, name)
+                                        for series, b in buckets.items()}, title, name,
+                                outlined=(PREVIOUS_SERIES,))
     if kinds == {"string_stats"}:
         counts = {series: category_counts(f) for series, f in by_series.items()}
         totals: Dict[str, float] = {}

@@ -50,7 +50,6 @@ class RunArtifacts:
 
 
 _SOURCES = {"statistics": ("StatisticsGen", "ExampleStatistics"),
-            "previous_statistics": ("previous_span_statistics_resolver", "ExampleStatistics"),
             "schema": ("ImportSchemaGen", "Schema"),
             "examples": ("CsvImageExampleGen", "Examples"),
             "transform_graph": ("Transform", "TransformGraph"),
@@ -58,12 +57,18 @@ _SOURCES = {"statistics": ("StatisticsGen", "ExampleStatistics"),
 
 
 def run_artifacts(summary: RunSummary) -> RunArtifacts:
+    """The artifacts of the run's components; the previous span's statistics are the data
+    gate's input (resolvers record no outputs in ML Metadata)."""
+    from components.data_gate.executor import PREVIOUS_STATISTICS_KEY
+
     nodes = {node.node_id: node for node in summary.nodes}
     found = {}
     for field, (node_id, kind) in _SOURCES.items():
         artifacts = nodes[node_id].outputs.get(kind) if node_id in nodes else None
         found[field] = artifacts[-1].uri if artifacts else None
-    return RunArtifacts(**found)
+    gate = nodes.get("DataGate")
+    previous = gate.inputs.get(PREVIOUS_STATISTICS_KEY) if gate else None
+    return RunArtifacts(**found, previous_statistics=previous[0].uri if previous else None)
 
 
 def _training_record(model_run_uri: Optional[str]) -> Optional[dict]:

@@ -62,7 +62,8 @@ def test_statistics_charts_in_the_given_order_train_first_with_drift_captions():
     assert pen_chart.index(">train<") < pen_chart.index(">eval<") < pen_chart.index(
         f">{feature_charts.PREVIOUS_SERIES}<")
     assert "train a: 75.0%" in pen_chart and "previous span (train) b: 100.0%" in pen_chart
-    assert pen_caption == "L_INFTY 0.750 vs previous span (over threshold 0.3)"
+    assert pen_caption == ("L-infinity distance from the previous span: 0.750 (over the gate's "
+                           "threshold 0.3)")
     assert result[1][2] == ""
     assert "train 0..0.1: 5.0%" in result[1][1]  # 4 examples over [0, 2] -> 20 bins of 0.1
 
