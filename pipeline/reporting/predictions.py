@@ -98,7 +98,7 @@ def _worst_table(result: EvalPredictions, label: str, rows: Sequence[int],
     body = []
     for position, i in enumerate(rows):
         example = tf.train.Example.FromString(result.serialized[i])
-        cells = [charts.thumbnail(images[name][position], size=48) for name in image_names]
+        cells = [charts.thumbnail(images[name][position], size=40) for name in image_names]
         cells += [html.escape(result.labels[i]), html.escape(predicted[i])]
         cells += [html.escape(samples.value_text(example, name)) for name in other_inputs]
         body.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
@@ -140,5 +140,6 @@ def error_section(result: EvalPredictions, label: str, class_names: Sequence[str
         rows = worst_regression(actual, values)
         shown = [f"{p:.4g} (error {p - a:+.3g})" for a, p in zip(actual, values)]
         heading = "Largest errors"
-    return (intro + f"<div class='charts'>{chart}</div><h3>{heading}</h3>"
-            + _worst_table(result, label, rows, shown, view, image_names, other_inputs))
+    return (intro + f"<div class='charts'>{chart}<div><h3>{heading}</h3>"
+            + _worst_table(result, label, rows, shown, view, image_names, other_inputs)
+            + "</div></div>")
