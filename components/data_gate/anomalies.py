@@ -126,14 +126,46 @@ def drift_anomalies(schema, statistics, previous_statistics, split: str) -> List
     return found
 
 
+@dataclasses.dataclass(frozen=True)
+class DriftScore:
+    """One drift measurement against the previous span: feature, comparator, value, threshold."""
+
+    feature: str
+    kind: str
+    value: float
+    threshold: float
+
+
+def drift_scores(schema, statistics, previous_statistics) -> List[DriftScore]:
+    """The measurements behind `drift_anomalies`: every feature with a `drift_comparator`, over
+    its threshold or not (for the run report)."""
+    import tensorflow_data_validation as tfdv
+    from tensorflow_metadata.proto.v0 import anomalies_pb2
+
+    result = tfdv.validate_statistics(statistics, schema, previous_statistics=previous_statistics)
+    kinds = anomalies_pb2.DriftSkewInfo.Measurement.Type
+    return [DriftScore(".".join(info.path.step), kinds.Name(m.type), m.value, m.threshold)
+            for info in result.drift_skew_info for m in info.drift_measurements]
+
+
+def _split_statistics(uris, split: str):
+    from tensorflow_data_validation import load_stats_binary
+
+    return [load_stats_binary(os.path.join(uri, f"Split-{split}", STATS_FILE)) for uri in uris]
+
+
 def read_drift_anomalies(statistics_uri: str, previous_uri: str, schema,
                          split: str = "train") -> List[Anomaly]:
     """`drift_anomalies` between one split of two ExampleStatistics artifacts."""
-    from tensorflow_data_validation import load_stats_binary
-
-    current, previous = (load_stats_binary(os.path.join(uri, f"Split-{split}", STATS_FILE))
-                         for uri in (statistics_uri, previous_uri))
+    current, previous = _split_statistics((statistics_uri, previous_uri), split)
     return drift_anomalies(schema, current, previous, split)
+
+
+def read_drift_scores(statistics_uri: str, previous_uri: str, schema,
+                      split: str = "train") -> List[DriftScore]:
+    """`drift_scores` between one split of two ExampleStatistics artifacts."""
+    current, previous = _split_statistics((statistics_uri, previous_uri), split)
+    return drift_scores(schema, current, previous)
 
 
 def read_anomalies(anomalies_uri: str) -> List[Anomaly]:

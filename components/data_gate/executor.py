@@ -11,6 +11,7 @@ from tfx.utils import io_utils
 from components.data_gate import anomalies as anomalies_lib
 
 SCHEMA_FILE = "schema.pbtxt"
+PREVIOUS_STATISTICS_KEY = "previous_statistics"  # optional input: the previous span's statistics
 
 
 class Executor(base_executor.BaseExecutor):
@@ -25,8 +26,8 @@ class Executor(base_executor.BaseExecutor):
         schema_proto = io_utils.SchemaReader().read(os.path.join(schema.uri, SCHEMA_FILE))
         found = (anomalies_lib.read_anomalies(report.uri)
                  + anomalies_lib.read_statistics_anomalies(statistics.uri, schema_proto))
-        if input_dict.get("previous_statistics"):
-            previous = artifact_utils.get_single_instance(input_dict["previous_statistics"])
+        if input_dict.get(PREVIOUS_STATISTICS_KEY):
+            previous = artifact_utils.get_single_instance(input_dict[PREVIOUS_STATISTICS_KEY])
             found += anomalies_lib.read_drift_anomalies(statistics.uri, previous.uri,
                                                         schema_proto)
         if found:

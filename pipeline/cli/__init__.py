@@ -91,6 +91,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     runs = commands.add_parser("runs", help="list past runs from the metadata store")
     add_config_arguments(runs)
+    runs.add_argument("--html", action="store_true",
+                      help="also write <output_dir>/history.html (charts, links to reports)")
+    runs.add_argument("-v", "--verbose", action="store_true", help="show library logs")
     runs.set_defaults(handler=run_commands.cmd_runs)
 
     schema = commands.add_parser("schema", help="schema tools")

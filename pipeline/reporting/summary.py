@@ -30,6 +30,8 @@ class NodeRun:
     node_id: str
     state: str
     outputs: Dict[str, List[object]]  # artifact type name -> MLMD artifacts
+    # the component's input name (e.g. "previous_statistics") -> MLMD artifacts
+    inputs: Dict[str, List[object]] = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass
@@ -90,8 +92,8 @@ class RunSummary:
         if self.majority_class_accuracy is not None:
             row("eval majority-class accuracy", f"{self.majority_class_accuracy:.4f}")
         pusher_cached = self.states.get("Pusher") == "CACHED"
-        row("blessed", _yes_no(self.blessed))
-        row("pushed", _yes_no(self.pushed)
+        row("blessed", yes_no(self.blessed))
+        row("pushed", yes_no(self.pushed)
             + (f" -> {self.pushed_to}" if self.pushed and self.pushed_to else "")
             + (" (by an earlier run; nothing new this time)" if pusher_cached else ""))
         if self.evaluation_uri:
@@ -121,11 +123,11 @@ def render_history(summaries: List[RunSummary]) -> str:
         lines.append(
             f"{summary.run_id:<28}{','.join(map(str, summary.spans)) or '-':<8}"
             f"{f'{executed} ran':<12}{(f'{rmse:.4f}' if rmse is not None else '-'):>10}"
-            f"{baseline:>10}  {_yes_no(summary.blessed):<8}{pushed:<14}")
+            f"{baseline:>10}  {yes_no(summary.blessed):<8}{pushed:<14}")
     return "\n".join(lines)
 
 
-def _yes_no(flag: Optional[bool]) -> str:
+def yes_no(flag: Optional[bool]) -> str:
     return "n/a" if flag is None else ("yes" if flag else "no")
 
 
@@ -171,12 +173,19 @@ def run_nodes(store, run):
         node_names = [c.name for c in store.get_contexts_by_execution(execution.id)
                       if c.type == "node"]
         node_id = node_names[0].split(".", 1)[1] if node_names else execution.type
-        output_ids = [event.artifact_id for event in store.get_events_by_execution_ids(
-            [execution.id]) if event.type == metadata_store_pb2.Event.OUTPUT]
+        events = store.get_events_by_execution_ids([execution.id])
+        artifacts = {a.id: a for a in store.get_artifacts_by_id([e.artifact_id for e in events])}
         outputs: Dict[str, List[object]] = {}
-        for artifact in store.get_artifacts_by_id(output_ids):
-            outputs.setdefault(artifact.type, []).append(artifact)
-        nodes.append(NodeRun(node_id, _STATE_NAMES.get(execution.last_known_state, "?"), outputs))
+        inputs: Dict[str, List[object]] = {}
+        for event in sorted(events, key=lambda e: e.artifact_id):
+            if event.type == metadata_store_pb2.Event.OUTPUT:
+                outputs.setdefault(artifacts[event.artifact_id].type, []).append(
+                    artifacts[event.artifact_id])
+            elif event.type == metadata_store_pb2.Event.INPUT and event.path.steps:
+                inputs.setdefault(event.path.steps[0].key, []).append(
+                    artifacts[event.artifact_id])
+        nodes.append(NodeRun(node_id, _STATE_NAMES.get(execution.last_known_state, "?"), outputs,
+                             inputs))
     return run.name, nodes
 
 
