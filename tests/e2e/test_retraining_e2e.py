@@ -54,7 +54,7 @@ def tick_then_sigterm_during_the_run(config_path):
         process = subprocess.Popen(
             [sys.executable, "pipeline_runner.py", "schedule", "--cron", "* * * * *",
              "--config", config_path], cwd=ROOT, stdout=out, stderr=err, text=True,
-            env=dict(os.environ, TZ=timezone_with_a_minute_starting_in(12)))
+            env=dict(os.environ, TZ=timezone_with_a_minute_starting_in(10)))
         deadline = time.monotonic() + 300
         while not glob.glob(os.path.join(config.pipeline_root, "Transform", "*", "*")):
             assert process.poll() is None, "the run ended before Transform started"
