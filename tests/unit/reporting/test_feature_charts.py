@@ -1,6 +1,5 @@
 """Feature charts from TFDV statistics: re-binning, category shares, split order, drift captions."""
 
-import pytest
 from tensorflow_metadata.proto.v0 import statistics_pb2
 
 from components.data_gate.anomalies import DriftScore
