@@ -23,14 +23,17 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
 
 
 def _data_errors(command):
-    """Runs `command`, printing a data error (bad CSV, label gaps, existing output) as one line
-    and returning 1."""
+    """Runs `command`, printing a data error (bad CSV, label gaps, existing output) or a file
+    that cannot be read or written as one line and returning 1."""
     from components.errors import DataError
 
     try:
         return command()
     except DataError as err:
         print(f"error: {err}", file=sys.stderr)
+        return 1
+    except OSError as err:
+        print(f"error: {err.filename}: {err.strerror}", file=sys.stderr)
         return 1
 
 

@@ -41,6 +41,9 @@ def cmd_predict(args: argparse.Namespace) -> int:
     except DataError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
+    except OSError as err:  # an unreadable input or an unwritable output
+        print(f"error: {err.filename}: {err.strerror}", file=sys.stderr)
+        return 1
     print(f"Wrote {args.output}: {counts['rows_scored']} rows scored, "
           f"{counts['rows_quarantined']} quarantined (reason in the quarantine_reason column), "
           f"model {model_dir}")

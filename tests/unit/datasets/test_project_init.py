@@ -78,3 +78,12 @@ def test_class_folders_need_two_classes_and_a_data_root(tmp_path, capsys):
     assert cli.main(["init", "--layout", "class_folders", "--out", str(out)]) == 2
     assert "needs --data-root" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_unwritable_output_is_one_line(tmp_path, capsys):
+    (tmp_path / "data.csv").write_text("x,y\n1,2.5\n2,3.5\n3,1.0\n")
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    assert cli.main(["init", "--csv", str(tmp_path / "data.csv"), "--label", "y",
+                     "--out", str(blocker / "project")]) == 1
+    assert capsys.readouterr().err == f"error: {blocker / 'project'}: Not a directory\n"
