@@ -108,7 +108,7 @@ def _sections(summary: RunSummary, artifacts: RunArtifacts, features: FeatureSet
                 if artifacts.previous_statistics else None)
     images = [f.name for f in features.with_role(Role.IMAGE)]
     others = [f.name for f in features.inputs if f.name not in images]
-    class_names = getattr(features, "class_names", ())  # FeatureSet.class_names: issue 19
+    class_names = features.class_names
     view = (samples.TransformView(artifacts.transform_graph)
             if artifacts.transform_graph and images else None)
     strips = (samples.sample_strips(view, artifacts.examples, images, features.label.name,

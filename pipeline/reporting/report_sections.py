@@ -97,6 +97,9 @@ def evaluation_section(summary: RunSummary) -> str:
                    if not name.endswith(DIFF_SUFFIX)]
     if summary.mean_predictor_rmse is not None:
         metric_rows.append(["RMSE of the mean predictor", summary.mean_predictor_rmse, None])
+    if summary.majority_class_accuracy is not None:
+        metric_rows.append(["accuracy of the majority class", summary.majority_class_accuracy,
+                            None])
     return table(["metric", "candidate", "candidate - baseline"], metric_rows)
 
 
