@@ -79,7 +79,7 @@ def training_section(record: Optional[dict]) -> str:
     losses = [n for n in names if n.endswith(LOSS_SUFFIX)]
     metrics = [n for n in names if n not in losses]
     items = []
-    for group, title in ((losses, "loss"), (metrics, "eval metric")):
+    for group, title in ((losses, "loss"), (metrics, "metric")):
         if group:
             items.append((charts.lines({n: [(r["step"], r[n]) for r in history if n in r]
                                         for n in group}, f"{title} per evaluation round",
