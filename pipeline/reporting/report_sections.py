@@ -53,7 +53,9 @@ def data_section(statistics: Dict[str, Dict[str, object]], names: Sequence[str],
                              in statistics_charts(statistics, names, previous_train, drift)])]
     for name, rows in strips.items():
         parts.append(f"<h3>{html.escape(name)}: as the model sees it (Transform output)</h3>")
-        parts.extend(f"<h4>{html.escape(heading)}</h4>{strip}" for heading, strip in rows.items())
+        parts.append("<div class='groups'>" + "".join(
+            f"<div><h4>{html.escape(heading)}</h4>{strip}</div>"
+            for heading, strip in rows.items()) + "</div>")
     parts.append("<details><summary>statistics tables</summary>" + "".join(
         f"<h4>{html.escape(split)}</h4>" + table(
             ["feature", "present", "missing", "mean", "std", "min", "max", "values"], rows)
