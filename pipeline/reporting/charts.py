@@ -15,7 +15,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b")
 WIDTH, HEIGHT = 390, 250
 _LEFT, _RIGHT, _TOP, _BOTTOM = 58, 14, 44, 40
-_END_LABELS = 48  # right margin of line charts, where each series' last value is written
+_END_LABELS = 56  # right margin of line charts, where each series' last value is written
 
 
 def nice_ticks(low: float, high: float, count: int = 5) -> List[float]:
@@ -191,7 +191,7 @@ def lines(series: Dict[str, Sequence[Tuple[float, float]]], title: str, x_label:
         x = axes.x(mark.x)
         parts.append(f"<line x1='{x:.1f}' y1='{_TOP}' x2='{x:.1f}' y2='{HEIGHT - _BOTTOM}' "
                      "stroke='#444' stroke-dasharray='4 3'/>"
-                     f"<text x='{x - 3:.1f}' y='{_TOP + 10}' text-anchor='end'>"
+                     f"<text x='{x:.1f}' y='{_TOP - 3}' text-anchor='end'>"
                      f"{_esc(mark.label)}</text>")
     ends = []
     for index, (name, values) in enumerate(series.items()):

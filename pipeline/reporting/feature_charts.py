@@ -92,8 +92,9 @@ def drift_line(drift) -> str:
 
 
 def feature_chart(name: str, by_series: Dict[str, object]) -> Optional[str]:
-    """A histogram (numeric) or bar chart (categorical) of one feature across the series
-    (split name -> FeatureNameStatistics); None for other kinds (bytes, images)."""
+    """A histogram (numeric) or bar chart (categorical: the TOP_CATEGORIES most frequent values,
+    by name) of one feature across the series (split name -> FeatureNameStatistics); None for
+    other kinds (bytes, images)."""
     kinds = {f.WhichOneof("stats") for f in by_series.values()}
     title = name
     if kinds == {"num_stats"}:
@@ -111,7 +112,7 @@ def feature_chart(name: str, by_series: Dict[str, object]) -> Optional[str]:
         for values in counts.values():
             for value, count in values.items():
                 totals[value] = totals.get(value, 0.0) + count
-        categories = sorted(totals, key=lambda v: (-totals[v], v))[:TOP_CATEGORIES]
+        categories = sorted(sorted(totals, key=lambda v: (-totals[v], v))[:TOP_CATEGORIES])
         return charts.bars(categories, {
             series: shares([values.get(c, 0.0) for c in categories]) if values else []
             for series, values in counts.items()}, title, name)

@@ -16,7 +16,7 @@ from pipeline.evaluation import RMSE_METRIC
 from pipeline.reporting import charts
 from pipeline.reporting.report import REPORT_FILE, STYLE, report_dir
 from pipeline.reporting.report_sections import Markup, table
-from pipeline.reporting.summary import DIFF_SUFFIX, RunSummary, yes_no
+from pipeline.reporting.summary import DIFF_SUFFIX, HISTORY_TITLES, RunSummary, yes_no
 
 HISTORY_FILE = "history.html"
 _BLESSED, _REJECTED = "#2ca02c", "#d62728"
@@ -62,8 +62,9 @@ def metric_chart(summaries: Sequence[RunSummary], metric: str) -> str:
                              "</title></circle>")
         return marks
 
-    return charts.lines({f"eval {metric}": candidate, "baseline": baseline},
-                        f"eval {metric} per run", "run", metric, x_ticks=ticks, width=width,
+    title = HISTORY_TITLES.get(metric, metric)
+    return charts.lines({title: candidate, "baseline": baseline},
+                        f"{title} per run", "run", title, x_ticks=ticks, width=width,
                         dashed=("baseline",), x_range=(0.5, len(summaries) + 0.5),
                         overlay=markers)
 
@@ -83,9 +84,10 @@ def _report_link(summary: RunSummary, output_dir: str) -> Markup:
     return Markup(f"<a href='{html.escape(relative)}'>report</a>")
 
 
-def render_page(summaries: Sequence[RunSummary], output_dir: str, pipeline_name: str,
-                metric: str = RMSE_METRIC) -> str:
-    """The history page's HTML, oldest run first."""
+def render_page(summaries: Sequence[RunSummary], output_dir: str, pipeline_name: str) -> str:
+    """The history page's HTML, oldest run first, with the newest run's primary metric (RMSE,
+    accuracy or AUC, by the task)."""
+    metric = summaries[-1].primary_metric if summaries else RMSE_METRIC
     rows: List[List[object]] = []
     for index, s in enumerate(summaries, 1):
         executed = sum(1 for node in s.components if node.state == "COMPLETE")
@@ -93,17 +95,17 @@ def render_page(summaries: Sequence[RunSummary], output_dir: str, pipeline_name:
                   else (s.pushed_version or "yes") if s.pushed else "no")
         rows.append([index, s.run_id, ", ".join(map(str, s.spans)) or None, executed,
                      s.rows_ingested, s.rows_quarantined, s.eval_metrics.get(metric),
-                     baseline_value(s, metric),
-                     yes_no(s.blessed), pushed,
+                     baseline_value(s, metric), yes_no(s.blessed), pushed,
                      _report_link(s, output_dir)])
-    runs_table = table(["#", "run", "spans", "components ran", "rows ingested",
-                        "quarantined", f"eval {metric}", "baseline", "blessed", "pushed model",
-                        "report"], rows)
+    runs_table = table(["#", "run", "spans", "components ran", "rows ingested", "quarantined",
+                        HISTORY_TITLES.get(metric, metric), "baseline", "blessed",
+                        "pushed model", "report"], rows)
     legend = ("<p>Green: blessed; red: not blessed; a ring: pushed in that run. The baseline "
               "is the model blessed before the run's model was trained.</p>")
+    runs = f"{len(summaries)} run{'s' * (len(summaries) != 1)}"
     return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(pipeline_name)}"
-            f" history</title><style>{STYLE}</style></head><body><h1>"
-            f"{html.escape(pipeline_name)}: {len(summaries)} run{'s' * (len(summaries) != 1)}</h1>"
+            f" history</title><style>{STYLE}#runs td{{white-space:nowrap}}</style></head>"
+            f"<body><h1>{html.escape(pipeline_name)}: {runs}</h1>"
             f"<section id='metric'>{legend}<div class='charts'>{metric_chart(summaries, metric)}"
             f"{rows_chart(summaries)}</div></section>"
             f"<section id='runs'><h2>Runs</h2>{runs_table}</section></body></html>")

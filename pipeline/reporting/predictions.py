@@ -17,9 +17,6 @@ from pipeline.reporting.feature_charts import rebin, shares
 MAX_EXAMPLES = 2000  # eval examples predicted for the report
 WORST = 8
 BATCH = 256
-PREDICTION_KEY = "prediction"  # regression (components/trainer/model.py)
-CLASS_NAME_KEY = "class_name"  # classifiers (components/trainer/export.py)
-PROBABILITIES_KEY = "probabilities"
 
 
 @dataclasses.dataclass
@@ -30,10 +27,6 @@ class EvalPredictions:
     labels: List[str]
     outputs: Dict[str, object]  # output name -> numpy array, one row per example
     total: int  # eval examples in the split, or MAX_EXAMPLES when there are more
-
-    @property
-    def is_classification(self) -> bool:
-        return CLASS_NAME_KEY in self.outputs
 
 
 def predict(model_dir: str, serialized: Sequence[bytes]) -> Dict[str, object]:
@@ -108,16 +101,20 @@ def _worst_table(result: EvalPredictions, label: str, rows: Sequence[int],
 def error_section(result: EvalPredictions, label: str, class_names: Sequence[str],
                   view: Optional[samples.TransformView], image_names: Sequence[str],
                   other_inputs: Sequence[str]) -> str:
-    """Charts and the worst examples, for a regression or a classification model."""
+    """Charts and the worst examples, for a classifier (`class_names` in id order, as the
+    schema lists them) or, without class names, a regression model."""
     import numpy as np
+
+    from components.trainer.export import CLASS_NAME_KEY, PROBABILITIES_KEY
+    from components.trainer.model import PREDICTION_KEY
 
     intro = (f"<p>The trained model's <code>serving_default</code> signature on "
              f"{result.total} raw eval examples.</p>")
-    if result.is_classification:
+    if class_names:
         predicted = [v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v)
                      for v in np.ravel(result.outputs[CLASS_NAME_KEY])]
         confidence = np.max(result.outputs[PROBABILITIES_KEY], axis=-1).tolist()
-        classes = list(class_names) or sorted(set(result.labels) | set(predicted))
+        classes = list(class_names)
         accuracy = np.mean([a == p for a, p in zip(result.labels, predicted)])
         chart = charts.heatmap(confusion_matrix(result.labels, predicted, classes), classes,
                                f"confusion matrix (accuracy {accuracy:.1%})",

@@ -33,6 +33,7 @@ padding:0 .5em .3em;max-width:400px}.strip{display:flex;flex-wrap:wrap;gap:4px}
 figure.thumb{margin:0;text-align:center;font-size:11px;color:#555}
 figure.thumb img{image-rendering:pixelated;border:1px solid #ddd;display:block}
 h4{margin:.6em 0 .2em;font-weight:normal;color:#555}.charts h3{margin:0 0 .2em}
+.groups{display:flex;flex-wrap:wrap;column-gap:28px}
 table.worst td{padding:.1em .5em}
 """
 
@@ -108,7 +109,7 @@ def _sections(summary: RunSummary, artifacts: RunArtifacts, features: FeatureSet
                 if artifacts.previous_statistics else None)
     images = [f.name for f in features.with_role(Role.IMAGE)]
     others = [f.name for f in features.inputs if f.name not in images]
-    class_names = getattr(features, "class_names", ())  # FeatureSet.class_names: issue 19
+    class_names = features.class_names
     view = (samples.TransformView(artifacts.transform_graph)
             if artifacts.transform_graph and images else None)
     strips = (samples.sample_strips(view, artifacts.examples, images, features.label.name,

@@ -53,7 +53,9 @@ def data_section(statistics: Dict[str, Dict[str, object]], names: Sequence[str],
                              in statistics_charts(statistics, names, previous_train, drift)])]
     for name, rows in strips.items():
         parts.append(f"<h3>{html.escape(name)}: as the model sees it (Transform output)</h3>")
-        parts.extend(f"<h4>{html.escape(heading)}</h4>{strip}" for heading, strip in rows.items())
+        parts.append("<div class='groups'>" + "".join(
+            f"<div><h4>{html.escape(heading)}</h4>{strip}</div>"
+            for heading, strip in rows.items()) + "</div>")
     parts.append("<details><summary>statistics tables</summary>" + "".join(
         f"<h4>{html.escape(split)}</h4>" + table(
             ["feature", "present", "missing", "mean", "std", "min", "max", "values"], rows)
@@ -79,7 +81,7 @@ def training_section(record: Optional[dict]) -> str:
     losses = [n for n in names if n.endswith(LOSS_SUFFIX)]
     metrics = [n for n in names if n not in losses]
     items = []
-    for group, title in ((losses, "loss"), (metrics, "eval metric")):
+    for group, title in ((losses, "loss"), (metrics, "metric")):
         if group:
             items.append((charts.lines({n: [(r["step"], r[n]) for r in history if n in r]
                                         for n in group}, f"{title} per evaluation round",
@@ -97,6 +99,9 @@ def evaluation_section(summary: RunSummary) -> str:
                    if not name.endswith(DIFF_SUFFIX)]
     if summary.mean_predictor_rmse is not None:
         metric_rows.append(["RMSE of the mean predictor", summary.mean_predictor_rmse, None])
+    if summary.majority_class_accuracy is not None:
+        metric_rows.append(["accuracy of the majority class", summary.majority_class_accuracy,
+                            None])
     return table(["metric", "candidate", "candidate - baseline"], metric_rows)
 
 

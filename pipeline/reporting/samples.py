@@ -89,8 +89,8 @@ def strip(images, indices: Sequence[int], captions: Sequence[str]) -> str:
 
 def sample_strips(view: TransformView, examples_uri: str, image_names: Sequence[str],
                   label: str, by_class: bool) -> Dict[str, Dict[str, str]]:
-    """Image feature -> heading -> thumbnail strip: one per split ("train"), or per split and
-    class ("train: cat") for classifiers; captions are the raw label values."""
+    """Image feature -> heading -> thumbnail strip: one per split ("train"), captioned with the
+    raw label values, or for classifiers one per split and class ("train: label = cat")."""
     import tensorflow as tf
 
     result: Dict[str, Dict[str, str]] = {name: {} for name in image_names}
@@ -105,7 +105,7 @@ def sample_strips(view: TransformView, examples_uri: str, image_names: Sequence[
         chosen = sorted({i for indices in groups.values() for i in indices})
         transformed = view.transform([serialized[i] for i in chosen])
         position = {example: row for row, example in enumerate(chosen)}
-        captions = [f"{label} {labels[i]}" for i in chosen]
+        captions = ["" if by_class else f"{label} {labels[i]}" for i in chosen]
         for name in image_names:
             for heading, indices in groups.items():
                 result[name][heading] = strip(transformed[name],

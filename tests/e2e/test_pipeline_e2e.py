@@ -214,7 +214,7 @@ def test_history_page_links_every_run(pipeline_run, tmp_path):
     page_path = os.path.join(config.output_dir, "history.html")
     dom = check_in_browser(page_path, tmp_path, 900)
     assert f"{config.pipeline_name}: 2 runs" in dom
-    assert 'aria-label="eval root_mean_squared_error per run"' in dom
+    assert 'aria-label="eval RMSE per run"' in dom
     assert dom.count(">report</a>") == 2
     for summary in (first, second):
         assert summary.run_id in dom

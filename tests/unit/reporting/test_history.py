@@ -41,7 +41,7 @@ def test_page_marks_blessed_rejected_and_pushed_runs_and_links_reports(tmp_path)
     assert page.count(": blessed</title>") == 2 and page.count(": not blessed</title>") == 2
     assert page.count(": pushed</title>") == 2
     assert "baseline at 2: 2" in page and "baseline at 3: 1.5" in page  # dashed series
-    assert "eval root_mean_squared_error at 3: 9" in page
+    assert "eval RMSE at 3: 9" in page
     assert page.count("<a href='reports/2026-11-28T01-00-01.000001/report.html'>report</a>") == 1
     assert "ingested 1: 98" in page and "quarantined 4: 2" in page
     assert "<td>3</td><td>2026-11-28T02:00:01.000001</td><td>2</td><td>2</td><td>98</td>" in page

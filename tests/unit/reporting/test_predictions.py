@@ -66,7 +66,6 @@ def test_classification_section_shows_the_confusion_matrix_and_mistakes():
                  "class_id": np.array([0, 0, 1, 2]),
                  "probabilities": np.array([[0.9, 0.05, 0.05], [0.8, 0.1, 0.1],
                                             [0.2, 0.7, 0.1], [0.1, 0.1, 0.8]])}, total=4)
-    assert result.is_classification
     page = predictions.error_section(result, "y", ("cat", "dog", "bird"), None, [], ["z"])
     assert "confusion matrix (accuracy 75.0%)" in page
     assert "dog as cat: 1" in page and "cat as cat: 1" in page and "bird as bird: 1" in page

@@ -48,7 +48,8 @@ def test_strips_per_split_and_class(tmp_path):
     assert list(per_class["image"]) == ["train: label = cat", "train: label = dog",
                                         "eval: label = cat"]
     assert per_class["image"]["train: label = dog"].count("<figure") == 3
-    assert "label dog" in per_class["image"]["train: label = dog"]
+    assert "<figcaption></figcaption>" in per_class["image"]["train: label = dog"]
     per_split = samples.sample_strips(FakeView(), str(tmp_path), ["image"], "label", False)
     assert list(per_split["image"]) == ["train", "eval"]
     assert per_split["image"]["train"].count("data:image/png;base64,") == 4
+    assert "<figcaption>label dog</figcaption>" in per_split["image"]["train"]
