@@ -33,6 +33,10 @@ TRAIN_STEPS, EVAL_STEPS, BATCH_SIZE = 1000, 150, 40  # TFX's taxi_pipeline_nativ
 
 
 def tfx_child(work: str) -> None:
+    # taxi_utils_native_keras.py builds its model with `tf.keras`; under TF 2.16 that is Keras 3,
+    # where its functional model fails ("inputs not connected to outputs"). TFX 1.16 runs it on
+    # Keras 2 (tf_keras, installed), which this switch selects.
+    os.environ["TF_USE_LEGACY_KERAS"] = "1"
     from tfx.examples.chicago_taxi_pipeline import taxi_pipeline_native_keras as taxi
     from tfx.orchestration.local.local_dag_runner import LocalDagRunner
 

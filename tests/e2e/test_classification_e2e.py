@@ -126,7 +126,9 @@ def test_class_folders_without_images_is_one_line(tmp_path, capsys):
         demos.DEMOS["classify"], data_root=str(tmp_path / "data"),
         output_dir=str(tmp_path / "out"), **SMALL))
     assert cli.main(["run", "--config", path]) == 1
-    [line] = [line for line in capsys.readouterr().err.splitlines() if "error" in line]
+    err = capsys.readouterr().err
+    [line] = [text for text in err.splitlines() if text.startswith("error:")]
+    assert "Traceback" not in err
     assert line == (f"error: layout class_folders: no PNG/JPEG image under data root "
                     f"{tmp_path / 'data'} matches input_pattern '*/*' (expected "
                     "<data_root>/<class>/<image>.png|jpg|jpeg)")
