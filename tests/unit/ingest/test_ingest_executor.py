@@ -115,7 +115,8 @@ def test_pre_split_inputs(tmp_path, digits_features):
 
 CLASS_SCHEMA = f"""
 feature {{ name: "picture" type: BYTES image_domain {{}} {REQUIRED} }}
-feature {{ name: "kind" type: BYTES annotation {{ tag: "label" }} {REQUIRED} }}
+feature {{ name: "kind" type: BYTES domain: "kind" annotation {{ tag: "label" }} {REQUIRED} }}
+string_domain {{ name: "kind" value: "cat" value: "dog" }}
 """
 
 
