@@ -56,8 +56,10 @@ def _spec_and_runtime(compiled_path: str):
         raise DeployError(f"{compiled_path} is not a compiled pipeline (no pipelineSpec); run "
                           "`pipeline_runner.py compile --target kubeflow` first")
     runtime = job.get("runtimeConfig", {})
-    parameters = {name: next(iter(value.values()))
-                  for name, value in runtime.get("parameters", {}).items()}
+    # spec 2.1 keeps plain values in parameterValues; 2.0 typed ones ({"stringValue": ...})
+    parameters = dict(runtime.get("parameterValues", {}))
+    parameters.update({name: next(iter(value.values()))
+                       for name, value in runtime.get("parameters", {}).items()})
     return job["pipelineSpec"], parameters, runtime.get("gcsOutputDirectory")
 
 

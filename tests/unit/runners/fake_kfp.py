@@ -74,7 +74,7 @@ def check_parameters(spec: pipeline_spec_pb2.PipelineSpec, values: dict) -> None
     """KFP's check of a run's parameters against the root's inputs: each required one given,
     of its declared type (a spec 2.0 root declares none: refused), and no others."""
     declared = spec.root.input_definitions.parameters
-    for name, parameter in declared.items():
+    for name, parameter in sorted(declared.items()):
         if name not in values:
             if not parameter.is_optional and not parameter.HasField("default_value"):
                 raise ApiError(400, f"Invalid input error: parameter {name} is not optional, yet "
