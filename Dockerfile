@@ -8,10 +8,12 @@ ARG BASE_IMAGE=gcr.io/tfx-oss-public/tfx:1.16.0
 FROM ${BASE_IMAGE}
 
 WORKDIR /tfx-multimodal
-COPY requirements.lock requirements.in setup.py pipeline_runner.py README.md ./
+# the locked dependencies first: this layer is rebuilt only when the base or the lock change
+COPY requirements.lock ./
 RUN python -m pip install --no-cache-dir --disable-pip-version-check \
         $(grep -E '^(pip|setuptools|wheel)==' requirements.lock) \
     && python -m pip install --no-cache-dir --disable-pip-version-check --no-deps -r requirements.lock
+COPY requirements.in setup.py pipeline_runner.py ./
 COPY pipeline/ pipeline/
 COPY components/ components/
 COPY schemas/ schemas/
