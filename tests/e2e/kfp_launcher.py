@@ -47,12 +47,12 @@ class TaskRun:
 
 
 def schema_title(artifact: kfp_pb.RuntimeArtifact) -> str:
-    if artifact.type.schema_title:
-        return artifact.type.schema_title
+    """The artifact's type name, e.g. tfx.Model (TFX writes types as instance schemas)."""
     return yaml.safe_load(artifact.type.instance_schema)["title"]
 
 
 def metadata(artifact: kfp_pb.RuntimeArtifact) -> dict:
+    """The artifact's metadata as plain Python values."""
     return json_format.MessageToDict(artifact.metadata)
 
 
