@@ -64,15 +64,21 @@ def only(task_run, key):
 
 
 def test_every_task_ran_in_dag_order_on_parameter_values(runs):
-    _, _, first, second = runs
+    data, _, first, second = runs
     assert list(first) == list(second) == DAG_ORDER
-    for name, task in first.items():
-        if task.executor_input is None:  # a resolver: no container
-            continue
-        assert len(task.executor_input.inputs.parameters) == 0, name  # no legacy parameters
-        assert task.executor_input.inputs.parameter_values, name
-    assert first["Trainer"].executor_input.inputs.parameter_values["train_args"] \
-        .string_value == '{"num_steps": 20}'
+    containers = {name: task.executor_input.inputs for name, task in first.items()
+                  if task.executor_input is not None}  # resolvers run no container
+    assert sorted(containers) == sorted(set(DAG_ORDER) - {
+        RESOLVER, "baseline_model_resolver-model-blessing-resolver"})
+    assert all(len(inputs.parameters) == 0 for inputs in containers.values())  # no legacy form
+    values = {name: {key: value.WhichOneof("kind") and getattr(value, value.WhichOneof("kind"))
+                     for key, value in inputs.parameter_values.items()}
+              for name, inputs in containers.items()}
+    assert values["CsvImageExampleGen"]["input_base"] == data
+    assert values["ImportSchemaGen"] == {
+        "schema_file": "/tfx-multimodal/schemas/digits/schema.pbtxt"}
+    assert values["Trainer"]["train_args"] == '{"num_steps": 20}'
+    assert values["DataGate"] == {}
 
 
 def test_expected_artifacts_exist(runs):
@@ -114,4 +120,5 @@ def test_second_run_evaluates_against_the_first_runs_blessed_model(runs):
     assert second["Evaluator"].inputs["baseline_model"] == [first_model]
     blessing = metadata(only(second["Evaluator"], "blessing"))
     assert blessing["baseline_model_id"] == first_model.name == "run-1/Trainer/model"
+    assert blessing["baseline_model"] == first_model.uri
     assert blessing["current_model_id"] == "run-2/Trainer/model"
