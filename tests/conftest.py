@@ -1,5 +1,6 @@
 """Shared fixtures and helpers: the digits feature set, small demo datasets written on the fly,
-and DataGate inputs (schema, anomalies, statistics) built in a temporary folder."""
+DataGate inputs (schema, anomalies, statistics) built in a temporary folder, and raw serialized
+examples as a serving client sends them."""
 
 import os
 
@@ -278,3 +279,29 @@ def _serve_csv_rows(config, csv_path, limit=None):
 @pytest.fixture
 def serve_csv_rows():
     return _serve_csv_rows
+
+
+def _raw_examples(data_root, features, with_label, count=12):
+    """The first `count` demo CSV rows as serialized raw tf.Examples (a tensor) and their labels."""
+    import numpy as np
+    import tensorflow as tf
+
+    from components.ingest import csv_files, rows
+    from pipeline.datasets import demo_data
+
+    settings = rows.IngestSettings(features=features, max_image_pixels=10**6,
+                                   max_quarantine_fraction=0.0)
+    serialized, labels = [], []
+    csv_rows = csv_files.iter_csv_rows(os.path.join(data_root, demo_data.CSV_NAME))
+    for _, row in list(csv_rows)[:count]:
+        example = rows.row_to_example(row, settings, data_root)
+        labels.append(float(row[features.label.name]))
+        if not with_label:
+            del example.features.feature[features.label.name]
+        serialized.append(example.SerializeToString())
+    return tf.constant(serialized), np.array(labels)
+
+
+@pytest.fixture
+def make_raw_examples():
+    return _raw_examples

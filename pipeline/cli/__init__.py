@@ -56,6 +56,9 @@ def build_parser() -> argparse.ArgumentParser:
     compile_.add_argument("--image", required=True,
                           help="container image built from this repository's Dockerfile")
     compile_.add_argument("--output", default="pipeline.json", help="pipeline JSON to write")
+    compile_.add_argument("--spec", choices=["2.1", "2.0"], default="2.1",
+                          help="pipeline spec schema: 2.1 (default) for KFP 2, whose tasks read "
+                          "parameterValues; 2.0 for backends that send legacy parameters")
     compile_.set_defaults(handler=kubeflow_commands.cmd_compile)
 
     deploy = commands.add_parser(
@@ -63,6 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     deploy.add_argument("--host", required=True, help="KFP API endpoint, e.g. http://kfp:8888")
     deploy.add_argument("--pipeline", default="pipeline.json", help="compiled pipeline JSON")
     deploy.add_argument("--experiment", default="tfx-multimodal")
+    deploy.add_argument("--namespace", help="your namespace, on a multi-user Kubeflow")
     deploy.add_argument("--schedule", help="cron: a recurring run instead of one run; six "
                         "fields, seconds first ('0 0 3 * * *'), or five (second 0 is added)")
     deploy.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",

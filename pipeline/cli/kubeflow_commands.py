@@ -17,8 +17,8 @@ def cmd_compile(args: argparse.Namespace) -> int:
     configure_logging(verbose=False)
     from pipeline.runners.kubeflow import compile_pipeline
 
-    path = compile_pipeline(config, args.image, args.output)
-    print(f"Wrote the Kubeflow pipeline spec to {path} (image {args.image})")
+    path = compile_pipeline(config, args.image, args.output, args.spec)
+    print(f"Wrote the Kubeflow pipeline spec {args.spec} to {path} (image {args.image})")
     return 0
 
 
@@ -44,8 +44,8 @@ def cmd_deploy(args: argparse.Namespace) -> int:
     thresholds = {setting: getattr(args, setting) for setting in THRESHOLD_SETTINGS}
     try:
         result = deploy(args.pipeline, args.host, args.experiment, parameters, args.schedule,
-                        train_steps=args.train_steps, learning_rate=args.learning_rate,
-                        **thresholds)
+                        namespace=args.namespace, train_steps=args.train_steps,
+                        learning_rate=args.learning_rate, **thresholds)
     except DeployError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1

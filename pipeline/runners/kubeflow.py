@@ -40,8 +40,13 @@ def path_in_image(local_path: str) -> str:
     return f"{IMAGE_PACKAGE_ROOT}/{relative}"
 
 
-def compile_pipeline(config: PipelineConfig, image: str, output_path: str) -> str:
-    """Writes the Kubeflow pipeline JSON; returns its path."""
+def compile_pipeline(config: PipelineConfig, image: str, output_path: str,
+                     spec_version: str = "2.1") -> str:
+    """Writes the Kubeflow pipeline JSON; returns its path.
+
+    Spec 2.1 (the default) is what open-source KFP 2 runs: its tasks read their parameters
+    from the executor input's `parameterValues`, the only form KFP 2 backends send. Spec 2.0
+    tasks read the legacy `parameters` instead (Vertex AI sends both)."""
     from google.protobuf import json_format
     from tfx.orchestration.data_types import RuntimeParameter as runtime
     from tfx.orchestration.kubeflow.v2 import kubeflow_v2_dag_runner
@@ -71,6 +76,7 @@ def compile_pipeline(config: PipelineConfig, image: str, output_path: str) -> st
     output_dir, filename = os.path.split(os.path.abspath(output_path))
     os.makedirs(output_dir, exist_ok=True)
     kubeflow_v2_dag_runner.KubeflowV2DagRunner(
-        config=kubeflow_v2_dag_runner.KubeflowV2DagRunnerConfig(default_image=image),
+        config=kubeflow_v2_dag_runner.KubeflowV2DagRunnerConfig(
+            default_image=image, use_pipeline_spec_2_1=spec_version == "2.1"),
         output_dir=output_dir, output_filename=filename).run(pipeline, parameter_values=values)
     return output_path

@@ -9,6 +9,7 @@ have six fields, seconds first: the familiar five-field form is accepted and con
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import json
 import os
 import tempfile
@@ -57,8 +58,10 @@ def _spec_and_runtime(compiled_path: str):
         raise DeployError(f"{compiled_path} is not a compiled pipeline (no pipelineSpec); run "
                           "`pipeline_runner.py compile --target kubeflow` first")
     runtime = job.get("runtimeConfig", {})
-    parameters = {name: next(iter(value.values()))
-                  for name, value in runtime.get("parameters", {}).items()}
+    # spec 2.1 keeps plain values in parameterValues; 2.0 typed ones ({"stringValue": ...})
+    parameters = dict(runtime.get("parameterValues", {}))
+    parameters.update({name: next(iter(value.values()))
+                       for name, value in runtime.get("parameters", {}).items()})
     return job["pipelineSpec"], parameters, runtime.get("gcsOutputDirectory")
 
 
@@ -121,15 +124,24 @@ def _check_reachable(host: str, timeout: float = 10.0) -> None:
                           f"{getattr(err, 'reason', err)}") from None
 
 
+def _find_pipeline(client, name: str, namespace: Optional[str]) -> Optional[str]:
+    """The id of the pipeline called `name` in `namespace` (shared pipelines: None)."""
+    name_filter = json.dumps({"predicates": [
+        {"operation": "EQUALS", "key": "display_name", "stringValue": name}]})
+    found = client.list_pipelines(filter=name_filter, namespace=namespace).pipelines or []
+    return found[0].pipeline_id if found else None
+
+
 def deploy(compiled_path: str, host: str, experiment: str = "tfx-multimodal",
            parameters: Optional[Dict[str, str]] = None, schedule: Optional[str] = None,
-           **knobs) -> Deployment:
+           namespace: Optional[str] = None, **knobs) -> Deployment:
     """Uploads the pipeline (a new version each time) and starts a run or a recurring run.
 
-    `parameters` replace runtime parameters; `knobs` (train_steps, learning_rate and the
-    blessing bounds max_eval_rmse, min_eval_accuracy, min_eval_auc) patch them (see
-    `patch_parameters`; a bound the compiled config has no metric for is a ConfigError, raised
-    before Kubeflow is contacted)."""
+    `namespace` is the user's namespace of a multi-user Kubeflow: the pipeline and the
+    experiment are created there. `parameters` replace runtime parameters; `knobs` (train_steps,
+    learning_rate and the blessing bounds max_eval_rmse, min_eval_accuracy, min_eval_auc) patch
+    them (see `patch_parameters`; a bound the compiled config has no metric for is a
+    ConfigError, raised before Kubeflow is contacted)."""
     import kfp
     import urllib3
     import yaml
@@ -145,15 +157,19 @@ def deploy(compiled_path: str, host: str, experiment: str = "tfx-multimodal",
         with open(package, "w", encoding="utf-8") as handle:
             yaml.safe_dump(spec, handle, sort_keys=False)
         try:
-            client = kfp.Client(host=host)
-            pipeline_id = client.get_pipeline_id(name)
-            version_name = f"{name}-{os.getpid()}-{int(os.path.getmtime(compiled_path))}"
+            client = kfp.Client(host=host, **({"namespace": namespace} if namespace else {}))
+            pipeline_id = _find_pipeline(client, name, namespace)
             if pipeline_id is None:
-                pipeline = client.upload_pipeline(package, pipeline_name=name)
+                pipeline = client.upload_pipeline(package, pipeline_name=name,
+                                                  namespace=namespace)
                 pipeline_id = pipeline.pipeline_id
-            version = client.upload_pipeline_version(package, pipeline_version_name=version_name,
-                                                     pipeline_id=pipeline_id)
-            experiment_id = client.create_experiment(experiment).experiment_id
+            # version names are unique within a pipeline: the upload time, to the microsecond
+            now = datetime.datetime.now(datetime.timezone.utc)
+            version = client.upload_pipeline_version(
+                package, pipeline_version_name=f"{name}-{now:%Y%m%d-%H%M%S-%f}",
+                pipeline_id=pipeline_id)
+            experiment_id = client.create_experiment(experiment,
+                                                     namespace=namespace).experiment_id
             if cron:
                 recurring = client.create_recurring_run(
                     experiment_id, job_name=f"{name} ({cron})", cron_expression=cron,

@@ -1,53 +1,43 @@
-"""A compiled Kubeflow task runs locally exactly as the KFP launcher would start it: the
-container command and args from the spec, with an ExecutorInput in place of `{{$}}`."""
-
-import json
-import os
-import subprocess
-import sys
+"""A compiled task reads its parameters from the executor input's `parameterValues` alone (what
+open-source KFP 2 sends): CsvImageExampleGen, its driver first, started from the spec's own
+command and args with this interpreter (kfp_launcher, engine "local"). Compiled as spec 2.0,
+the same task given the same input fails: it reads only the legacy `parameters`."""
 
 import pytest
-from tensorflow_metadata.proto.v0 import anomalies_pb2
-from tfx.utils import io_utils
+import yaml
 
+from kfp_launcher import Launcher, TaskFailed, metadata
 from pipeline import cli
 
 pytestmark = pytest.mark.slow
 
-
-def runtime_artifact(artifact, artifact_type):
-    return {"artifacts": [{"name": f"{artifact.type_name}-{os.path.basename(artifact.uri)}",
-                           "type": artifact_type, "uri": artifact.uri, "metadata": {}}]}
+TASK = "CsvImageExampleGen"
 
 
-def test_compiled_data_gate_task_runs_through_the_v2_entrypoint(tmp_path, make_data_gate_artifacts,
-                                                               make_digits_schema):
-    spec_path = tmp_path / "pipeline.json"
-    assert cli.main(["compile", "--target", "kubeflow", "--image", "registry.example/tm:1",
-                     "--output", str(spec_path)]) == 0
-    spec = json.loads(spec_path.read_text())["pipelineSpec"]
-    container = spec["deploymentSpec"]["executors"]["DataGate_executor"]["container"]
-    definitions = spec["components"]["DataGate"]
-    inputs, outputs = make_data_gate_artifacts(tmp_path, anomalies_pb2.Anomalies(), largest_image=10)
+def compiled(tmp_path, data_root, spec):
+    config, path = tmp_path / "config.yaml", tmp_path / f"pipeline-{spec}.json"
+    config.write_text(yaml.safe_dump({"data_root": str(data_root), "kubeflow_beam_args": [
+        "--direct_running_mode=in_memory", "--direct_num_workers=1"]}))
+    assert cli.main(["compile", "--config", str(config), "--target", "kubeflow", "--image",
+                     "unused:1", "--output", str(path), "--spec", spec]) == 0
+    return str(path)
 
-    executor_input = {
-        "inputs": {"artifacts": {
-            key: runtime_artifact(artifacts[0],
-                                  definitions["inputDefinitions"]["artifacts"][key]["artifactType"])
-            for key, artifacts in inputs.items()}},
-        "outputs": {
-            "artifacts": {key: runtime_artifact(
-                artifacts[0], definitions["outputDefinitions"]["artifacts"][key]["artifactType"])
-                for key, artifacts in outputs.items()},
-            "outputFile": str(tmp_path / "task" / "executor_output.json")},
-    }
-    command = [sys.executable if part == "python" else part for part in container["command"]]
-    args = [json.dumps(executor_input) if part == "{{$}}" else part for part in container["args"]]
-    result = subprocess.run(command + args, cwd=tmp_path, capture_output=True, text=True,
-                            timeout=300)
-    assert result.returncode == 0, result.stderr[-3000:]
 
-    validated = io_utils.SchemaReader().read(
-        os.path.join(outputs["validated_schema"][0].uri, "schema.pbtxt"))
-    assert validated == make_digits_schema()
-    assert (tmp_path / "task" / "executor_output.json").exists()
+def test_example_gen_reads_parameter_values_alone(tmp_path, tiny_demo_data):
+    launcher = Launcher(str(tmp_path / "root"), engine="local")
+    [run] = launcher.run(compiled(tmp_path, tiny_demo_data, "2.1"), "run-1", only=[TASK]).values()
+    assert len(run.executor_input.inputs.parameters) == 0
+    assert sorted(run.executor_input.inputs.parameter_values) == [
+        "custom_config", "input_base", "input_config", "output_config", "output_data_format",
+        "output_file_format"]
+    assert run.executor_input.inputs.parameter_values["input_base"].string_value == str(
+        tiny_demo_data)
+    [examples] = run.outputs["examples"]
+    assert metadata(examples)["rows_ingested"] == 60
+    assert metadata(examples)["split_names"] == '["train", "eval"]'
+
+
+def test_spec_2_0_task_cannot_read_parameter_values(tmp_path, tiny_demo_data):
+    launcher = Launcher(str(tmp_path / "root"), engine="local")
+    with pytest.raises(TaskFailed, match="KeyError: 'input_config'"):
+        launcher.run(compiled(tmp_path, tiny_demo_data, "2.0"), "run-1", only=[TASK])

@@ -13,7 +13,6 @@ import tensorflow as tf
 import yaml
 
 import schemas
-from components.ingest import csv_files, rows
 from pipeline import cli
 from pipeline.datasets import demo_data
 from pipeline.config import load_config
@@ -80,21 +79,7 @@ def test_cached_run_process_imports_no_cloud_clients(pipeline_run):
     assert {name: third.states[name] for name in COMPONENTS} == {n: "CACHED" for n in COMPONENTS}
 
 
-def raw_examples(data_root, features, with_label):
-    """Serialized raw tf.Examples built from the demo CSV, as a client would send them."""
-    settings = rows.IngestSettings(features=features, max_image_pixels=10**6,
-                                   max_quarantine_fraction=0.0)
-    serialized, labels = [], []
-    for _, row in list(csv_files.iter_csv_rows(os.path.join(data_root, demo_data.CSV_NAME)))[:12]:
-        example = rows.row_to_example(row, settings, data_root)
-        labels.append(float(row[features.label.name]))
-        if not with_label:
-            del example.features.feature[features.label.name]
-        serialized.append(example.SerializeToString())
-    return tf.constant(serialized), np.array(labels)
-
-
-def test_pushed_model_predicts_on_raw_serialized_examples(pipeline_run):
+def test_pushed_model_predicts_on_raw_serialized_examples(pipeline_run, make_raw_examples):
     config, (first, _) = pipeline_run
     features = config.features()
     [pushed_dir] = glob.glob(os.path.join(config.serving_dir, "*"))
@@ -102,13 +87,13 @@ def test_pushed_model_predicts_on_raw_serialized_examples(pipeline_run):
     loaded = tf.saved_model.load(pushed_dir)
     assert set(loaded.signatures) == {"serving_default", "transform_features"}
 
-    examples, _ = raw_examples(config.data_root, features, with_label=False)
+    examples, _ = make_raw_examples(config.data_root, features, with_label=False)
     predictions = loaded.signatures["serving_default"](examples=examples)["prediction"].numpy()
     assert predictions.shape == (12, 1)
     assert np.all(np.isfinite(predictions))
     assert predictions.std() > 0.0  # depends on the inputs
 
-    labelled, labels = raw_examples(config.data_root, features, with_label=True)
+    labelled, labels = make_raw_examples(config.data_root, features, with_label=True)
     transformed = loaded.signatures["transform_features"](examples=labelled)
     assert transformed["image"].shape == (12, 16, 16, 1)
     np.testing.assert_allclose(transformed[features.label.name].numpy().ravel(), labels,

@@ -48,15 +48,37 @@ def test_image_and_code_paths(compiled):
     assert "/tfx-multimodal/schemas/digits/schema.pbtxt" in text
 
 
+def test_spec_2_1_by_default_with_typed_parameters(compiled):
+    job, spec = compiled
+    assert spec.schema_version == "2.1.0"
+    assert {name: parameter.parameter_type
+            for name, parameter in spec.root.input_definitions.parameters.items()} == dict.fromkeys(
+        ["data-root", "train-args", "trainer-config", "eval-config"],
+        pipeline_spec_pb2.ParameterType.STRING)
+    # each task is told the types of its inputs, so it reads them from parameterValues
+    for executor in job["pipelineSpec"]["deploymentSpec"]["executors"].values():
+        if "container" in executor:
+            assert "--json_serialized_inputs_spec_args" in executor["container"]["args"]
+
+
+def test_spec_2_0_on_request(tmp_path):
+    path = tmp_path / "pipeline.json"
+    assert cli.main(["compile", "--target", "kubeflow", "--image", IMAGE, "--output", str(path),
+                     "--spec", "2.0"]) == 0
+    job = json.loads(path.read_text())
+    assert job["pipelineSpec"]["schemaVersion"] == "2.0.0"
+    assert job["runtimeConfig"]["parameters"]["data-root"] == {"stringValue": "demo_data"}
+
+
 def test_runtime_parameters(compiled):
     job, spec = compiled
     assert set(spec.root.input_definitions.parameters) == {
         "data-root", "train-args", "trainer-config", "eval-config"}
-    values = job["runtimeConfig"]["parameters"]  # the config's values, overridable per run
-    assert json.loads(values["train-args"]["stringValue"]) == {"num_steps": 777}
-    assert values["data-root"]["stringValue"] == "demo_data"
-    assert json.loads(values["trainer-config"]["stringValue"])["learning_rate"] == 0.003
-    eval_config = json.loads(values["eval-config"]["stringValue"])
+    values = job["runtimeConfig"]["parameterValues"]  # the config's, overridable per run
+    assert json.loads(values["train-args"]) == {"num_steps": 777}
+    assert values["data-root"] == "demo_data"
+    assert json.loads(values["trainer-config"])["learning_rate"] == 0.003
+    eval_config = json.loads(values["eval-config"])
     [rmse] = [m for m in eval_config["metricsSpecs"][0]["metrics"]
               if m["className"] == "RootMeanSquaredError"]
     assert rmse["threshold"]["valueThreshold"]["upperBound"] == 1.0
