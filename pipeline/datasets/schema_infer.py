@@ -27,7 +27,7 @@ import collections
 import dataclasses
 import math
 import os
-from typing import Dict, List, Optional, Sequence, Set, Tuple
+from typing import List, Optional, Sequence, Set, Tuple
 
 from components.errors import DataError
 from pipeline.config import ConfigError

@@ -16,7 +16,6 @@ same paths and no network; `engine="local"` runs it with this interpreter (no im
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 import re
 import subprocess
