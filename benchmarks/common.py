@@ -30,9 +30,11 @@ def _tree_rss(process) -> int:
 
 
 def run_child(argv: Sequence[str]) -> Dict[str, float]:
-    """Runs `python argv...`, which prints one JSON line; adds the tree's peak RSS (MiB)."""
+    """Runs `python argv...`, which prints one JSON line; adds the tree's peak RSS (MiB) and the
+    process's wall time from start to exit (`process_seconds`)."""
     import psutil
 
+    started = time.perf_counter()
     child = subprocess.Popen([sys.executable, *argv], stdout=subprocess.PIPE, text=True)
     watched = psutil.Process(child.pid)
     peak = [0]
@@ -53,8 +55,10 @@ def run_child(argv: Sequence[str]) -> Dict[str, float]:
     sampler.join()
     if child.returncode != 0:
         raise RuntimeError(f"benchmark child {argv} failed with exit code {child.returncode}")
+    process_seconds = time.perf_counter() - started
     result = json.loads(out.strip().splitlines()[-1])
     result["peak_mib"] = peak[0] / 2**20
+    result["process_seconds"] = process_seconds  # the whole process: start-up, imports, exit
     return result
 
 
