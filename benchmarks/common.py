@@ -4,6 +4,7 @@ resident memory of each child's whole process tree (every SAMPLE_SECONDS)."""
 from __future__ import annotations
 
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -71,3 +72,14 @@ def interleave(variants: Dict[str, List[str]], rounds: int) -> Dict[str, List[Di
 
 def median(values: List[float]) -> float:
     return statistics.median(values)
+
+
+def spread(values: List[float], fmt: str) -> str:
+    """"median (min-max)" of a benchmark's values over rounds."""
+    return (f"{format(median(values), fmt)} ({format(min(values), fmt)}-"
+            f"{format(max(values), fmt)})")
+
+
+def load_average() -> str:
+    """The 1-minute load average, to print next to timings (this machine is shared)."""
+    return f"{os.getloadavg()[0]:.1f}"

@@ -1,24 +1,57 @@
-"""Training throughput: the custom loop vs. Keras `model.fit`, and the TFRecord reader vs. the
-same loop on in-memory tensors. Same model, data (the demo's Transform output) and batch size.
+"""Training speed, start-up separated from steady state: the custom loop vs. Keras `model.fit`
+and vs. the model's pure compute floor, and the streaming TFRecord reader vs. in-memory tensors.
 
-    .venv/bin/python -m benchmarks.training --steps 600
+    .venv/bin/python -m benchmarks.training --rounds 3
 
-Runs the demo pipeline first when `outputs/demo` has no Transform output. Variants run in child
-processes, interleaved over rounds; the table reports median examples/s and the ratios the
-Trainer issue asks for.
+Every variant trains the demo model (the demo's Transform output; the pipeline is run first when
+`--output-dir` has none) with the same optimizer, loss, batch size and threads (TensorFlow's
+defaults: every core), in its own process. Steps are timed in segments of `--segment` steps; the
+first `--warmup-steps` are the warm-up (tracing, compiling, filling buffers). Per variant:
+
+- steady state: examples/s over the `--steps` steps after the warm-up;
+- start-up: seconds from calling `train`/`fit` to the end of the warm-up, minus the time the
+  warm-up steps take at the steady rate (tracing, `compile`, first batches).
+
+Variants:
+- `loop`: `components.trainer.loop.train` as the Trainer runs it (the reader caches this small
+  split in memory; `steps_per_execution` from the config); it also evaluates one batch per
+  segment, its logging boundary (the host reads the metrics there; `fit` reads its logs at the
+  end of each epoch of `--segment` steps);
+- `fit_same`: `model.fit` compiled with the same `steps_per_execution`;
+- `fit_default`: `model.fit` at Keras's defaults (one step per call);
+- `floor`: the loop's own train step, run `--segment` times per graph call on one batch staged in
+  memory: no input pipeline, no Python between steps; what this model costs on this machine;
+- `stream`: the loop on the demo's training split copied until it exceeds the reader's cache
+  limit, so the reader parses every epoch from the gzipped files, as it does on large data;
+- `memory`: the loop on the same examples, parsed beforehand into in-memory tensors (not timed).
+
+Variants are interleaved over `--rounds` rounds; the table gives median (min-max) over rounds, and
+each ratio is the median (min-max) of the per-round ratios.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import logging
+import math
 import os
+import shutil
 import sys
 import time
 
-from benchmarks.common import interleave, median
+from benchmarks.common import interleave, load_average, median, spread
 
-VARIANTS = ("loop_reader", "fit_reader", "loop_memory")
+VARIANTS = ("loop", "fit_same", "fit_default", "floor", "stream", "memory")
+LABELS = {
+    "loop": "custom loop (TFRecord reader, cached)",
+    "fit_same": "model.fit, same steps per call",
+    "fit_default": "model.fit, Keras defaults (1 step per call)",
+    "floor": "pure compute floor (one staged batch, graph loop)",
+    "stream": "custom loop, streaming TFRecord reader (data > cache)",
+    "memory": "custom loop, the same data as in-memory tensors",
+}
+STREAM_DIR = "benchmark_training_stream"
 
 
 def transform_outputs(output_dir: str):
@@ -32,81 +65,188 @@ def transform_outputs(output_dir: str):
             nodes["Transform"].outputs["TransformGraph"][0].uri)
 
 
-def child(variant: str, output_dir: str, steps: int, batch_size: int) -> None:
+def make_stream_data(output_dir: str) -> str:
+    """Copies the demo's training files until they exceed the reader's cache limit; returns the
+    glob of the copies (made once)."""
+    from components.trainer import data
+
+    examples_uri, _ = transform_outputs(output_dir)
+    source = os.path.join(examples_uri, "Split-train")
+    names = sorted(os.listdir(source))
+    size = sum(os.path.getsize(os.path.join(source, name)) for name in names)
+    copies = math.floor(data.CACHE_LIMIT_BYTES / size) + 1
+    target = os.path.join(output_dir, STREAM_DIR)
+    if not os.path.isdir(target) or len(os.listdir(target)) != copies * len(names):
+        shutil.rmtree(target, ignore_errors=True)
+        os.makedirs(target)
+        for copy in range(copies):
+            for name in names:
+                shutil.copy(os.path.join(source, name), os.path.join(target, f"{copy}-{name}"))
+    return os.path.join(target, "*")
+
+
+class SegmentClock:
+    """Time stamps at segment ends: (steps done, seconds since start)."""
+
+    def __init__(self):
+        self.start = time.perf_counter()
+        self.marks = []
+
+    def mark(self, steps: int) -> None:
+        self.marks.append((steps, time.perf_counter() - self.start))
+
+    def result(self, warmup_steps: int, batch_size: int) -> dict:
+        warm = dict(self.marks)[warmup_steps]
+        steps, end = self.marks[-1]
+        rate = (steps - warmup_steps) / (end - warm)  # steps/s after the warm-up
+        return {"startup_s": warm - warmup_steps / rate,
+                "examples_per_s": rate * batch_size, "seconds": end}
+
+
+def child(variant: str, args: argparse.Namespace) -> None:
     import tensorflow as tf
     import tensorflow_transform as tft
     import tf_keras as keras
+    from absl import logging as absl_logging
 
     from components.trainer import data, loop, model
+    from components.trainer.task_head import TaskHead
     from components.transform.preprocessing import NUM_OOV_BUCKETS, vocabulary_name
     from pipeline.config import load_config
     from schemas import Role
 
-    features = load_config().features()
-    examples_uri, graph_uri = transform_outputs(output_dir)
+    config = load_config(overrides={"output_dir": args.output_dir})
+    features = config.features()
+    examples_uri, graph_uri = transform_outputs(args.output_dir)
     tft_output = tft.TFTransformOutput(graph_uri)
     spec = tft_output.transformed_feature_spec()
     label = features.label.name
-    pattern = os.path.join(examples_uri, "Split-train", "*")
+    train_files = os.path.join(examples_uri, "Split-train", "*")
+    eval_files = os.path.join(examples_uri, "Split-eval", "*")
+    batch = args.batch_size
+    total = args.warmup_steps + args.steps
     keras.utils.set_random_seed(0)
-    reader = data.make_dataset(pattern, spec, label, batch_size, shuffle=True, seed=0,
+
+    if variant == "stream":
+        train_files = make_stream_data(args.output_dir)
+        assert data._total_bytes(train_files) > data.CACHE_LIMIT_BYTES  # the reader streams
+    reader = data.make_dataset(train_files, spec, label, batch, shuffle=True, seed=0,
                                repeat=True)
-    if variant == "loop_memory":
-        everything = next(iter(data.make_dataset(pattern, spec, label, 100_000, shuffle=False)))
+    if variant == "memory":
+        stream_files = make_stream_data(args.output_dir)
+        everything = next(iter(data.make_dataset(stream_files, spec, label, 10**7,
+                                                 shuffle=False)))
         reader = (tf.data.Dataset.from_tensor_slices(everything).shuffle(2048, seed=0).repeat()
-                  .batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE))
+                  .batch(batch, drop_remainder=True).prefetch(tf.data.AUTOTUNE))
+    head = TaskHead.for_features(features)
     sizes = {f.name: tft_output.vocabulary_size_by_name(vocabulary_name(f.name)) + NUM_OOV_BUCKETS
              for f in features.with_role(Role.CATEGORICAL)}
-    keras_model = model.build_model(features, spec, sizes)
-    settings = loop.LoopSettings(train_steps=steps, eval_steps=1, eval_every=steps,
-                                 learning_rate=3e-3, global_batch_size=batch_size)
-    started = time.perf_counter()
-    if variant == "fit_reader":
-        keras_model.compile(optimizer=loop.make_optimizer(settings),
-                            loss=keras.losses.MeanSquaredError(),
-                            metrics=[keras.metrics.RootMeanSquaredError()])
-        keras_model.fit(reader, steps_per_epoch=steps, epochs=1, verbose=0)
+    keras_model = model.build_model(features, spec, sizes, head)
+    settings = loop.LoopSettings(train_steps=total, eval_steps=1, eval_every=args.segment,
+                                 learning_rate=config.learning_rate, global_batch_size=batch,
+                                 steps_per_execution=args.steps_per_execution)
+    clock = SegmentClock()
+
+    if variant in ("fit_same", "fit_default"):
+        keras_model.compile(
+            optimizer=loop.make_optimizer(settings), loss=head.per_example_loss,
+            metrics=[keras.metrics.RootMeanSquaredError()],
+            steps_per_execution=args.steps_per_execution if variant == "fit_same" else None)
+        stamp = keras.callbacks.LambdaCallback(
+            on_epoch_end=lambda epoch, logs: clock.mark((epoch + 1) * args.segment))
+        clock.start = time.perf_counter()
+        keras_model.fit(reader, steps_per_epoch=args.segment, epochs=total // args.segment,
+                        verbose=0, callbacks=[stamp])
+    elif variant == "floor":
+        staged = next(iter(reader))
+
+        class StagedBatch:
+            """An 'iterator' whose every batch is the same in-memory batch."""
+
+            def __next__(self):
+                return staged
+
+        steps = loop.make_step_functions(keras_model, loop.make_optimizer(settings), batch,
+                                         head=head)
+        batches = StagedBatch()  # one object: a new one per call would retrace
+        clock.start = time.perf_counter()
+        for done in range(args.segment, total + 1, args.segment):
+            steps.train_steps(batches, tf.constant(args.segment, tf.int64))
+            steps.metrics["train_loss"].result().numpy()  # the host reads, as the loop does
+            clock.mark(done)
     else:
-        loop.train(keras_model, reader, reader, settings)
-    seconds = time.perf_counter() - started
-    print(json.dumps({"seconds": seconds, "examples": steps * batch_size}))
+        class Stamp(logging.Handler):
+            def emit(self, record):  # the loop logs "step N/M ..." after each evaluation
+                if record.getMessage().startswith("step "):
+                    clock.mark(int(record.getMessage().split()[1].split("/")[0]))
+
+        absl_logging.set_verbosity(absl_logging.INFO)
+        absl_logger = logging.getLogger("absl")
+        absl_logger.addHandler(Stamp())
+        absl_logger.propagate = False
+        eval_reader = data.make_dataset(eval_files, spec, label, batch, shuffle=False)
+        clock.start = time.perf_counter()
+        loop.train(keras_model, reader, eval_reader, settings)
+    print(json.dumps(clock.result(args.warmup_steps, batch)))
 
 
 def main() -> None:
+    from pipeline.config import PipelineConfig
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=600)
+    parser.add_argument("--warmup-steps", type=int, default=200)
+    parser.add_argument("--steps", type=int, default=1000, help="measured steps after warm-up")
+    parser.add_argument("--segment", type=int, default=200, help="steps between time stamps")
+    parser.add_argument("--steps-per-execution", type=int,
+                        default=PipelineConfig.model_fields["steps_per_execution"].default)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--variants", nargs="+", choices=VARIANTS, default=list(VARIANTS))
     parser.add_argument("--output-dir", default="outputs/demo")
     parser.add_argument("--variant", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.segment % args.steps_per_execution or args.warmup_steps % args.segment or (
+            args.steps % args.segment):
+        parser.error("--segment must be a multiple of --steps-per-execution, and --warmup-steps"
+                     " and --steps multiples of --segment")
     if args.variant:
-        child(args.variant, args.output_dir, args.steps, args.batch_size)
+        child(args.variant, args)
         return
     if not os.path.isfile(os.path.join(args.output_dir, "metadata.sqlite")):
         from pipeline import cli
 
         cli.main(["run", "--demo", "--output-dir", args.output_dir])
-    variants = {name: ["-m", "benchmarks.training", "--variant", name, "--steps",
-                       str(args.steps), "--batch-size", str(args.batch_size), "--output-dir",
-                       args.output_dir] for name in VARIANTS}
-    results = interleave(variants, args.rounds)
-    rate = {name: median([r["examples"] / r["seconds"] for r in runs])
-            for name, runs in results.items()}
-    print(f"\nTraining the demo model, {args.steps} steps of {args.batch_size}, "
-          f"{os.cpu_count()} cores, median of {args.rounds} interleaved rounds\n")
-    print("| variant | examples/s | peak memory (MiB) |")
-    print("|---|---:|---:|")
-    labels = {"loop_reader": "custom loop, TFRecord reader",
-              "fit_reader": "Keras model.fit, TFRecord reader",
-              "loop_memory": "custom loop, in-memory tensors"}
-    for name in VARIANTS:
-        print(f"| {labels[name]} | {rate[name]:.0f} | "
-              f"{median([r['peak_mib'] for r in results[name]]):.0f} |")
-    print(f"\n- custom loop / model.fit: {rate['loop_reader'] / rate['fit_reader']:.2f}x "
-          "(target >= 1.2x)")
-    print(f"- TFRecord reader / in-memory tensors: "
-          f"{rate['loop_reader'] / rate['loop_memory']:.2f}x (target >= 0.9x)")
+    make_stream_data(args.output_dir)
+    passed = [f"--{name.replace('_', '-')}={getattr(args, name)}" for name in (
+        "warmup_steps", "steps", "segment", "steps_per_execution", "batch_size", "output_dir")]
+    load_before = load_average()
+    results = interleave({name: ["-m", "benchmarks.training", "--variant", name, *passed]
+                          for name in args.variants}, args.rounds)
+    print(f"\nTraining the demo model: batch {args.batch_size}, {args.steps_per_execution} "
+          f"steps per call, warm-up {args.warmup_steps} steps, then {args.steps} steps timed; "
+          f"{os.cpu_count()} cores; median (min-max) of {args.rounds} interleaved rounds; "
+          f"load average {load_before} before, {load_average()} after\n")
+    print("| variant | start-up s | steady-state examples/s | peak memory (MiB) |")
+    print("|---|---:|---:|---:|")
+    for name in args.variants:
+        runs = results[name]
+        print(f"| {LABELS[name]} | {spread([r['startup_s'] for r in runs], '.1f')} | "
+              f"{spread([r['examples_per_s'] for r in runs], '.0f')} | "
+              f"{median([r['peak_mib'] for r in runs]):.0f} |")
+    print()
+    for numerator, denominator, text, target in (
+            ("loop", "fit_same", "steady-state custom loop / model.fit (same steps per call)",
+             1.0),
+            ("loop", "fit_default", "steady-state custom loop / model.fit (Keras defaults)",
+             None),
+            ("loop", "floor", "custom loop / pure compute floor", 0.85),
+            ("stream", "memory", "streaming TFRecord reader / in-memory", 0.9)):
+        if numerator in results and denominator in results:
+            ratios = [a["examples_per_s"] / b["examples_per_s"]
+                      for a, b in zip(results[numerator], results[denominator])]
+            goal = f"; target >= {target}x" if target else ""
+            print(f"- {text}: {median(ratios):.2f}x (per round {min(ratios):.2f}-"
+                  f"{max(ratios):.2f}x{goal})")
     sys.stdout.flush()
 
 

@@ -96,6 +96,7 @@ def pipeline_arguments(config: PipelineConfig) -> Dict[str, Any]:
         eval_steps=config.eval_steps,
         warm_start=config.warm_start,
         span_window=config.span_window,
-        eval_config=eval_config(features, config.max_eval_rmse),
+        eval_config=eval_config(features, config.max_eval_rmse, config.min_eval_accuracy,
+                                config.min_eval_auc),
         component_beam_args=config.component_beam_args,
     )

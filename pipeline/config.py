@@ -18,6 +18,7 @@ import schemas
 
 
 LOCAL_ENVIRONMENT = "local-environment"
+DEFAULT_INPUT_PATTERNS = {"csv": "*.csv", "class_folders": "*/*"}
 PARALLEL_MIN_MB = 100.0  # measured crossover (benchmarks/RESULTS.md), see direct_runner_settings
 
 
@@ -37,7 +38,8 @@ class PipelineConfig(BaseModel):
     layout: Literal["csv", "class_folders"] = Field(
         "csv", description="csv: CSV rows with image paths; class_folders: <class>/<image> files")
     input_pattern: str = Field(
-        "*.csv", description="glob under data_root; may hold {SPAN} and {VERSION}")
+        None, description="glob under data_root; may hold {SPAN} and {VERSION}; default by "
+        "layout: *.csv, or */* for class_folders (of which PNG/JPEG files are read)")
     input_splits: Optional[Dict[str, str]] = Field(
         None, description="pre-split inputs: split name -> pattern (needs train and eval)")
     split_key: Optional[str] = Field(
@@ -64,13 +66,22 @@ class PipelineConfig(BaseModel):
     early_stopping_patience: int = Field(
         0, ge=0, description="eval rounds without a better eval loss before stopping; 0: off")
     checkpoint_every: int = Field(100, ge=0, description="steps between checkpoints; 0: none")
+    steps_per_execution: int = Field(
+        50, gt=0, description="train steps per graph call (calls end on eval/checkpoint steps)")
     distribution: Literal["auto", "default", "mirrored", "multi_worker"] = "auto"
     model_builder: Optional[str] = Field(
-        None, description="dotted path of a function (dict of named inputs -> output tensor)")
+        None, description="dotted path of a function (named inputs, task head -> output tensor)")
+    class_weights: Literal["none", "balanced"] = Field(
+        "none", description="classifiers: balanced weighs each class's loss by n / (K * count)")
     warm_start: bool = Field(False, description="start from the model serving when data arrived")
     span_window: int = Field(1, ge=1, description="train on the newest K spans ({SPAN} inputs)")
 
-    max_eval_rmse: float = Field(1.0, gt=0.0, description="the Evaluator blesses below this RMSE")
+    max_eval_rmse: float = Field(
+        1.0, gt=0.0, description="regression: the Evaluator blesses at or below this RMSE")
+    min_eval_accuracy: float = Field(
+        0.0, ge=0.0, le=1.0, description="classifiers: blessed at or above this accuracy")
+    min_eval_auc: float = Field(
+        0.0, ge=0.0, le=1.0, description="binary classifiers: blessed at or above this AUC")
     min_free_disk_mb: int = Field(200, ge=0, description="refuse to start with less free space")
     beam_direct_running_mode: Literal["auto", "in_memory", "multi_processing"] = Field(
         "auto", description="auto: chosen by the input's size (see direct_runner_settings)")
@@ -89,6 +100,14 @@ class PipelineConfig(BaseModel):
         default_factory=lambda: ["--direct_running_mode=multi_processing",
                                  "--direct_num_workers=0"],
         description="Beam arguments of every data component in compiled Kubeflow runs")
+
+    @pydantic.model_validator(mode="before")
+    @classmethod
+    def _default_input_pattern(cls, values: Any) -> Any:
+        if isinstance(values, dict) and values.get("input_pattern") is None:
+            values = dict(values, input_pattern=DEFAULT_INPUT_PATTERNS.get(
+                values.get("layout", "csv"), DEFAULT_INPUT_PATTERNS["csv"]))
+        return values
 
     @pydantic.model_validator(mode="after")
     def _schema_exists(self) -> "PipelineConfig":
@@ -205,9 +224,11 @@ def _describe(error: pydantic.ValidationError) -> str:
 
 
 def load_config(path: Optional[str] = None,
-                overrides: Optional[Mapping[str, Any]] = None) -> PipelineConfig:
-    """Builds the config from an optional YAML file, then `overrides` (None values are ignored)."""
-    values: Dict[str, Any] = {}
+                overrides: Optional[Mapping[str, Any]] = None,
+                defaults: Optional[Mapping[str, Any]] = None) -> PipelineConfig:
+    """Builds the config from `defaults`, then an optional YAML file, then `overrides` (None
+    values are ignored)."""
+    values: Dict[str, Any] = dict(defaults or {})
     if path is not None:
         import yaml
 

@@ -14,7 +14,23 @@ from __future__ import annotations
 
 from typing import Dict, List, Optional, Union
 
-from tfx import v1 as tfx
+# TFX's own modules, not `tfx.v1`: its `extensions` import the Google Cloud AI Platform clients
+# (6-8 s), which a cached run would pay for nothing.
+from tfx.components.evaluator.component import Evaluator
+from tfx.components.example_validator.component import ExampleValidator
+from tfx.components.pusher.component import Pusher
+from tfx.components.schema_gen.import_schema_gen.component import ImportSchemaGen
+from tfx.components.statistics_gen.component import StatisticsGen
+from tfx.components.trainer.component import Trainer
+from tfx.components.transform.component import Transform
+from tfx.dsl.components.common.resolver import Resolver
+from tfx.dsl.input_resolution.strategies.latest_blessed_model_strategy import (
+    LatestBlessedModelStrategy)
+from tfx.orchestration.data_types import RuntimeParameter
+from tfx.orchestration.pipeline import Pipeline
+from tfx.proto import pusher_pb2, trainer_pb2
+from tfx.types import standard_artifacts
+from tfx.types.channel import Channel
 
 from components.data_gate.component import DataGate
 from components.ingest.component import CsvImageExampleGen, example_gen_configs
@@ -26,22 +42,21 @@ from components.transform.preprocessing import TransformSettings
 
 PREPROCESSING_FN = "components.transform.preprocessing.preprocessing_fn"
 RUN_FN = "components.trainer.run.run_fn"
-RuntimeParameter = tfx.dsl.experimental.RuntimeParameter
 ORCHESTRATORS = ("local", "kubeflow")
 
 
-def _blessed_model_before(reference, node_id: str, orchestrator: str) -> tfx.dsl.Resolver:
+def _blessed_model_before(reference, node_id: str, orchestrator: str) -> Resolver:
     """The newest blessed model older than `reference` (`BlessedBeforeStrategy`).
 
     Kubeflow's v2 compiler accepts only TFX's own resolver strategies: there it is the latest
     blessed model.
     """
-    models = dict(model=tfx.dsl.Channel(type=tfx.types.standard_artifacts.Model),
-                  model_blessing=tfx.dsl.Channel(type=tfx.types.standard_artifacts.ModelBlessing))
+    models = dict(model=Channel(type=standard_artifacts.Model),
+                  model_blessing=Channel(type=standard_artifacts.ModelBlessing))
     if orchestrator == "kubeflow":
-        return tfx.dsl.Resolver(strategy_class=tfx.dsl.experimental.LatestBlessedModelStrategy,
+        return Resolver(strategy_class=LatestBlessedModelStrategy,
                                 **models).with_id(node_id)
-    return tfx.dsl.Resolver(strategy_class=BlessedBeforeStrategy,
+    return Resolver(strategy_class=BlessedBeforeStrategy,
                             reference=reference, **models).with_id(node_id)
 
 
@@ -49,7 +64,7 @@ def _train_args(train_steps):
     """TrainArgs, or the RuntimeParameter holding them as JSON (Kubeflow runtime parameter)."""
     if isinstance(train_steps, RuntimeParameter):
         return train_steps
-    return tfx.proto.TrainArgs(num_steps=train_steps)
+    return trainer_pb2.TrainArgs(num_steps=train_steps)
 
 
 def create_pipeline(
@@ -77,7 +92,7 @@ def create_pipeline(
     enable_cache: bool = True,
     orchestrator: str = "local",
     component_beam_args: Optional[Dict[str, List[str]]] = None,
-) -> tfx.dsl.Pipeline:
+) -> Pipeline:
     """Builds the pipeline; every argument is explicit (see `pipeline/assembly.py`).
 
     `ingest` and `transform` settings and `trainer_config` (the Trainer's custom_config) carry
@@ -98,19 +113,19 @@ def create_pipeline(
         settings=ingest,
         input_config=input_config, output_config=output_config)
 
-    schema_gen = tfx.components.ImportSchemaGen(schema_file=schema_path)
+    schema_gen = ImportSchemaGen(schema_file=schema_path)
     # With the schema, TFDV computes byte sizes (not string stats) for image features.
-    statistics_gen = tfx.components.StatisticsGen(examples=example_gen.outputs["examples"],
+    statistics_gen = StatisticsGen(examples=example_gen.outputs["examples"],
                                                   schema=schema_gen.outputs["schema"])
-    example_validator = tfx.components.ExampleValidator(
+    example_validator = ExampleValidator(
         statistics=statistics_gen.outputs["statistics"], schema=schema_gen.outputs["schema"])
     nodes = [example_gen, schema_gen, statistics_gen, example_validator]
     previous_statistics = None
     if orchestrator == "local":
-        previous_span = tfx.dsl.Resolver(
+        previous_span = Resolver(
             strategy_class=PreviousSpanStatisticsStrategy,
             examples=example_gen.outputs["examples"],
-            statistics=tfx.dsl.Channel(type=tfx.types.standard_artifacts.ExampleStatistics),
+            statistics=Channel(type=standard_artifacts.ExampleStatistics),
         ).with_id("previous_span_statistics_resolver")
         nodes.append(previous_span)
         previous_statistics = previous_span.outputs["statistics"]
@@ -122,14 +137,14 @@ def create_pipeline(
     nodes.append(data_gate)
     training_examples = example_gen.outputs["examples"]
     if span_window > 1:
-        window = tfx.dsl.Resolver(
+        window = Resolver(
             strategy_class=LatestSpansStrategy, config={"window": span_window},
             current=example_gen.outputs["examples"],
-            examples=tfx.dsl.Channel(type=tfx.types.standard_artifacts.Examples),
+            examples=Channel(type=standard_artifacts.Examples),
         ).with_id("span_window_resolver")
         nodes.append(window)
         training_examples = window.outputs["examples"]
-    transform_component = tfx.components.Transform(
+    transform_component = Transform(
         examples=training_examples,
         schema=validated_schema,
         preprocessing_fn=PREPROCESSING_FN,
@@ -142,35 +157,35 @@ def create_pipeline(
                                                     "warm_start_model_resolver", orchestrator)
         nodes.append(warm_start_resolver)
         base_model = warm_start_resolver.outputs["model"]
-    trainer_component = tfx.components.Trainer(
+    trainer_component = Trainer(
         run_fn=RUN_FN,
         examples=transform_component.outputs["transformed_examples"],
         transform_graph=transform_component.outputs["transform_graph"],
         schema=validated_schema,
         base_model=base_model,
         train_args=_train_args(train_steps),
-        eval_args=tfx.proto.EvalArgs(num_steps=eval_steps),
+        eval_args=trainer_pb2.EvalArgs(num_steps=eval_steps),
         custom_config=trainer_config)
 
     baseline_resolver = _blessed_model_before(trainer_component.outputs["model"],
                                               "baseline_model_resolver", orchestrator)
-    evaluator = tfx.components.Evaluator(
+    evaluator = Evaluator(
         examples=example_gen.outputs["examples"],
         model=trainer_component.outputs["model"],
         baseline_model=baseline_resolver.outputs["model"],
         eval_config=eval_config)
-    pusher = tfx.components.Pusher(
+    pusher = Pusher(
         model=trainer_component.outputs["model"],
         model_blessing=evaluator.outputs["blessing"],
-        push_destination=tfx.proto.PushDestination(
-            filesystem=tfx.proto.PushDestination.Filesystem(base_directory=serving_dir)))
+        push_destination=pusher_pb2.PushDestination(
+            filesystem=pusher_pb2.PushDestination.Filesystem(base_directory=serving_dir)))
 
     nodes += [trainer_component, baseline_resolver, evaluator, pusher]
     for node in nodes:
         extra = (component_beam_args or {}).get(node.id)
         if extra:
             node.with_beam_pipeline_args(extra)
-    return tfx.dsl.Pipeline(
+    return Pipeline(
         pipeline_name=pipeline_name,
         pipeline_root=pipeline_root,
         components=nodes,

@@ -1,34 +1,108 @@
-"""The Evaluator's TFMA config, derived from the schema's label and the blessing thresholds.
+"""The Evaluator's TFMA config, derived from the schema's task and the blessing thresholds.
 
-Run reports read the metric back by the name set here (`RMSE_METRIC`).
+| task       | metrics                                                     | blessing                  |
+|------------|-------------------------------------------------------------|---------------------------|
+| regression | RMSE                                                        | RMSE <= max_eval_rmse,    |
+|            |                                                             | no higher than baseline   |
+| binary     | accuracy, AUC, precision and recall at 0.5, calibration,    | accuracy >= min_eval_     |
+|            | mean label/prediction, confusion matrix, calibration plot   | accuracy, AUC >= min_eval |
+|            |                                                             | _auc, AUC no lower than   |
+|            |                                                             | baseline                  |
+| multiclass | accuracy, per-class precision/recall (top-1), confusion     | accuracy >= min_eval_     |
+|            | matrix                                                      | accuracy, no lower than   |
+|            |                                                             | baseline                  |
+
+Classifiers are judged on the class ids Transform computes (the `transform_features` signature
+runs first, so TFMA's label is the id, not the raw class name). Run reports read metrics back by
+the names set here.
 """
 
 from __future__ import annotations
 
-from schemas import FeatureSet
+import json
+from typing import List
+
+from schemas import FeatureSet, Task
 
 RMSE_METRIC = "root_mean_squared_error"
+ACCURACY_METRIC = "accuracy"
+AUC_METRIC = "auc"
+# blessing settings (pipeline/config.py) -> (metric, bound): what `deploy` flags patch
+THRESHOLD_SETTINGS = {"max_eval_rmse": (RMSE_METRIC, "upper"),
+                      "min_eval_accuracy": (ACCURACY_METRIC, "lower"),
+                      "min_eval_auc": (AUC_METRIC, "lower")}
+_NO_WORSE = 1e-10  # change threshold: the candidate may not be worse than the baseline
 
 
-def eval_config(features: FeatureSet, max_rmse: float):
-    """A `tfma.EvalConfig`: RMSE on the eval split, with an absolute bound, and no worse than
-    the blessed baseline (TFMA is imported here: run reports only need the metric names)."""
+def _metric(class_name: str, name: str = "", threshold=None, **config):
     import tensorflow_model_analysis as tfma
 
+    if name:
+        config["name"] = name
+    return tfma.MetricConfig(class_name=class_name, config=json.dumps(config) if config else "",
+                             threshold=threshold)
+
+
+def _threshold(bound: str, value: float, versus_baseline: bool):
+    """A value bound ("upper"/"lower"), plus, when `versus_baseline`, no worse than the baseline
+    in that bound's direction."""
+    import tensorflow_model_analysis as tfma
+
+    kwargs = {}
+    if versus_baseline:
+        kwargs["change_threshold"] = tfma.GenericChangeThreshold(
+            direction=(tfma.MetricDirection.LOWER_IS_BETTER if bound == "upper"
+                       else tfma.MetricDirection.HIGHER_IS_BETTER),
+            absolute={"value": _NO_WORSE if bound == "upper" else -_NO_WORSE})
+    return tfma.MetricThreshold(
+        value_threshold=tfma.GenericValueThreshold(**{f"{bound}_bound": {"value": value}}),
+        **kwargs)
+
+
+def _metrics_specs(features: FeatureSet, max_rmse: float, min_accuracy: float,
+                   min_auc: float) -> List:
+    import tensorflow_model_analysis as tfma
+
+    count = _metric("ExampleCount")
+    if features.task is Task.REGRESSION:
+        return [tfma.MetricsSpec(metrics=[count, _metric(
+            "RootMeanSquaredError", RMSE_METRIC, _threshold("upper", max_rmse, True))])]
+    if features.task is Task.BINARY:
+        return [tfma.MetricsSpec(metrics=[
+            count,
+            _metric("BinaryAccuracy", ACCURACY_METRIC, _threshold("lower", min_accuracy, False)),
+            _metric("AUC", AUC_METRIC, _threshold("lower", min_auc, True)),
+            _metric("Precision"), _metric("Recall"),  # at the 0.5 threshold
+            _metric("Calibration"), _metric("MeanLabel"), _metric("MeanPrediction"),
+            _metric("ConfusionMatrixPlot"), _metric("CalibrationPlot")])]
+    return [
+        tfma.MetricsSpec(metrics=[
+            count,
+            _metric("SparseCategoricalAccuracy", ACCURACY_METRIC,
+                    _threshold("lower", min_accuracy, True)),
+            _metric("MultiClassConfusionMatrixPlot")]),
+        tfma.MetricsSpec(  # one precision and recall per class, of the top-1 prediction
+            metrics=[_metric("Precision", top_k=1), _metric("Recall", top_k=1)],
+            binarize=tfma.BinarizationOptions(class_ids={"values": list(range(
+                features.num_classes))})),
+    ]
+
+
+def eval_config(features: FeatureSet, max_rmse: float, min_accuracy: float = 0.0,
+                min_auc: float = 0.0):
+    """A `tfma.EvalConfig` for the schema's task with its blessing thresholds (see the module
+    docstring; TFMA is imported here: run reports only need the metric names)."""
+    import tensorflow_model_analysis as tfma
+
+    from components.trainer.export import (POSITIVE_PROBABILITY_KEY, PROBABILITIES_KEY,
+                                           TRANSFORM_SIGNATURE)
     from components.trainer.model import PREDICTION_KEY
 
-    return tfma.EvalConfig(
-        model_specs=[tfma.ModelSpec(signature_name="serving_default", model_type="tf_generic",
-                                    label_key=features.label.name,
-                                    prediction_key=PREDICTION_KEY)],
-        slicing_specs=[tfma.SlicingSpec()],
-        metrics_specs=[tfma.MetricsSpec(metrics=[
-            tfma.MetricConfig(class_name="ExampleCount"),
-            tfma.MetricConfig(
-                class_name="RootMeanSquaredError", config='{"name": "%s"}' % RMSE_METRIC,
-                threshold=tfma.MetricThreshold(
-                    value_threshold=tfma.GenericValueThreshold(upper_bound={"value": max_rmse}),
-                    change_threshold=tfma.GenericChangeThreshold(
-                        direction=tfma.MetricDirection.LOWER_IS_BETTER,
-                        absolute={"value": 1e-10}))),
-        ])])
+    task = features.task
+    model_spec = tfma.ModelSpec(
+        signature_name="serving_default", model_type="tf_generic", label_key=features.label.name,
+        prediction_key={Task.REGRESSION: PREDICTION_KEY, Task.BINARY: POSITIVE_PROBABILITY_KEY,
+                        Task.MULTICLASS: PROBABILITIES_KEY}[task],
+        preprocessing_function_names=[TRANSFORM_SIGNATURE] if task.is_classification else [])
+    return tfma.EvalConfig(model_specs=[model_spec], slicing_specs=[tfma.SlicingSpec()],
+                           metrics_specs=_metrics_specs(features, max_rmse, min_accuracy, min_auc))

@@ -12,6 +12,18 @@ Roles come from standard schema constructs, so the file stays a plain TFDV schem
 * FLOAT or INT otherwise    -> NUMERIC
 * `annotation { tag: "label" }` -> LABEL (exactly one feature)
 * `annotation { tag: "key" }`   -> KEY: ingested (e.g. to split on), never a model input
+
+The label's type and domain decide the task (`schemas/task.py`): a FLOAT label is a regression
+target; a label with a string domain, a categorical `int_domain` or a `bool_domain` is a class,
+and its class names (in id order) travel with the label feature. `FeatureSet.task`,
+`FeatureSet.class_names` and `FeatureSet.num_classes` are what Transform, the model, the loop, the
+Evaluator config, the serving signature and the run summary read.
+
+A feature without a fixed `shape` whose `presence.min_fraction` is below 1 is optional: a missing
+numeric value is imputed, a missing categorical value gets its own id, a missing key stays
+missing. A feature whose `lifecycle_stage` is one that TFX's readers leave out (DEPRECATED,
+DISABLED, PLANNED, ALPHA, DEBUG_ONLY, VALIDATION_DERIVED) is not part of the feature set: its
+column is read past and never used.
 """
 
 from __future__ import annotations
@@ -19,7 +31,9 @@ from __future__ import annotations
 import dataclasses
 import enum
 import os
-from typing import Any, Dict, Iterable, List, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Tuple
+
+from schemas.task import Task, label_classes
 
 SCHEMAS_DIR = os.path.dirname(os.path.abspath(__file__))
 SCHEMA_FILE_NAME = "schema.pbtxt"
@@ -51,22 +65,29 @@ class DType(str, enum.Enum):
 
 @dataclasses.dataclass(frozen=True)
 class Feature:
-    """One feature of a dataset: its name, role, stored type, and whether a value is required
-    (optional numeric values are imputed by Transform)."""
+    """One feature of a dataset: its name, role, stored type, whether a value is required
+    (optional numeric values are imputed by Transform) and, for a class label, its class names
+    in id order (None for every other feature and for a regression label)."""
 
     name: str
     role: Role
     dtype: DType
     required: bool = True
+    classes: Optional[Tuple[str, ...]] = None
 
     def to_dict(self) -> Dict[str, Any]:
-        return {"name": self.name, "role": self.role.value, "dtype": self.dtype.value,
+        data = {"name": self.name, "role": self.role.value, "dtype": self.dtype.value,
                 "required": self.required}
+        if self.classes is not None:
+            data["classes"] = list(self.classes)
+        return data
 
     @classmethod
     def from_dict(cls, data: Dict[str, Any]) -> "Feature":
+        classes = data.get("classes")
         return cls(name=data["name"], role=Role(data["role"]), dtype=DType(data["dtype"]),
-                   required=bool(data.get("required", True)))
+                   required=bool(data.get("required", True)),
+                   classes=None if classes is None else tuple(str(c) for c in classes))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -100,6 +121,22 @@ class FeatureSet:
     def inputs(self) -> List[Feature]:
         """Every feature the model reads: all but the label and keys."""
         return [f for f in self.features if f.role not in (Role.LABEL, Role.KEY)]
+
+    @property
+    def task(self) -> Task:
+        """Regression, binary or multiclass classification, from the label's schema entry."""
+        return Task.for_classes(self.label.classes)
+
+    @property
+    def class_names(self) -> Tuple[str, ...]:
+        """The label's class names in id order (class id i is `class_names[i]`); empty for
+        regression."""
+        return self.label.classes or ()
+
+    @property
+    def num_classes(self) -> int:
+        """How many classes the label has (0 for regression)."""
+        return len(self.class_names)
 
     def with_role(self, role: Role) -> List[Feature]:
         return [f for f in self.features if f.role is role]
@@ -179,6 +216,16 @@ def feature_role(feature) -> Role:
         "nor an image_domain (image); give it one")
 
 
+def is_unused(feature) -> bool:
+    """Whether TFX's readers (tfx_bsl) leave this `schema_pb2.Feature` out, by its lifecycle stage;
+    the pipeline does likewise."""
+    from tensorflow_metadata.proto.v0 import schema_pb2
+
+    return feature.deprecated or feature.lifecycle_stage in (
+        schema_pb2.DEPRECATED, schema_pb2.DISABLED, schema_pb2.PLANNED, schema_pb2.ALPHA,
+        schema_pb2.DEBUG_ONLY, schema_pb2.VALIDATION_DERIVED)
+
+
 def _dtype(feature) -> DType:
     from tensorflow_metadata.proto.v0 import schema_pb2
 
@@ -191,14 +238,26 @@ def _required(feature) -> bool:
     return feature.HasField("shape") or feature.presence.min_fraction >= 1.0
 
 
+def _classes(feature, schema) -> Optional[Tuple[str, ...]]:
+    """A label's class names (see `schemas.task.label_classes`); None for other features."""
+    if feature_role(feature) is not Role.LABEL:
+        return None
+    try:
+        return label_classes(feature, schema)
+    except ValueError as err:
+        raise SchemaError(str(err)) from None
+
+
 def feature_set_from_schema(schema) -> FeatureSet:
-    """Derives the feature roles of a `schema_pb2.Schema`."""
-    features = tuple(Feature(f.name, feature_role(f), _dtype(f), _required(f))
-                     for f in schema.feature)
-    optional = [f.name for f in features if not f.required and f.role is not Role.NUMERIC]
+    """Derives the feature roles (and the label's classes) of a `schema_pb2.Schema`."""
+    features = tuple(Feature(f.name, feature_role(f), _dtype(f), _required(f),
+                             _classes(f, schema))
+                     for f in schema.feature if not is_unused(f))
+    optional = [f.name for f in features if not f.required and f.role in (Role.IMAGE, Role.LABEL)]
     if optional:
-        raise SchemaError(f"only numeric features may be optional (imputed); make {optional} "
-                          "required (shape { dim { size: 1 } } or presence { min_fraction: 1 })")
+        raise SchemaError(f"image and label features must be present in every row; make "
+                          f"{optional} required (shape {{ dim {{ size: 1 }} }} or presence "
+                          "{ min_fraction: 1 })")
     return FeatureSet(features)
 
 

@@ -69,15 +69,39 @@ def image_domain_anomalies(split: str, schema, statistics) -> List[Anomaly]:
     return found
 
 
-def read_image_domain_anomalies(statistics_uri: str, schema) -> List[Anomaly]:
-    """`image_domain_anomalies` for every split of an ExampleStatistics artifact."""
+def single_class_anomalies(split: str, schema, statistics) -> List[Anomaly]:
+    """A class label whose values in this split are all one class: nothing to tell apart."""
+    import schemas
+
+    label = schemas.feature_set_from_schema(schema).label
+    if label.classes is None:
+        return []
+    for feature in statistics.datasets[0].features if statistics.datasets else []:
+        if ".".join(feature.path.step) != label.name:
+            continue
+        if feature.HasField("string_stats"):
+            distinct = feature.string_stats.unique
+        else:  # a 0/1 label with numeric statistics
+            distinct = 1 if feature.num_stats.min == feature.num_stats.max else 2
+        if distinct < 2:
+            return [Anomaly(split, label.name, "One class only",
+                            f"every example has the same class; the label's domain lists "
+                            f"{len(label.classes)} ({', '.join(label.classes)})")]
+    return []
+
+
+def read_statistics_anomalies(statistics_uri: str, schema) -> List[Anomaly]:
+    """`image_domain_anomalies` and `single_class_anomalies` for every split of an
+    ExampleStatistics artifact."""
     from tensorflow_data_validation import load_stats_binary
     import tensorflow as tf
 
     found = []
     for path in sorted(tf.io.gfile.glob(os.path.join(statistics_uri, "Split-*", STATS_FILE))):
         split = os.path.basename(os.path.dirname(path)).removeprefix("Split-")
-        found.extend(image_domain_anomalies(split, schema, load_stats_binary(path)))
+        statistics = load_stats_binary(path)
+        found.extend(image_domain_anomalies(split, schema, statistics))
+        found.extend(single_class_anomalies(split, schema, statistics))
     return found
 
 
@@ -102,14 +126,46 @@ def drift_anomalies(schema, statistics, previous_statistics, split: str) -> List
     return found
 
 
+@dataclasses.dataclass(frozen=True)
+class DriftScore:
+    """One drift measurement against the previous span: feature, comparator, value, threshold."""
+
+    feature: str
+    kind: str
+    value: float
+    threshold: float
+
+
+def drift_scores(schema, statistics, previous_statistics) -> List[DriftScore]:
+    """The measurements behind `drift_anomalies`: every feature with a `drift_comparator`, over
+    its threshold or not (for the run report)."""
+    import tensorflow_data_validation as tfdv
+    from tensorflow_metadata.proto.v0 import anomalies_pb2
+
+    result = tfdv.validate_statistics(statistics, schema, previous_statistics=previous_statistics)
+    kinds = anomalies_pb2.DriftSkewInfo.Measurement.Type
+    return [DriftScore(".".join(info.path.step), kinds.Name(m.type), m.value, m.threshold)
+            for info in result.drift_skew_info for m in info.drift_measurements]
+
+
+def _split_statistics(uris, split: str):
+    from tensorflow_data_validation import load_stats_binary
+
+    return [load_stats_binary(os.path.join(uri, f"Split-{split}", STATS_FILE)) for uri in uris]
+
+
 def read_drift_anomalies(statistics_uri: str, previous_uri: str, schema,
                          split: str = "train") -> List[Anomaly]:
     """`drift_anomalies` between one split of two ExampleStatistics artifacts."""
-    from tensorflow_data_validation import load_stats_binary
-
-    current, previous = (load_stats_binary(os.path.join(uri, f"Split-{split}", STATS_FILE))
-                         for uri in (statistics_uri, previous_uri))
+    current, previous = _split_statistics((statistics_uri, previous_uri), split)
     return drift_anomalies(schema, current, previous, split)
+
+
+def read_drift_scores(statistics_uri: str, previous_uri: str, schema,
+                      split: str = "train") -> List[DriftScore]:
+    """`drift_scores` between one split of two ExampleStatistics artifacts."""
+    current, previous = _split_statistics((statistics_uri, previous_uri), split)
+    return drift_scores(schema, current, previous)
 
 
 def read_anomalies(anomalies_uri: str) -> List[Anomaly]:

@@ -25,8 +25,8 @@ class DataGateSpec(ComponentSpec):
         "schema": ChannelParameter(type=standard_artifacts.Schema),
         "anomalies": ChannelParameter(type=standard_artifacts.ExampleAnomalies),
         "statistics": ChannelParameter(type=standard_artifacts.ExampleStatistics),
-        "previous_statistics": ChannelParameter(type=standard_artifacts.ExampleStatistics,
-                                                optional=True),
+        executor.PREVIOUS_STATISTICS_KEY: ChannelParameter(
+            type=standard_artifacts.ExampleStatistics, optional=True),
     }
     OUTPUTS = {"validated_schema": ChannelParameter(type=standard_artifacts.Schema)}
 

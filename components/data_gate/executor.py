@@ -11,11 +11,13 @@ from tfx.utils import io_utils
 from components.data_gate import anomalies as anomalies_lib
 
 SCHEMA_FILE = "schema.pbtxt"
+PREVIOUS_STATISTICS_KEY = "previous_statistics"  # optional input: the previous span's statistics
 
 
 class Executor(base_executor.BaseExecutor):
-    """Raises DataAnomaliesError on any anomaly (ExampleValidator's, image byte limits, drift
-    from the previous span); otherwise publishes the validated schema."""
+    """Raises DataAnomaliesError on any anomaly (ExampleValidator's, image byte limits, a class
+    label with one class only in a split, drift from the previous span); otherwise publishes the
+    validated schema."""
 
     def Do(self, input_dict, output_dict, exec_properties) -> None:
         report = artifact_utils.get_single_instance(input_dict["anomalies"])
@@ -23,9 +25,9 @@ class Executor(base_executor.BaseExecutor):
         statistics = artifact_utils.get_single_instance(input_dict["statistics"])
         schema_proto = io_utils.SchemaReader().read(os.path.join(schema.uri, SCHEMA_FILE))
         found = (anomalies_lib.read_anomalies(report.uri)
-                 + anomalies_lib.read_image_domain_anomalies(statistics.uri, schema_proto))
-        if input_dict.get("previous_statistics"):
-            previous = artifact_utils.get_single_instance(input_dict["previous_statistics"])
+                 + anomalies_lib.read_statistics_anomalies(statistics.uri, schema_proto))
+        if input_dict.get(PREVIOUS_STATISTICS_KEY):
+            previous = artifact_utils.get_single_instance(input_dict[PREVIOUS_STATISTICS_KEY])
             found += anomalies_lib.read_drift_anomalies(statistics.uri, previous.uri,
                                                         schema_proto)
         if found:

@@ -126,16 +126,12 @@ def IngestCsvFiles(csv_paths, settings: IngestSettings, data_root: str,  # pylin
 
 
 @beam.ptransform_fn
-def IngestClassFolders(pipeline, pattern: str, settings: IngestSettings,  # pylint: disable=invalid-name
+def IngestClassFolders(pipeline, image_paths, settings: IngestSettings,  # pylint: disable=invalid-name
                        data_root: str, serialize: bool = True):
-    """Image files matched by `pattern` (label: parent folder) -> the outputs of
-    `RowsToExamples`."""
-    from apache_beam.io import fileio
-
+    """Image files (label: parent folder) -> the outputs of `RowsToExamples`."""
     return (pipeline
-            | "MatchImages" >> fileio.MatchFiles(pattern)
-            | "ToRow" >> beam.Map(lambda match: class_folder_row(match.path, data_root,
-                                                                 settings.features))
+            | "ListImages" >> beam.Create(image_paths)
+            | "ToRow" >> beam.Map(class_folder_row, data_root, settings.features)
             | "Rows" >> RowsToExamples(settings, data_root, serialize))
 
 

@@ -11,6 +11,7 @@ from components.ingest.rows import (MAX_LINE_BYTES, NUL, ColumnsError, Reason, R
                                     open_binary)
 from schemas import FeatureSet, Role
 
+
 def read_header(path: str, max_line_bytes: int = MAX_LINE_BYTES) -> List[str]:
     """The column names of a CSV file (its first row)."""
     with open_binary(path) as handle:
@@ -49,15 +50,21 @@ def _physical_lines(handle, max_bytes: int):
                 yield number, None, (Reason.NOT_UTF8, f"invalid byte at offset {err.start}")
 
 
-def check_columns(path: str, header: List[str], features: FeatureSet) -> None:
-    """Fails fast when a CSV header is not exactly the schema's feature names."""
-    expected = set(features.names)
-    missing = sorted(expected - set(header))
-    unexpected = sorted(set(header) - expected)
-    if missing or unexpected:
-        raise ColumnsError(
-            f"{path}: columns do not match the schema: missing {missing}, unexpected {unexpected} "
-            f"(expected exactly {features.names})")
+def check_columns(path: str, header: List[str], features: FeatureSet,
+                  with_label: bool = True) -> List[str]:
+    """Fails fast when a CSV header lacks a schema feature (the label only when `with_label`) or
+    names a column twice; returns the columns the schema does not list, which are ignored."""
+    if not header:
+        raise ColumnsError(f"{path}: the file is empty (no header line)")
+    duplicated = sorted({name for name in header if header.count(name) > 1})
+    if duplicated:
+        raise ColumnsError(f"{path}: column names appear more than once: {duplicated}")
+    needed = [name for name in features.names if with_label or name != features.label.name]
+    missing = [name for name in needed if name not in header]
+    if missing:
+        raise ColumnsError(f"{path}: columns of the schema missing from the file: {missing} "
+                           f"(the file has {header})")
+    return [name for name in header if name not in features.names]
 
 
 def iter_csv_records(path: str, max_line_bytes: int = MAX_LINE_BYTES

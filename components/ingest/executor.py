@@ -27,8 +27,10 @@ from components.errors import DataError
 from components.ingest import beam_transforms, csv_files, rows
 
 REPORT_DIR_NAME = "ingest_report"
+IGNORED_COLUMNS_FILE = "ignored-columns.json"
 _REPORT_DIR_KEY = "_ingest_report_dir"
 COUNT_KEYS = ("rows_read", "rows_ingested", "rows_quarantined")
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 
 
 class QuarantineLimitError(DataError):
@@ -72,12 +74,27 @@ def list_csv_files(data_root: str, pattern: str) -> List[str]:
     return files
 
 
+def list_class_folder_images(data_root: str, pattern: str) -> List[str]:
+    """The PNG/JPEG files a class-folder pattern matches (default `*/*`: `<class>/<image>`);
+    other files (notes, thumbnails databases) are not rows. None found is an error naming the
+    layout, the data root and the pattern."""
+    import tensorflow as tf
+
+    images = sorted(path for path in tf.io.gfile.glob(posixpath.join(data_root, pattern))
+                    if path.lower().endswith(IMAGE_SUFFIXES))
+    if not images:
+        raise NoInputFilesError(
+            f"layout class_folders: no PNG/JPEG image under data root {data_root} matches "
+            f"input_pattern {pattern!r} (expected <data_root>/<class>/<image>.png|jpg|jpeg)")
+    return images
+
+
 @beam.ptransform_fn
 def _CsvImagesToExample(pipeline, exec_properties: Dict[str, Any], split_pattern: str):  # pylint: disable=invalid-name
     """ExampleGen's input PTransform: one input split pattern -> tf.Examples.
 
-    CSV files are listed and their headers checked before the Beam job starts (a wrong set of
-    columns fails fast); class-folder images are matched inside the job.
+    Input files are listed before the Beam job starts: CSV headers are checked (a wrong set of
+    columns fails fast), class-folder images are filtered by suffix.
     """
     settings = settings_from_exec_properties(exec_properties)
     data_root = exec_properties[standard_component_specs.INPUT_BASE_KEY]
@@ -87,12 +104,13 @@ def _CsvImagesToExample(pipeline, exec_properties: Dict[str, Any], split_pattern
     serialize = not output_config.split_config.partition_feature_name
     if settings.layout == rows.LAYOUT_CLASS_FOLDERS:
         outputs = pipeline | "Ingest" >> beam_transforms.IngestClassFolders(
-            posixpath.join(data_root, split_pattern), settings, data_root, serialize)
+            list_class_folder_images(data_root, split_pattern), settings, data_root, serialize)
     else:
         files = list_csv_files(data_root, split_pattern)
-        for path in files:
-            csv_files.check_columns(path, csv_files.read_header(path, settings.max_line_bytes),
-                               settings.features)
+        ignored = {path: csv_files.check_columns(
+            path, csv_files.read_header(path, settings.max_line_bytes), settings.features)
+            for path in files}
+        report_ignored_columns(ignored, exec_properties[_REPORT_DIR_KEY], split_pattern)
         outputs = (pipeline
                    | "ListFiles" >> beam.Create(files)
                    | "Ingest" >> beam_transforms.IngestCsvFiles(settings, data_root, serialize))
@@ -100,6 +118,31 @@ def _CsvImagesToExample(pipeline, exec_properties: Dict[str, Any], split_pattern
     _ = ({tag: outputs[tag] for tag in (beam_transforms.QUARANTINE_TAG, beam_transforms.COUNTS_TAG)}
          | "Report" >> beam_transforms.WriteIngestReport(exec_properties[_REPORT_DIR_KEY], name))
     return outputs[beam_transforms.EXAMPLES_TAG]
+
+
+def report_ignored_columns(ignored: Dict[str, List[str]], report_dir: str,
+                           split_pattern: str) -> None:
+    """Names, once per input pattern, the CSV columns the schema does not list (or lists as
+    unused): one log line, and `ignored-columns.json` (column -> files) in the ingest report."""
+    import tensorflow as tf
+
+    by_column: Dict[str, List[str]] = {}
+    for path, columns in ignored.items():
+        for column in columns:
+            by_column.setdefault(column, []).append(path)
+    if not by_column:
+        return
+    logging.info("Ignoring CSV columns the schema does not use: %s (in %s)",
+                 ", ".join(by_column), split_pattern)
+    path = posixpath.join(report_dir, IGNORED_COLUMNS_FILE)
+    previous: Dict[str, List[str]] = {}
+    if tf.io.gfile.exists(path):  # pre-split inputs: one pattern after another
+        with tf.io.gfile.GFile(path) as handle:
+            previous = json.load(handle)
+    for column, paths in by_column.items():
+        previous[column] = sorted(set(previous.get(column, [])) | set(paths))
+    tf.io.gfile.makedirs(report_dir)
+    beam_transforms.write_json_file(previous, path)
 
 
 def read_counts(report_dir: str) -> Dict[str, int]:

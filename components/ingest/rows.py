@@ -183,26 +183,29 @@ def parse_number(cell: str, column: str, dtype: DType) -> float:
 
 
 def row_to_example(row: Dict[str, str], settings: IngestSettings, data_root: str,
-                   real_directories: Optional[Dict[str, str]] = None):
+                   real_directories: Optional[Dict[str, str]] = None, with_label: bool = True):
     """Builds the tf.Example of one CSV row, or raises RowRejected (`real_directories`: see
-    `resolve_image_path`)."""
+    `resolve_image_path`; `with_label` off: the label is neither read nor required, as for
+    rows to predict)."""
     import tensorflow as tf
 
     feature = {}
     for spec in settings.features.features:
+        if spec.role is Role.LABEL and not with_label:
+            continue
         cell = row.get(spec.name)
         if spec.role is Role.IMAGE:
             path = resolve_image_path(data_root, (cell or "").strip(), spec.name,
                                       real_directories)
             value = read_image(path, spec.name, settings.max_image_pixels)
             feature[spec.name] = tf.train.Feature(bytes_list=tf.train.BytesList(value=[value]))
+        elif not spec.required and (cell is None or not cell.strip()):
+            continue  # an optional value left out: Transform imputes it or gives it its own id
         elif spec.dtype is DType.BYTES:
             if cell is None or not cell.strip():
                 raise RowRejected(Reason.MISSING_VALUE, spec.name)
             feature[spec.name] = tf.train.Feature(
                 bytes_list=tf.train.BytesList(value=[cell.strip().encode("utf-8")]))
-        elif not spec.required and (cell is None or not cell.strip()):
-            continue  # an optional value left out: Transform imputes it
         elif spec.dtype is DType.INT:
             number = parse_number(cell, spec.name, spec.dtype)
             feature[spec.name] = tf.train.Feature(int64_list=tf.train.Int64List(value=[number]))

@@ -7,8 +7,9 @@ files are small enough, examples are parsed once and kept in memory for the late
 
 from __future__ import annotations
 
-from typing import Dict, Mapping, Optional, Tuple
+from typing import Dict, List, Mapping, Optional, Tuple
 
+import numpy as np
 import tensorflow as tf
 
 AUTOTUNE = tf.data.AUTOTUNE
@@ -16,10 +17,14 @@ CACHE_LIMIT_BYTES = 64 * 2**20  # compressed input size up to which parsed examp
 _PARSE_BATCH = 256
 
 
-def _total_bytes(file_pattern) -> int:
+def _files(file_pattern) -> List[str]:
+    """The files one pattern or a list of patterns match."""
     patterns = [file_pattern] if isinstance(file_pattern, str) else list(file_pattern)
-    return sum(tf.io.gfile.stat(path).length
-               for pattern in patterns for path in tf.io.gfile.glob(pattern))
+    return [path for pattern in patterns for path in tf.io.gfile.glob(pattern)]
+
+
+def _total_bytes(file_pattern) -> int:
+    return sum(tf.io.gfile.stat(path).length for path in _files(file_pattern))
 
 
 def make_dataset(file_pattern, feature_spec: Mapping[str, tf.io.FixedLenFeature],
@@ -50,3 +55,13 @@ def make_dataset(file_pattern, feature_spec: Mapping[str, tf.io.FixedLenFeature]
     if not cached:
         batches = batches.map(parse, num_parallel_calls=AUTOTUNE)
     return batches.prefetch(AUTOTUNE)
+
+
+def label_counts(file_pattern, label_key: str, num_classes: int) -> List[int]:
+    """Examples per class id in transformed TFRecords (one pass, parsing the label only)."""
+    spec = {label_key: tf.io.FixedLenFeature([1], tf.int64)}
+    counts = np.zeros(num_classes, dtype=np.int64)
+    records = tf.data.TFRecordDataset(_files(file_pattern), compression_type="GZIP")
+    for batch in records.batch(4096).map(lambda b: tf.io.parse_example(b, spec)[label_key]):
+        counts += np.bincount(batch.numpy().ravel(), minlength=num_classes)[:num_classes]
+    return counts.tolist()

@@ -1,6 +1,10 @@
 """Export: a SavedModel whose signatures take raw serialized tf.Examples.
 
 * `serving_default`: parse raw examples (no label), apply the Transform graph, run the model.
+  Regression returns `prediction`; classifiers return `probabilities` ([batch, K], one column
+  per class in the schema's class order), `class_id` (int64) and `class_name` (string), and
+  binary classifiers also `positive_probability` (the second class's, what TFMA's binary metrics
+  read).
 * `transform_features`: parse raw examples (label included) and return the transformed features,
   for the Evaluator and for skew checks.
 
@@ -10,19 +14,40 @@ SavedModel and needs no `compile()`d Keras model.
 
 from __future__ import annotations
 
+from typing import Dict
+
 import tensorflow as tf
 import tf_keras as keras
 
 from components.trainer.model import PREDICTION_KEY
-from schemas import FeatureSet
+from components.trainer.task_head import TaskHead
+from schemas import FeatureSet, Task
 
 EXAMPLES_KEY = "examples"
 TRANSFORM_SIGNATURE = "transform_features"
+PROBABILITIES_KEY = "probabilities"
+CLASS_ID_KEY = "class_id"
+CLASS_NAME_KEY = "class_name"
+POSITIVE_PROBABILITY_KEY = "positive_probability"
+
+
+def serving_outputs(head: TaskHead, outputs: tf.Tensor) -> Dict[str, tf.Tensor]:
+    """The served tensors for the model's raw outputs (see the module docstring)."""
+    if head.task is Task.REGRESSION:
+        return {PREDICTION_KEY: outputs}
+    probabilities = head.activation(outputs)
+    class_id = tf.argmax(probabilities, axis=-1)
+    served = {PROBABILITIES_KEY: probabilities, CLASS_ID_KEY: class_id,
+              CLASS_NAME_KEY: tf.gather(tf.constant(head.class_names), class_id)}
+    if head.task is Task.BINARY:
+        served[POSITIVE_PROBABILITY_KEY] = probabilities[:, 1]
+    return served
 
 
 def export_serving_model(model: keras.Model, tf_transform_output, features: FeatureSet,
                          export_dir: str) -> None:
     """Writes the SavedModel with both signatures to `export_dir`."""
+    head = TaskHead.for_features(features)
     module = tf.Module()
     module.model = model
     module.tft_layer = tf_transform_output.transform_features_layer()
@@ -34,9 +59,9 @@ def export_serving_model(model: keras.Model, tf_transform_output, features: Feat
     @tf.function(input_signature=[examples_spec])
     def serve(examples):
         transformed = module.tft_layer(tf.io.parse_example(examples, serving_spec))
-        predictions = module.model({name: transformed[name] for name in input_names},
-                                   training=False)
-        return {PREDICTION_KEY: predictions}
+        outputs = module.model({name: transformed[name] for name in input_names},
+                               training=False)
+        return serving_outputs(head, outputs)
 
     @tf.function(input_signature=[examples_spec])
     def transform_features(examples):

@@ -1,25 +1,36 @@
-"""The custom training loop: `tf.GradientTape` steps compiled once with fixed input signatures.
+"""The custom training loop: `tf.GradientTape` steps, several per graph call.
 
-Shape of keras-io's "writing a training loop from scratch": `train_step` / `eval_step` are
-`tf.function`s over the model and optimizer, metric objects are updated per batch and reset per
+Shape of keras-io's "writing a training loop from scratch": `replica_train_step` /
+`replica_eval_step` update the model and the metric objects per batch; metrics are reset per
 round; every `eval_every` steps (default: a tenth of the run) the loop evaluates, logs progress
 and writes TensorBoard scalars.
 
-Beyond that: any `tf.distribute` strategy (the loss is averaged over the *global* batch, datasets
-are distributed), optional gradient clipping, early stopping on the eval loss, and checkpoints
-every `checkpoint_every` steps from which a killed run resumes.
+Like Keras's `steps_per_execution`, one call of the compiled `train_steps` runs up to
+`steps_per_execution` batches in a graph loop, so Python and the host are involved once per call,
+not once per step. Calls end exactly on the evaluation, checkpoint and final steps
+(`call_sizes`), the only points where the host reads anything back; the step count is an input
+tensor, so shorter calls do not retrace.
+
+The loss and the metrics come from the task's head (`task_head.TaskHead`: mean squared error and
+RMSE for regression; cross-entropy from logits and accuracy, plus AUC for binary, for
+classifiers). Beyond that: any `tf.distribute` strategy (the loss is averaged over the *global*
+batch, datasets are distributed), optional gradient clipping, early stopping on the eval loss,
+and checkpoints every `checkpoint_every` steps from which a killed run resumes.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from typing import Callable, Dict, List, Optional
+from typing import Callable, Dict, Iterator, List, Optional
 
 import tensorflow as tf
 import tf_keras as keras
 from absl import logging
 
-METRIC_NAMES = ("train_loss", "train_rmse", "eval_loss", "eval_rmse")
+from components.trainer.task_head import TaskHead
+from schemas import Task
+
+LOSS_NAMES = ("train_loss", "eval_loss")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -34,11 +45,26 @@ class LoopSettings:
     clip_norm: Optional[float] = None
     early_stopping_patience: int = 0  # eval rounds without improvement; 0: never stop early
     checkpoint_every: int = 0  # steps; 0: no checkpoints
+    steps_per_execution: int = 1  # train steps per graph call (at most; calls end on boundaries)
 
     @property
     def eval_interval(self) -> int:
         """Steps between evaluations: `eval_every`, or a tenth of the run when unset."""
         return self.eval_every or max(1, self.train_steps // 10)
+
+
+def call_sizes(start: int, settings: LoopSettings) -> Iterator[int]:
+    """Steps per `train_steps` call from step `start` to the end of the run: at most
+    `steps_per_execution`, ending on every evaluation and checkpoint step and on the last step."""
+    intervals = [settings.eval_interval] + (
+        [settings.checkpoint_every] if settings.checkpoint_every else [])
+    step = start
+    while step < settings.train_steps:
+        next_boundary = min([settings.train_steps] + [
+            (step // interval + 1) * interval for interval in intervals])
+        size = min(settings.steps_per_execution, next_boundary - step)
+        yield size
+        step += size
 
 
 @dataclasses.dataclass
@@ -53,31 +79,34 @@ class TrainResult:
 
 @dataclasses.dataclass
 class StepFunctions:
-    """The compiled steps and the metrics they update."""
+    """The compiled graph calls and the metrics they update.
 
-    train_step: Callable
-    eval_step: Callable
+    `train_steps(iterator, n)` runs n train steps on batches from a (distributed) iterator;
+    `evaluate(dataset)` runs an eval step on every batch of a (distributed) dataset.
+    """
+
+    train_steps: Callable
+    evaluate: Callable
     metrics: Dict[str, keras.metrics.Metric]
 
 
 def make_step_functions(model: keras.Model, optimizer: keras.optimizers.Optimizer,
-                        train_spec, eval_spec, global_batch_size: int,
-                        clip_norm: Optional[float] = None,
-                        strategy: Optional[tf.distribute.Strategy] = None) -> StepFunctions:
-    """Builds `train_step` and `eval_step` for batches of the given (distributed) element specs.
+                        global_batch_size: int, clip_norm: Optional[float] = None,
+                        strategy: Optional[tf.distribute.Strategy] = None,
+                        step_counter: Optional[tf.Variable] = None,
+                        head: Optional[TaskHead] = None) -> StepFunctions:
+    """Builds the graph calls for the model under `strategy` (create them in its scope).
 
-    Create them under `strategy.scope()` with the model; the per-example loss is summed and
-    divided by the global batch size, so replicas' gradients add up to the batch mean.
+    The per-example loss is summed and divided by the global batch size, so replicas' gradients
+    add up to the batch mean. `step_counter`, when given, counts the train steps in the graph.
+    `head` (default: regression) gives the loss and the metrics.
     """
     strategy = strategy or tf.distribute.get_strategy()
-    loss_fn = keras.losses.MeanSquaredError(reduction=keras.losses.Reduction.NONE)
+    head = head or TaskHead(Task.REGRESSION)
+    loss_fn = head.per_example_loss
     optimizer.build(model.trainable_variables)  # slots now, not inside the first trace
-    metrics = {
-        "train_loss": keras.metrics.Mean(name="train_loss"),
-        "train_rmse": keras.metrics.RootMeanSquaredError(name="train_rmse"),
-        "eval_loss": keras.metrics.Mean(name="eval_loss"),
-        "eval_rmse": keras.metrics.RootMeanSquaredError(name="eval_rmse"),
-    }
+    metrics = {name: keras.metrics.Mean(name=name) for name in LOSS_NAMES}
+    metrics.update(head.make_metrics())
 
     def replica_train_step(features, labels):
         with tf.GradientTape() as tape:
@@ -89,22 +118,26 @@ def make_step_functions(model: keras.Model, optimizer: keras.optimizers.Optimize
             gradients, _ = tf.clip_by_global_norm(gradients, clip_norm)
         optimizer.apply_gradients(zip(gradients, model.trainable_variables))
         metrics["train_loss"].update_state(per_example)
-        metrics["train_rmse"].update_state(labels, predictions)
+        head.update_metrics(metrics, "train", labels, predictions)
 
     def replica_eval_step(features, labels):
         predictions = model(features, training=False)
         metrics["eval_loss"].update_state(loss_fn(labels, predictions))
-        metrics["eval_rmse"].update_state(labels, predictions)
+        head.update_metrics(metrics, "eval", labels, predictions)
 
-    @tf.function(input_signature=list(train_spec))
-    def train_step(features, labels):
-        strategy.run(replica_train_step, args=(features, labels))
+    @tf.function
+    def train_steps(iterator, num_steps):
+        for _ in tf.range(num_steps):
+            strategy.run(replica_train_step, args=next(iterator))
+        if step_counter is not None:
+            step_counter.assign_add(tf.cast(num_steps, tf.int64))
 
-    @tf.function(input_signature=list(eval_spec))
-    def eval_step(features, labels):
-        strategy.run(replica_eval_step, args=(features, labels))
+    @tf.function
+    def evaluate(dataset):
+        for features, labels in dataset:
+            strategy.run(replica_eval_step, args=(features, labels))
 
-    return StepFunctions(train_step, eval_step, metrics)
+    return StepFunctions(train_steps, evaluate, metrics)
 
 
 def make_optimizer(settings: LoopSettings) -> keras.optimizers.Optimizer:
@@ -141,12 +174,14 @@ class EarlyStopping:
 def train(model: keras.Model, train_dataset: tf.data.Dataset, eval_dataset: tf.data.Dataset,
           settings: LoopSettings, log_dir: Optional[str] = None,
           checkpoint_dir: Optional[str] = None,
-          strategy: Optional[tf.distribute.Strategy] = None) -> TrainResult:
+          strategy: Optional[tf.distribute.Strategy] = None,
+          head: Optional[TaskHead] = None) -> TrainResult:
     """Trains for `settings.train_steps` steps over a repeating dataset.
 
     `model` must have been built under `strategy.scope()`. With `checkpoint_dir`, the step,
     model and optimizer are saved every `checkpoint_every` steps and restored on start, so a
-    killed run continues where its last checkpoint left off.
+    killed run continues where its last checkpoint left off. `head` (default: regression)
+    gives the loss and the metrics.
     """
     strategy = strategy or tf.distribute.get_strategy()
     with strategy.scope():
@@ -154,9 +189,9 @@ def train(model: keras.Model, train_dataset: tf.data.Dataset, eval_dataset: tf.d
         step_counter = tf.Variable(0, dtype=tf.int64, trainable=False, name="step")
     train_data = strategy.experimental_distribute_dataset(train_dataset)
     eval_data = strategy.experimental_distribute_dataset(eval_dataset.take(settings.eval_steps))
-    steps = make_step_functions(model, optimizer, train_data.element_spec,
-                                eval_data.element_spec, settings.global_batch_size,
-                                settings.clip_norm, strategy)
+    steps = make_step_functions(model, optimizer, settings.global_batch_size,
+                                settings.clip_norm, strategy, step_counter, head)
+    metric_names = LOSS_NAMES + tuple(name for name in steps.metrics if name not in LOSS_NAMES)
 
     manager = None
     if checkpoint_dir and settings.checkpoint_every:
@@ -174,25 +209,22 @@ def train(model: keras.Model, train_dataset: tf.data.Dataset, eval_dataset: tf.d
     batches = iter(train_data)
     stopped_early = False
     step = resumed_from
-    while step < settings.train_steps:
-        features, labels = next(batches)
-        steps.train_step(features, labels)
-        step = int(step_counter.assign_add(1).numpy())
+    for size in call_sizes(resumed_from, settings):
+        steps.train_steps(batches, tf.constant(size, tf.int64))  # a tensor: no retrace per size
+        step += size
         if manager and step % settings.checkpoint_every == 0:
             manager.save(checkpoint_number=step)
         if step % settings.eval_interval and step != settings.train_steps:
             continue
-        for features, labels in eval_data:
-            steps.eval_step(features, labels)
+        steps.evaluate(eval_data)
         record = {"step": step, **{name: float(steps.metrics[name].result())
-                                   for name in METRIC_NAMES}}
+                                   for name in metric_names}}
         history.append(record)
-        logging.info("step %d/%d  train_loss %.4f  eval_loss %.4f  eval_rmse %.4f", step,
-                     settings.train_steps, record["train_loss"], record["eval_loss"],
-                     record["eval_rmse"])
+        logging.info("step %d/%d  %s", step, settings.train_steps, "  ".join(
+            f"{name} {record[name]:.4f}" for name in metric_names))
         if writer:
             with writer.as_default(step=step):
-                for name in METRIC_NAMES:
+                for name in metric_names:
                     tf.summary.scalar(name, record[name])
         for metric in steps.metrics.values():
             metric.reset_state()

@@ -6,18 +6,25 @@ model and the Transform layer live in one Keras.
 
 from __future__ import annotations
 
+import inspect
 from typing import Callable, Dict, List, Mapping, Optional
 
 import tensorflow as tf
 import tf_keras as keras
 
-from schemas import FeatureSet, Role
+from components.trainer.task_head import TaskHead
+from schemas import FeatureSet, Role, Task
 
 PREDICTION_KEY = "prediction"
+LOGITS_KEY = "logits"
 
 
 class InputMismatchError(ValueError):
     """The model's input names differ from the dataset's feature keys."""
+
+
+class OutputShapeError(ValueError):
+    """A model builder's output does not have the task's width."""
 
 
 def model_inputs(features: FeatureSet, transformed_spec: Mapping[str, tf.io.FixedLenFeature]
@@ -40,25 +47,48 @@ def _image_tower(image: tf.Tensor, name: str) -> tf.Tensor:
     return keras.layers.Dense(64, activation="relu", name=f"{name}_dense")(x)
 
 
-Builder = Callable[[Dict[str, tf.Tensor]], tf.Tensor]
+Builder = Callable[..., tf.Tensor]
+
+
+def _call_builder(builder: Builder, inputs: Dict[str, tf.Tensor], head: TaskHead) -> tf.Tensor:
+    """`builder(inputs, head)`, or `builder(inputs)` for a builder that takes one argument."""
+    try:
+        takes_head = len(inspect.signature(builder).parameters) >= 2
+    except (TypeError, ValueError):  # a callable without a signature: assume the documented one
+        takes_head = True
+    return builder(inputs, head) if takes_head else builder(inputs)
 
 
 def build_model(features: FeatureSet, transformed_spec: Mapping[str, tf.io.FixedLenFeature],
-                vocabulary_sizes: Mapping[str, int], builder: Optional[Builder] = None
-                ) -> keras.Model:
-    """The functional model: named inputs from the schema, then `builder` (a function from the
-    dict of named inputs to the output tensor) or, by default, `default_body`."""
+                vocabulary_sizes: Mapping[str, int], head: Optional[TaskHead] = None,
+                builder: Optional[Builder] = None) -> keras.Model:
+    """The functional model: named inputs from the schema, then `builder` or, by default,
+    `default_body`.
+
+    A builder is a function `build(inputs, head)` from the dict of named inputs to the output
+    tensor: raw scores of width `head.output_units` (K logits for multiclass, one logit for
+    binary, one value for regression); `head.task`, `head.num_classes` and `head.class_names`
+    say what is predicted. A one-argument `build(inputs)` still works. `head` defaults to the
+    schema's task without class weights.
+    """
+    head = head or TaskHead.for_features(features)
     inputs = model_inputs(features, transformed_spec)
     if builder is None:
-        output = default_body(features, inputs, vocabulary_sizes)
+        output = default_body(features, inputs, vocabulary_sizes, head)
     else:
-        output = builder(dict(inputs))
-    return keras.Model(inputs=inputs, outputs=output, name="multimodal_regressor")
+        output = _call_builder(builder, dict(inputs), head)
+        if output.shape[-1] != head.output_units:
+            raise OutputShapeError(
+                f"the model builder returned an output of width {output.shape[-1]}; the "
+                f"{head.task.value} task needs {head.output_units} (head.output_units)")
+    return keras.Model(inputs=inputs, outputs=output, name=f"multimodal_{head.task.value}")
 
 
 def default_body(features: FeatureSet, inputs: Mapping[str, tf.Tensor],
-                 vocabulary_sizes: Mapping[str, int], embedding_dim: int = 4) -> tf.Tensor:
-    """Image towers, category embeddings and numeric columns, concatenated into a regression head.
+                 vocabulary_sizes: Mapping[str, int], head: TaskHead,
+                 embedding_dim: int = 4) -> tf.Tensor:
+    """Image towers, category embeddings and numeric columns, concatenated into the task's head
+    (`head.output_units` raw scores: a value, one logit or K logits).
 
     `vocabulary_sizes` maps each categorical feature to its id count (vocabulary + OOV buckets).
     """
@@ -76,7 +106,8 @@ def default_body(features: FeatureSet, inputs: Mapping[str, tf.Tensor],
     x = keras.layers.Concatenate(name="features")(parts) if len(parts) > 1 else parts[0]
     x = keras.layers.Dense(64, activation="relu", name="hidden1")(x)
     x = keras.layers.Dense(32, activation="relu", name="hidden2")(x)
-    return keras.layers.Dense(1, name=PREDICTION_KEY)(x)
+    name = PREDICTION_KEY if head.task is Task.REGRESSION else LOGITS_KEY
+    return keras.layers.Dense(head.output_units, name=name)(x)
 
 
 def check_inputs_match(model: keras.Model, dataset_keys) -> None:

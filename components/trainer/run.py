@@ -2,7 +2,9 @@
 
 Also picks the distribution strategy (`TF_CONFIG` with several workers -> multi-worker), keeps
 checkpoints in a directory that outlives a killed Trainer execution (keyed by what is trained),
-and warm-starts from the base model TFX passes in when one is given.
+and warm-starts from the base model TFX passes in when one is given. Next to the exported model,
+`training.json` in the Trainer's model run directory records the eval history, the task and the
+class names in id order (what run reports read).
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ import tf_keras as keras
 from absl import logging
 
 from components.trainer import data, export, loop, model
-from components.transform.preprocessing import NUM_OOV_BUCKETS, vocabulary_name
+from components.trainer.task_head import CLASS_WEIGHTS, TaskHead, balanced_class_weights
+from components.transform.preprocessing import category_id_count
 from schemas import FeatureSet, FeatureSettings, Role
 
 TRAINING_RECORD = "training.json"
@@ -39,14 +42,19 @@ class TrainerSettings(FeatureSettings):
     clip_norm: Optional[float] = None
     early_stopping_patience: int = 0
     checkpoint_every: int = 100
+    steps_per_execution: int = 50
     distribution: str = "auto"
     model_builder: Optional[str] = None
+    class_weights: str = "none"
     code_fingerprint: str = ""
 
     def __post_init__(self):
         if self.distribution not in DISTRIBUTIONS:
             raise ValueError(f"distribution must be one of {DISTRIBUTIONS}, "
                              f"got {self.distribution!r}")
+        if self.class_weights not in CLASS_WEIGHTS:
+            raise ValueError(f"class_weights must be one of {CLASS_WEIGHTS}, "
+                             f"got {self.class_weights!r}")
 
 
 def cluster_workers() -> int:
@@ -133,6 +141,19 @@ def load_model_builder(dotted_path: Optional[str]) -> Optional[model.Builder]:
     return getattr(importlib.import_module(module_name), attribute)
 
 
+def task_head(settings: TrainerSettings, train_files) -> TaskHead:
+    """The schema's task, with balanced class weights from the training labels when asked."""
+    features = settings.features
+    if settings.class_weights != "balanced" or not features.task.is_classification:
+        return TaskHead.for_features(features)
+    counts = data.label_counts(train_files, features.label.name, features.num_classes)
+    weights = balanced_class_weights(counts)
+    logging.info("Class weights (balanced) from %s training examples per class: %s",
+                 dict(zip(features.class_names, counts)),
+                 dict(zip(features.class_names, (round(w, 3) for w in weights))))
+    return TaskHead.for_features(features, weights)
+
+
 def run_fn(fn_args) -> None:
     """Trains the model with the custom loop and exports it to `fn_args.serving_model_dir`."""
     settings = TrainerSettings.from_dict(fn_args.custom_config)
@@ -152,11 +173,11 @@ def run_fn(fn_args) -> None:
     eval_dataset = shard_by_files_or_data(data.make_dataset(
         fn_args.eval_files, feature_spec, label_key, settings.batch_size, shuffle=False,
         repeat=workers > 1), fn_args.eval_files, workers)
-    vocabulary_sizes = {
-        f.name: tf_transform_output.vocabulary_size_by_name(vocabulary_name(f.name))
-        + NUM_OOV_BUCKETS for f in features.with_role(Role.CATEGORICAL)}
+    vocabulary_sizes = {f.name: category_id_count(f, tf_transform_output)
+                        for f in features.with_role(Role.CATEGORICAL)}
+    head = task_head(settings, fn_args.train_files)
     with strategy.scope():
-        keras_model = model.build_model(features, feature_spec, vocabulary_sizes,
+        keras_model = model.build_model(features, feature_spec, vocabulary_sizes, head,
                                         builder=load_model_builder(settings.model_builder))
     model.check_inputs_match(keras_model, train_dataset.element_spec[0].keys())
     base_model = getattr(fn_args, "base_model", None)
@@ -168,14 +189,15 @@ def run_fn(fn_args) -> None:
         keras_model, train_dataset, eval_dataset,
         loop_settings(settings, fn_args.train_steps, fn_args.eval_steps),
         log_dir=os.path.join(fn_args.model_run_dir, "tensorboard") if chief else None,
-        checkpoint_dir=checkpoints, strategy=strategy)
+        checkpoint_dir=checkpoints, strategy=strategy, head=head)
 
     export_dir = fn_args.serving_model_dir if chief else tempfile.mkdtemp()
     export.export_serving_model(keras_model, tf_transform_output, features, export_dir)
     if chief:
         tf.io.gfile.makedirs(fn_args.model_run_dir)
         with tf.io.gfile.GFile(os.path.join(fn_args.model_run_dir, TRAINING_RECORD), "w") as out:
-            json.dump(dataclasses.asdict(result), out, indent=1)
+            json.dump(dict(dataclasses.asdict(result), task=features.task.value,
+                           class_names=list(features.class_names)), out, indent=1)
         if tf.io.gfile.exists(checkpoints):
             tf.io.gfile.rmtree(checkpoints)  # the job is done: nothing left to resume
         logging.info("Exported the model to %s", fn_args.serving_model_dir)

@@ -2,10 +2,13 @@
 
 * numeric: z-score with mean and variance from a full pass over the analysis data (never per
   example: the std of one value is 0); missing values take the mean, i.e. become 0 after scaling.
-* categorical: vocabulary computed over the data, plus out-of-vocabulary buckets.
+* categorical: vocabulary computed over the data, plus out-of-vocabulary buckets; a missing value
+  (optional feature) gets its own id, MISSING_ID, in training and serving alike.
 * image: encoded PNG/JPEG bytes decoded in the graph (any channel count), converted to the
   configured channels, resized, and scaled explicitly from [0, 255] to float32 in [0, 1].
-* label: passed through as float32; a class-name label (BYTES) becomes vocabulary ids.
+* label: a regression target passes through as float32; a class label becomes its class id, the
+  position of its value among the schema's classes (int64; -1 for a value outside them, which
+  the data gate has already stopped).
 * key: not transformed (used for splitting, never a model input).
 
 Transformed features keep their raw names, so the model's `Input` names equal the dataset keys.
@@ -19,9 +22,10 @@ from typing import Any, Dict, Optional
 import tensorflow as tf
 import tensorflow_transform as tft
 
-from schemas import DType, FeatureSet, FeatureSettings, Role
+from schemas import DType, Feature, FeatureSet, FeatureSettings, Role
 
 NUM_OOV_BUCKETS = 1
+MISSING_ID = 0  # the id of a missing value of an optional categorical feature
 RESIZE_MODES = ("stretch", "pad")
 
 
@@ -65,12 +69,40 @@ def scale_numeric(x) -> tf.Tensor:
 
 
 def index_category(x, feature_name: str) -> tf.Tensor:
-    """[batch, 1] int64 ids from a vocabulary over the data; unseen values get OOV ids."""
+    """[batch, 1] int64 ids from a vocabulary over the data; unseen values get OOV ids.
+
+    An optional feature arrives as a SparseTensor: its ids are shifted by one so that a missing
+    value gets id MISSING_ID (0), apart from every value and from the OOV bucket."""
     if isinstance(x, tf.SparseTensor):
-        x = tft.sparse_tensor_to_dense_with_shape(x, [None, 1], default_value="")
+        ids = tft.compute_and_apply_vocabulary(x, num_oov_buckets=NUM_OOV_BUCKETS,
+                                               vocab_filename=vocabulary_name(feature_name))
+        return tft.sparse_tensor_to_dense_with_shape(
+            ids, [None, 1], default_value=MISSING_ID - 1) + 1
     return tft.compute_and_apply_vocabulary(
         tf.reshape(x, [-1, 1]), num_oov_buckets=NUM_OOV_BUCKETS,
         vocab_filename=vocabulary_name(feature_name))
+
+
+def class_ids(labels, class_names, dtype: DType) -> tf.Tensor:
+    """[batch, 1] int64: each raw label's position in `class_names` (the schema's classes; for
+    an INT label, numbers as text), -1 for a value outside them."""
+    if isinstance(labels, tf.SparseTensor):
+        labels = tf.sparse.to_dense(labels)
+    if dtype is DType.BYTES:
+        classes = tf.constant(list(class_names), tf.string)
+    else:
+        classes = tf.constant([int(name) for name in class_names], tf.int64)
+        labels = tf.cast(labels, tf.int64)
+    matches = tf.equal(tf.reshape(labels, [-1, 1]), classes[tf.newaxis, :])
+    ids = tf.argmax(tf.cast(matches, tf.int64), axis=1)
+    return tf.reshape(tf.where(tf.reduce_any(matches, axis=1), ids, -1), [-1, 1])
+
+
+def category_id_count(feature: Feature, tf_transform_output) -> int:
+    """How many ids `index_category` gives a categorical feature: its vocabulary, the OOV
+    buckets, and the missing id of an optional feature (the model's embedding size)."""
+    return (tf_transform_output.vocabulary_size_by_name(vocabulary_name(feature.name))
+            + NUM_OOV_BUCKETS + (0 if feature.required else 1))
 
 
 def decode_images(encoded: tf.Tensor, height: int, width: int, channels: int,
@@ -110,9 +142,8 @@ def preprocessing_fn(inputs: Dict[str, Any], custom_config: Optional[Dict[str, A
                 settings.resize_mode)
         elif feature.role is Role.KEY:
             continue
-        elif feature.dtype is DType.BYTES:  # a class-name label, e.g. from class folders
-            outputs[feature.name] = tft.compute_and_apply_vocabulary(
-                tf.reshape(value, [-1, 1]), vocab_filename=vocabulary_name(feature.name))
+        elif feature.classes is not None:
+            outputs[feature.name] = class_ids(value, feature.classes, feature.dtype)
         else:
             outputs[feature.name] = _dense_float(value)
     return outputs

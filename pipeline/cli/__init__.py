@@ -11,7 +11,7 @@ import argparse
 import sys
 from typing import List, Optional
 
-from pipeline.cli import dataset_commands, kubeflow_commands, run_commands
+from pipeline.cli import dataset_commands, kubeflow_commands, predict_command, run_commands
 from pipeline.cli.arguments import add_config_arguments
 from pipeline.config import ConfigError
 
@@ -25,8 +25,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", help="run the pipeline locally (LocalDagRunner)")
     add_config_arguments(run)
-    run.add_argument("--demo", action="store_true",
-                     help="generate the demo data in data_root first when it is missing")
+    run.add_argument("--demo", nargs="?", const="regress", choices=["regress", "classify"],
+                     help="run a demo: its settings as defaults, its data generated in "
+                          "data_root when missing (regress: the default; classify: digits as "
+                          "class folders)")
     run.add_argument("--demo-rows", type=int, help="with --demo: only this many rows")
     run.add_argument("-v", "--verbose", action="store_true",
                      help="show TFX, Beam and TensorFlow logs (default: errors only)")
@@ -71,24 +73,61 @@ def build_parser() -> argparse.ArgumentParser:
                         help="runtime parameter, e.g. data-root=gs://bucket/data")
     deploy.add_argument("--train-steps", type=int, help="this run's training steps")
     deploy.add_argument("--learning-rate", type=float, help="this run's learning rate")
-    deploy.add_argument("--max-eval-rmse", type=float, help="this run's RMSE bound for blessing")
+    deploy.add_argument("--max-eval-rmse", type=float,
+                        help="this run's RMSE bound for blessing (regression)")
+    deploy.add_argument("--min-eval-accuracy", type=float,
+                        help="this run's accuracy bound for blessing (classifiers)")
+    deploy.add_argument("--min-eval-auc", type=float,
+                        help="this run's AUC bound for blessing (binary classifiers)")
     deploy.set_defaults(handler=kubeflow_commands.cmd_deploy)
+
+    predict = commands.add_parser(
+        "predict", help="score the raw rows of a CSV file with the latest pushed model")
+    predict.add_argument("--config", required=True, help="the pipeline's YAML config")
+    predict.add_argument("--csv", required=True, help="rows to score (the label may be absent)")
+    predict.add_argument("--output", required=True, help="CSV file to write: one row per input "
+                         "row, in order")
+    predict.add_argument("--model", help="a serving model folder (default: the latest pushed)")
+    predict.add_argument("--data-root", help="folder image paths are relative to (default: the "
+                         "CSV's folder)")
+    predict.add_argument("-v", "--verbose", action="store_true", help="show library logs")
+    predict.set_defaults(handler=predict_command.cmd_predict)
 
     runs = commands.add_parser("runs", help="list past runs from the metadata store")
     add_config_arguments(runs)
+    runs.add_argument("--html", action="store_true",
+                      help="also write <output_dir>/history.html (charts, links to reports)")
+    runs.add_argument("-v", "--verbose", action="store_true", help="show library logs")
     runs.set_defaults(handler=run_commands.cmd_runs)
 
     schema = commands.add_parser("schema", help="schema tools")
     schema_commands = schema.add_subparsers(dest="schema_command", required=True,
                                             metavar="SCHEMA_COMMAND")
     infer = schema_commands.add_parser(
-        "infer", help="write a draft schema from a CSV sample, for a person to curate")
+        "infer", help="write a draft schema from a CSV file (runs as it is; review it)")
     infer.add_argument("--csv", required=True, help="a CSV file of the dataset")
     infer.add_argument("--label", required=True, help="the label column")
     infer.add_argument("--out", required=True, help="where to write schema.pbtxt")
-    infer.add_argument("--rows", type=int, default=1000, help="sample size (default 1000)")
+    infer.add_argument("--data-root", help="folder image paths are relative to (default: the "
+                       "CSV's folder)")
+    infer.add_argument("--rows", type=int, help="read only this many rows (default: all)")
     infer.add_argument("--force", action="store_true", help="overwrite an existing file")
     infer.set_defaults(handler=dataset_commands.cmd_schema_infer)
+
+    init = commands.add_parser(
+        "init", help="draft a schema and a commented config from a CSV file or class folders, "
+        "and print the run command")
+    init.add_argument("--csv", help="a CSV file of the dataset")
+    init.add_argument("--label", help="the label column")
+    init.add_argument("--layout", choices=["csv", "class_folders"], default="csv",
+                      help="class_folders: <data-root>/<class>/<image> files, no CSV")
+    init.add_argument("--data-root", help="folder holding the images (default: the CSV's "
+                      "folder)")
+    init.add_argument("--out", help="folder for schema.pbtxt and config.yaml (default: "
+                      "<name>-pipeline, from the CSV or data root)")
+    init.add_argument("--rows", type=int, help="infer from only this many rows (default: all)")
+    init.add_argument("--force", action="store_true", help="overwrite existing files")
+    init.set_defaults(handler=dataset_commands.cmd_init)
     return parser
 
 

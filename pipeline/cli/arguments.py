@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from typing import Any, Mapping, Optional
 
 from pipeline.config import PipelineConfig, load_config
 
@@ -16,7 +17,9 @@ def add_config_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--pipeline-name", help="pipeline name in the metadata store")
 
 
-def config_from(args: argparse.Namespace) -> PipelineConfig:
+def config_from(args: argparse.Namespace,
+                defaults: Optional[Mapping[str, Any]] = None) -> PipelineConfig:
+    """The config of a command: `defaults` (e.g. a demo's), then the file, then the flags."""
     return load_config(args.config, {
         "data_root": args.data_root, "output_dir": args.output_dir, "dataset": args.dataset,
-        "train_steps": args.train_steps, "pipeline_name": args.pipeline_name})
+        "train_steps": args.train_steps, "pipeline_name": args.pipeline_name}, defaults)

@@ -1,13 +1,14 @@
-"""`demo-data` and `schema infer`: the demo dataset, and a draft schema from a CSV sample."""
+"""`demo-data`, `schema infer` and `init`: the demo dataset, a draft schema from a CSV, and a
+draft schema plus config from a CSV or class folders."""
 
 from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import sys
 
 from pipeline.cli.arguments import config_from
-from pipeline.cli.console import configure_logging
 from pipeline.config import ConfigError
 
 
@@ -21,20 +22,78 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_schema_infer(args: argparse.Namespace) -> int:
-    """Writes a draft schema inferred from a CSV sample."""
-    if not os.path.isfile(args.csv):
-        raise ConfigError(f"--csv {args.csv!r} is not a file")
-    configure_logging(verbose=False)
-    from pipeline.datasets import schema_infer
+def _data_errors(command):
+    """Runs `command`, printing a data error (bad CSV, label gaps, existing output) or a file
+    that cannot be read or written as one line and returning 1."""
+    from components.errors import DataError
 
     try:
-        schema = schema_infer.infer_schema(args.csv, args.label, max_rows=args.rows)
-        path = schema_infer.write_draft(schema, args.out, force=args.force)
-    except schema_infer.InferError as err:
+        return command()
+    except DataError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
-    print(f"Wrote a draft schema to {path}; review types, domains and presence, then use it as "
-          "schema_path. Roles the pipeline derives from it:")
-    print(schema_infer.describe(schema))
-    return 0
+    except OSError as err:
+        print(f"error: {err.filename}: {err.strerror}", file=sys.stderr)
+        return 1
+
+
+def cmd_schema_infer(args: argparse.Namespace) -> int:
+    """Writes a draft schema inferred from a CSV file."""
+    from pipeline.datasets import csv_table, schema_infer
+
+    def infer() -> int:
+        table = csv_table.read_table(args.csv, args.label, args.rows)
+        data_root = os.path.abspath(args.data_root or os.path.dirname(os.path.abspath(args.csv)))
+        draft = schema_infer.infer_draft(table, args.label, data_root)
+        path = schema_infer.write_text(schema_infer.render_draft(draft, args.csv), args.out,
+                                       force=args.force)
+        print(f"Wrote a draft schema to {path} ({draft.rows} rows read).")
+        if table.converted:
+            print(f"note: {args.csv} has {table.converted}; `init` writes it as a standard CSV "
+                  "that the pipeline reads")
+        print(f"Task: {schema_infer.task_line(draft)}. Columns:")
+        print(schema_infer.describe(draft))
+        return 0
+
+    return _data_errors(infer)
+
+
+def _run_command(config_path: str) -> str:
+    """The command that runs the pipeline with this config, as this command was invoked."""
+    program = sys.argv[0] if sys.argv and sys.argv[0].endswith("pipeline_runner.py") else None
+    python = os.path.relpath(sys.executable) if sys.executable.startswith(os.getcwd()) \
+        else sys.executable
+    words = [python, program] if program else ["tfx-multimodal"]
+    return shlex.join(words + ["run", "--config", os.path.relpath(config_path)])
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    """Writes a draft schema and a commented config, and prints the command that runs them."""
+    if args.layout == "class_folders" and not args.data_root:
+        raise ConfigError("--layout class_folders needs --data-root (the folder of "
+                          "<class>/<image> files)")
+    if args.layout == "csv" and not (args.csv and args.label):
+        raise ConfigError("init needs --csv FILE and --label COLUMN (or --layout class_folders "
+                          "--data-root DIR)")
+    from pipeline.datasets import project_init, schema_infer
+
+    source = args.data_root if args.layout == "class_folders" else args.csv
+    out = args.out or os.path.splitext(os.path.basename(os.path.abspath(source)))[0] + "-pipeline"
+
+    def init() -> int:
+        if args.layout == "class_folders":
+            project = project_init.init_from_class_folders(args.data_root, out, force=args.force)
+        else:
+            project = project_init.init_from_csv(args.csv, args.label, out,
+                                                 data_root=args.data_root, max_rows=args.rows,
+                                                 force=args.force)
+        if project.data_note:
+            print(f"note: {project.data_note}")
+        print(f"Task: {schema_infer.task_line(project.draft)}. Columns:")
+        print(schema_infer.describe(project.draft))
+        print(f"Wrote {project.schema_path} and {project.config_path} (review them; they run "
+              "as they are). Next:")
+        print(f"  {_run_command(project.config_path)}")
+        return 0
+
+    return _data_errors(init)

@@ -39,10 +39,13 @@ def cmd_deploy(args: argparse.Namespace) -> int:
             kfp_cron(args.schedule)
         except ValueError as err:
             raise ConfigError(str(err)) from None
+    from pipeline.evaluation import THRESHOLD_SETTINGS
+
+    thresholds = {setting: getattr(args, setting) for setting in THRESHOLD_SETTINGS}
     try:
         result = deploy(args.pipeline, args.host, args.experiment, parameters, args.schedule,
-                        namespace=args.namespace, train_steps=args.train_steps, learning_rate=args.learning_rate,
-                        max_eval_rmse=args.max_eval_rmse)
+                        namespace=args.namespace, train_steps=args.train_steps,
+                        learning_rate=args.learning_rate, **thresholds)
     except DeployError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1

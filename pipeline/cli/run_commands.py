@@ -7,6 +7,7 @@ import argparse
 import os
 import sys
 import time
+from typing import Optional
 
 from pipeline.cli.arguments import config_from
 from pipeline.cli.console import configure_logging
@@ -15,10 +16,11 @@ from pipeline.config import ConfigError, PipelineConfig
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Runs the pipeline locally and prints the run summary."""
-    config = config_from(args)
-    from pipeline.datasets import demo_data
+    from pipeline.datasets import demos
 
-    if args.demo and demo_data.ensure(config.data_root, config.features(), rows=args.demo_rows):
+    config = config_from(args, defaults=demos.DEMOS[args.demo] if args.demo else None)
+    if args.demo and demos.ensure(args.demo, config.data_root, config.features(),
+                                  rows=args.demo_rows):
         print(f"Generated demo data in {os.path.abspath(config.data_root)}")
     _preflight(config)
     configure_logging(args.verbose)
@@ -84,7 +86,8 @@ def _run_and_report(config: PipelineConfig) -> int:
         run_local(config)
     except DataError as err:
         print(f"error: {err}", file=sys.stderr)
-        print(f"(metadata store: {config.metadata_path})", file=sys.stderr)
+        print(f"(metadata store: {config.metadata_path}; history: {_write_history(config)})",
+              file=sys.stderr)
         return 1
     except Exception as err:  # pylint: disable=broad-except  # only a full disk is translated
         full = _disk_full(err)
@@ -99,8 +102,25 @@ def _run_and_report(config: PipelineConfig) -> int:
     print(summary.render(elapsed_seconds=time.monotonic() - started))
     from pipeline.reporting.report import write_report
 
-    print(f"  {'report':<34}{write_report(summary, config.output_dir)}", flush=True)
+    report_started = time.monotonic()
+    report = write_report(summary, config.output_dir, config.features())
+    print(f"  {'report':<34}{report} ({os.path.getsize(report) / 1024:.0f} KB, written in "
+          f"{time.monotonic() - report_started:.1f} s)", flush=True)
+    print(f"  {'history':<34}{_write_history(config)}", flush=True)
     return 0
+
+
+def _write_history(config: PipelineConfig, summaries=None) -> Optional[str]:
+    """Rewrites `<output_dir>/history.html` from every run in the metadata store (or from
+    `summaries`); None when the store holds no run of this pipeline."""
+    from pipeline.reporting.history import write_history
+    from pipeline.reporting.summary import summarize_all_runs
+
+    try:
+        summaries = summarize_all_runs(config) if summaries is None else summaries
+    except (FileNotFoundError, LookupError):
+        return None
+    return write_history(summaries, config.output_dir, config.pipeline_name)
 
 
 def cmd_schedule(args: argparse.Namespace) -> int:
@@ -127,8 +147,9 @@ def _scheduled_run(config: PipelineConfig) -> None:
 
 
 def cmd_runs(args: argparse.Namespace) -> int:
-    """Lists past runs from the metadata store."""
+    """Lists past runs from the metadata store (and writes the history page with --html)."""
     config = config_from(args)
+    configure_logging(args.verbose)
     from pipeline.reporting.summary import render_history, summarize_all_runs
 
     try:
@@ -137,4 +158,6 @@ def cmd_runs(args: argparse.Namespace) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 1
     print(render_history(summaries))
+    if args.html:
+        print(f"history: {_write_history(config, summaries)}")
     return 0

@@ -48,7 +48,7 @@ def _single(features: FeatureSet, role: Role) -> str:
     return names[0]
 
 
-def _render(pixels: np.ndarray, size: int, rgb: bool, ink: np.ndarray):
+def render_digit(pixels: np.ndarray, size: int, rgb: bool, ink: np.ndarray):
     """An 8x8 digit (values 0..16) as a PIL image of `size` px, grayscale or tinted RGB."""
     from PIL import Image
 
@@ -58,6 +58,22 @@ def _render(pixels: np.ndarray, size: int, rgb: bool, ink: np.ndarray):
         return gray
     level = np.asarray(gray, dtype=np.float32)[..., None] / 255.0
     return Image.fromarray(np.uint8(np.round(level * ink)), mode="RGB")
+
+
+def random_digit_image(rng: np.random.Generator, pixels: np.ndarray,
+                       sizes: Tuple[int, int] = (MIN_SIZE, MAX_SIZE)):
+    """(PIL image, "png" or "jpg"): an 8x8 digit at a random size within `sizes`, grayscale or
+    tinted RGB, drawn from `rng` (size, colour, format, ink: in that order)."""
+    size = int(rng.integers(sizes[0], sizes[1] + 1))
+    rgb = bool(rng.random() < 0.5)
+    fmt = "png" if rng.random() < 0.5 else "jpg"
+    ink = rng.uniform(128, 255, size=3)
+    return render_digit(pixels, size, rgb, ink), fmt
+
+
+def save_image(image, path: str, fmt: str) -> None:
+    """Saves a demo image as PNG or as JPEG (quality 95)."""
+    image.save(path, **({"format": "PNG"} if fmt == "png" else {"format": "JPEG", "quality": 95}))
 
 
 def generate(data_root: str, features: FeatureSet, rows: Optional[int] = None,
@@ -89,21 +105,16 @@ def generate(data_root: str, features: FeatureSet, rows: Optional[int] = None,
         writer = csv.writer(handle)
         writer.writerow([image_col, numeric_col, category_col, label_col])
         for index in range(total):
-            size = int(rng.integers(sizes[0], sizes[1] + 1))
-            rgb = bool(rng.random() < 0.5)
-            fmt = "png" if rng.random() < 0.5 else "jpg"
-            ink = rng.uniform(128, 255, size=3)
+            digit_index = index % len(digits.target)
+            image, fmt = random_digit_image(rng, digits.images[digit_index], sizes)
             z = float(rng.normal())
             pen = str(rng.choice(sorted(PEN_OFFSETS)))
             noise = float(rng.normal(0.0, NOISE_STD))
-            digit_index = index % len(digits.target)
             digit = int(digits.target[digit_index])
             y = digit + Z_WEIGHT * z + PEN_OFFSETS[pen] + noise + label_shift
 
             relative = f"{IMAGES_DIR}/{index:05d}.{fmt}"
-            image = _render(digits.images[digit_index], size, rgb, ink)
-            image.save(os.path.join(out_dir, relative),
-                       **({"format": "PNG"} if fmt == "png" else {"format": "JPEG", "quality": 95}))
+            save_image(image, os.path.join(out_dir, relative), fmt)
             writer.writerow([prefix + relative, f"{z:.6f}", pen, f"{y:.6f}"])
             labels.append(y)
     os.replace(partial_path, csv_path)

@@ -1,92 +1,321 @@
-"""`schema infer`: a first TFDV schema from a sample of a user's CSV, for a person to curate.
+"""`schema infer`: a draft TFDV schema from a user's CSV that `run` accepts as it is.
 
-TFDV infers types, presence and string domains from statistics of the sample. Columns whose
-values are image paths get an `image_domain` instead of a string domain; the label column gets
-the `label` annotation. The result is a draft: it never replaces an existing schema unless asked.
+Each column is profiled over the sample (`profile_columns`), then given a role (`decide`):
+
+* an empty cell is a missing value; a column with gaps is optional: no fixed shape and
+  `presence.min_fraction` PRESENCE_MARGIN below the share of rows that hold a value (so a split
+  with a few more gaps than the sample passes the data gate);
+* a column whose values all end in .png/.jpg/.jpeg is an image feature when those files exist
+  under the data root;
+* integers are INT, other numbers FLOAT; an INT column with at most MAX_INT_CATEGORIES distinct
+  values is categorical (`int_domain { is_categorical: true }`), else numeric;
+* a text column with at most MAX_STRING_CATEGORIES distinct values is categorical (a string
+  domain of the values seen); one whose values are all distinct (an id) is a key, kept for
+  prediction output but never a model input; any other is left out of the model
+  (`lifecycle_stage: DEPRECATED`: read, not used), as is a column with no value at all or a
+  single value;
+* the label must hold a value in every row; its task is regression (numbers), binary or
+  multiclass (text, or integers with at most MAX_INT_CATEGORIES values).
+
+The draft starts with comments stating these decisions. It never replaces an existing file
+unless asked.
 """
 
 from __future__ import annotations
 
-import csv
+import collections
+import dataclasses
+import math
 import os
-from typing import List, Optional
+from typing import Dict, List, Optional, Sequence, Set, Tuple
+
+from components.errors import DataError
+from pipeline.config import ConfigError
+from pipeline.datasets.csv_table import Table
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
+MAX_INT_CATEGORIES = 10
+MAX_STRING_CATEGORIES = 100
+MIN_KEY_VALUES = 10  # fewer distinct values than this are never taken for an id column
+PRESENCE_MARGIN = 0.05
+IMAGE_FILES_CHECKED = 20
 
 
-class InferError(ValueError):
-    """The sample cannot give a schema (no rows, unknown label, existing output)."""
+class InferError(DataError, ValueError):
+    """The sample cannot give a schema (label gaps, too many classes, existing output)."""
 
 
-def read_sample(csv_path: str, max_rows: int) -> List[dict]:
-    with open(csv_path, newline="", encoding="utf-8") as handle:
-        reader = csv.DictReader(handle)
-        return [row for _, row in zip(range(max_rows), reader)]
+@dataclasses.dataclass
+class ColumnProfile:
+    """What the sample says about one column."""
+
+    name: str
+    rows: int = 0
+    present: int = 0
+    ints: bool = True
+    floats: bool = True
+    images: bool = True
+    counts: collections.Counter = dataclasses.field(default_factory=collections.Counter)
+    first_values: List[str] = dataclasses.field(default_factory=list)
+    sum: float = 0.0
+    sum_squares: float = 0.0
+
+    def add(self, cell: Optional[str]) -> None:
+        self.rows += 1
+        value = (cell or "").strip()
+        if not value:
+            return
+        self.present += 1
+        self.counts[value] += 1
+        if len(self.first_values) < IMAGE_FILES_CHECKED:
+            self.first_values.append(value)
+        self.images = self.images and value.lower().endswith(IMAGE_SUFFIXES)
+        if self.floats:
+            try:
+                number = float(value)
+            except ValueError:
+                number = math.nan
+            if math.isfinite(number):
+                self.sum += number
+                self.sum_squares += number * number
+                self.ints = self.ints and _is_int(value)
+            else:
+                self.floats = self.ints = False
+
+    @property
+    def distinct(self) -> Set[str]:
+        return set(self.counts)
+
+    @property
+    def majority_share(self) -> float:
+        """The share of the most frequent value among present ones (the majority predictor's
+        accuracy, for a class label)."""
+        return max(self.counts.values()) / self.present
+
+    @property
+    def std(self) -> float:
+        """Standard deviation of a numeric column's values (the mean predictor's RMSE)."""
+        mean = self.sum / self.present
+        return math.sqrt(max(self.sum_squares / self.present - mean * mean, 0.0))
 
 
-def image_columns(sample: List[dict]) -> List[str]:
-    """Columns whose non-empty values all end like image files."""
-    columns = []
-    for column in sample[0]:
-        values = [row[column] for row in sample if row[column]]
-        if values and all(v.lower().endswith(IMAGE_SUFFIXES) for v in values):
-            columns.append(column)
-    return columns
+def _is_int(value: str) -> bool:
+    try:
+        int(value)
+        return True
+    except ValueError:
+        return False
 
 
-def infer_schema(csv_path: str, label: str, max_rows: int = 1000):
-    """A draft `schema_pb2.Schema` for the CSV file's columns."""
-    import pandas as pd
-    import tensorflow_data_validation as tfdv
+def profile_columns(table: Table) -> List[ColumnProfile]:
+    """One profile per header column over the table's rows."""
+    profiles = [ColumnProfile(name) for name in table.header]
+    for _, row in table.rows:
+        for profile in profiles:
+            profile.add(row.get(profile.name))
+    return profiles
 
-    sample = read_sample(csv_path, max_rows)
-    if not sample:
-        raise InferError(f"{csv_path} has no data rows to infer a schema from")
-    if label not in sample[0]:
-        raise InferError(f"label {label!r} is not a column of {csv_path}: {list(sample[0])}")
-    images = image_columns(sample)
-    frame = pd.DataFrame(sample)
-    for column in frame.columns:
-        if column not in images:
-            numeric = pd.to_numeric(frame[column], errors="coerce")
-            if numeric.notna().all():
-                frame[column] = numeric.astype(float)
-    schema = tfdv.infer_schema(tfdv.generate_statistics_from_dataframe(frame),
-                               infer_feature_shape=True)
-    for feature in schema.feature:
-        if feature.name in images:
-            domain = feature.domain
-            feature.ClearField("domain")
+
+@dataclasses.dataclass(frozen=True)
+class Decision:
+    """The role a column gets in the draft and why (`kind`: image, numeric, categorical, key,
+    label or left_out)."""
+
+    name: str
+    kind: str
+    dtype: str = "BYTES"
+    required: bool = True
+    min_fraction: float = 1.0
+    values: Tuple[str, ...] = ()
+    note: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
+class Draft:
+    """A draft schema and what it says: the label's task, its classes, the mean predictor's
+    RMSE (regression) or the majority class's share (classification), and the decisions per
+    column."""
+
+    schema: object
+    task: str
+    decisions: Tuple[Decision, ...]
+    classes: Tuple[str, ...] = ()
+    label_std: float = 0.0
+    majority_share: float = 0.0
+    rows: int = 0
+
+
+def _presence(profile: ColumnProfile) -> Tuple[bool, float]:
+    if profile.present == profile.rows:
+        return True, 1.0
+    share = profile.present / profile.rows
+    return False, max(0.0, math.floor(round((share - PRESENCE_MARGIN) * 100, 6)) / 100)
+
+
+def _sorted_values(values: Set[str], ints: bool) -> Tuple[str, ...]:
+    return tuple(sorted(values, key=int) if ints else sorted(values))
+
+
+def decide(profile: ColumnProfile, label: str, data_root: str) -> Decision:
+    """The role of one profiled column (rules in the module docstring)."""
+    name = profile.name
+    if profile.present == 0:
+        return Decision(name, "left_out", note="no value in the sample")
+    required, min_fraction = _presence(profile)
+    numeric = profile.floats
+    dtype = "INT" if numeric and profile.ints else "FLOAT" if numeric else "BYTES"
+    count = len(profile.distinct)
+    if name == label:
+        return _label_decision(profile, dtype)
+    if count == 1:
+        return Decision(name, "left_out", dtype=dtype, required=required,
+                        min_fraction=min_fraction, note="a single value: carries nothing")
+    common = dict(dtype=dtype, required=required, min_fraction=min_fraction)
+    if not numeric and profile.images:
+        found = [v for v in profile.first_values if os.path.isfile(os.path.join(data_root, v))]
+        if not found:
+            raise InferError(
+                f"column {name!r} holds image paths, but none of its first "
+                f"{len(profile.first_values)} are files under the data root {data_root} "
+                "(pass --data-root: the folder the paths are relative to)")
+        return Decision(name, "image", required=True, note="PNG/JPEG paths under the data root")
+    if dtype == "INT":
+        if count <= MAX_INT_CATEGORIES:
+            return Decision(name, "categorical", **common,
+                            values=_sorted_values(profile.distinct, True),
+                            note=f"{count} distinct integers (<= {MAX_INT_CATEGORIES})")
+        return Decision(name, "numeric", **common)
+    if dtype == "FLOAT":
+        return Decision(name, "numeric", **common)
+    if count == profile.present and count >= MIN_KEY_VALUES:
+        return Decision(name, "key", **common, note="a distinct value in every row: an id")
+    if count <= MAX_STRING_CATEGORIES:
+        return Decision(name, "categorical", **common, values=_sorted_values(profile.distinct,
+                                                                             False),
+                        note=f"{count} distinct values (<= {MAX_STRING_CATEGORIES})")
+    return Decision(name, "left_out", **common,
+                    note=f"{count} distinct text values (> {MAX_STRING_CATEGORIES}): too many "
+                         "categories, not an id")
+
+
+def _label_decision(profile: ColumnProfile, dtype: str) -> Decision:
+    name, count = profile.name, len(profile.distinct)
+    if profile.present < profile.rows:
+        raise InferError(f"the label {name!r} is empty in {profile.rows - profile.present} of "
+                         f"{profile.rows} rows; fill in or remove those rows")
+    if count < 2:
+        raise InferError(f"the label {name!r} has a single value ({next(iter(profile.distinct))})"
+                         ": nothing to learn")
+    if dtype == "FLOAT" or (dtype == "INT" and count > MAX_INT_CATEGORIES):
+        return Decision(name, "label", dtype=dtype, note="regression")
+    if count > MAX_STRING_CATEGORIES:
+        raise InferError(f"the label {name!r} holds {count} distinct text values: too many "
+                         f"classes (at most {MAX_STRING_CATEGORIES})")
+    task = "binary" if count == 2 else "multiclass"
+    return Decision(name, "label", dtype=dtype, values=_sorted_values(profile.distinct,
+                                                                      dtype == "INT"),
+                    note=task)
+
+
+def build_schema(decisions: Sequence[Decision]):
+    """The `schema_pb2.Schema` of the decisions."""
+    from tensorflow_metadata.proto.v0 import schema_pb2
+
+    schema = schema_pb2.Schema()
+    schema.default_environment.extend(["TRAINING", "SERVING"])
+    for decision in decisions:
+        feature = schema.feature.add(name=decision.name,
+                                     type=getattr(schema_pb2, decision.dtype))
+        if decision.required:
+            feature.shape.dim.add(size=1)
+            feature.presence.min_fraction = 1.0
+            feature.presence.min_count = 1
+        else:
+            feature.presence.min_fraction = decision.min_fraction
+        if decision.kind == "image":
             feature.image_domain.SetInParent()
-            _drop_string_domain(schema, domain)
-        if feature.name == label:
+        elif decision.kind == "key":
+            feature.annotation.tag.append("key")
+        elif decision.kind == "left_out":
+            feature.lifecycle_stage = schema_pb2.DEPRECATED
+        elif decision.kind == "label":
             feature.annotation.tag.append("label")
+            feature.not_in_environment.append("SERVING")
+        if decision.kind in ("categorical", "label") and decision.values:
+            if decision.dtype == "INT":
+                feature.int_domain.min = int(decision.values[0])
+                feature.int_domain.max = int(decision.values[-1])
+                feature.int_domain.is_categorical = True
+            else:
+                feature.domain = decision.name
+                schema.string_domain.add(name=decision.name, value=decision.values)
     return schema
 
 
-def _drop_string_domain(schema, name: str) -> None:
-    for index, domain in enumerate(schema.string_domain):
-        if domain.name == name:
-            del schema.string_domain[index]
-            return
+def infer_draft(table: Table, label: str, data_root: str) -> Draft:
+    """The draft of a table's columns; the label must be one of them."""
+    if label not in table.header:
+        raise ConfigError(f"--label {label!r} is not a column of {table.path}: {table.header}")
+    profiles = profile_columns(table)
+    decisions = tuple(decide(profile, label, data_root) for profile in profiles)
+    label_decision = next(d for d in decisions if d.kind == "label")
+    if not any(d.kind in ("image", "numeric", "categorical") for d in decisions):
+        raise InferError(f"{table.path}: no column besides the label can be a model input")
+    label_profile = next(p for p in profiles if p.name == label)
+    regression = label_decision.note == "regression"
+    return Draft(build_schema(decisions),
+                 task=label_decision.note, decisions=decisions, classes=label_decision.values,
+                 label_std=label_profile.std if regression else 0.0,
+                 majority_share=0.0 if regression else label_profile.majority_share,
+                 rows=len(table.rows))
 
 
-def write_draft(schema, out_path: str, force: bool = False) -> str:
-    """Writes the draft; refuses to overwrite an existing (curated) schema unless `force`."""
-    import tensorflow_data_validation as tfdv
+def task_line(draft: Draft) -> str:
+    """The label's task in words, e.g. `multiclass (3 classes: a, b, c)`."""
+    if draft.task == "regression":
+        return f"regression (label std {draft.label_std:.4g}: the mean predictor's RMSE)"
+    shown = ", ".join(draft.classes[:10]) + (", ..." if len(draft.classes) > 10 else "")
+    return f"{draft.task} ({len(draft.classes)} classes: {shown})"
 
+
+def describe(draft: Draft) -> str:
+    """One line per column: its role, type, presence and why."""
+    lines = []
+    for d in draft.decisions:
+        role = "left out" if d.kind == "left_out" else d.kind
+        presence = "" if d.required else f"optional (>= {d.min_fraction:.0%} present)"
+        lines.append(f"  {d.name:<24} {role:<12} {d.dtype:<6} {presence:<26} {d.note}".rstrip())
+    return "\n".join(lines)
+
+
+def render_draft(draft: Draft, source: str) -> str:
+    """The draft's text: comments stating the decisions, then the schema text proto."""
+    from google.protobuf import text_format
+
+    header = [
+        f"# Draft schema inferred from {source} ({draft.rows} rows) by `schema infer`.",
+        f"# Task: {task_line(draft)}.",
+        "# Rules: an empty cell is a missing value; a column with gaps is optional (presence "
+        f"{PRESENCE_MARGIN:.2f}",
+        f"# below the share seen); INT columns with <= {MAX_INT_CATEGORIES} distinct values and "
+        f"text columns with <= {MAX_STRING_CATEGORIES}",
+        "# are categorical; a text column with a distinct value in every row is a key (never a "
+        "model input);",
+        "# DEPRECATED features (left out) are read but not used. Columns:",
+    ]
+    header += [f"#{line[1:]}" for line in describe(draft).splitlines()]
+    return "\n".join(header) + "\n" + text_format.MessageToString(draft.schema)
+
+
+def write_text(text: str, out_path: str, force: bool = False) -> str:
+    """Writes a draft file at once (temporary file renamed); refuses to overwrite an existing
+    (curated) file unless `force`."""
     if os.path.exists(out_path) and not force:
         raise InferError(f"{out_path} exists and may be curated: not overwritten (pass --force, "
                          "or choose another --out)")
     os.makedirs(os.path.dirname(os.path.abspath(out_path)), exist_ok=True)
-    tfdv.write_schema_text(schema, out_path)
+    partial = out_path + ".partial"
+    with open(partial, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    os.replace(partial, out_path)
     return out_path
-
-
-def describe(schema) -> Optional[str]:
-    """The roles the pipeline will derive from the draft, one line per feature."""
-    import schemas
-
-    features = schemas.feature_set_from_schema(schema)
-    return "\n".join(f"  {f.name:<20} {f.role.value:<12} {f.dtype.value}"
-                     for f in features.features)

@@ -1,170 +1,164 @@
-"""The run report: one self-contained `report.html` per run (no scripts, styles or images from
-the network), written beside the run's outputs.
+"""The run report: one self-contained `report.html` per run, written beside the run's outputs.
 
-Sections: summary and push decision, data statistics (per split and feature, from StatisticsGen's
-TFDV statistics, as tables: TFDV's own Facets view loads its scripts from cdnjs and GitHub, so it
-would not open offline), anomalies, training curves (inline SVG from the Trainer's
-`training.json`), evaluation against the baseline, and the run's artifact lineage (every
-component with its state and outputs).
+Everything is inline (SVG charts, PNG thumbnails as data URIs, one small style sheet): nothing is
+fetched and no script runs, so it opens offline in any browser. (TFDV's own Facets view loads its
+scripts from cdnjs and GitHub, so the data charts are drawn here from TFDV's statistics.)
+
+Sections: summary, data (a chart per feature, drift against the previous span, thumbnails as
+Transform decodes them), anomalies, training curves, the model's mistakes on the eval split,
+evaluation against the baseline, push decision and artifact lineage.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import json
 import os
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional
 
-from components.trainer.run import TRAINING_RECORD
-from pipeline.reporting.summary import DIFF_SUFFIX, RunSummary
+from pipeline.reporting import report_sections as sections
+from pipeline.reporting.summary import RunSummary, yes_no
+from schemas import FeatureSet, Role
 
 REPORT_FILE = "report.html"
-_STYLE = """
-body{font-family:sans-serif;margin:2em;color:#222}table{border-collapse:collapse;margin:.5em 0}
-td,th{border:1px solid #ccc;padding:.25em .6em;text-align:right}th{background:#f3f3f3}
+STYLE = """
+body{font-family:sans-serif;margin:1.5em auto;max-width:1240px;padding:0 1em;color:#222}
+table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:.25em .6em;
+text-align:right;vertical-align:middle}th{background:#f3f3f3}
 td:first-child,th:first-child{text-align:left}section{margin-bottom:2em}.muted{color:#777}
+nav a{margin-right:1em}.charts{display:flex;flex-wrap:wrap;gap:8px}
+.charts figure{margin:0;border:1px solid #eee}figcaption{font-size:12px;color:#555;
+padding:0 .5em .3em;max-width:400px}.strip{display:flex;flex-wrap:wrap;gap:4px}
+figure.thumb{margin:0;text-align:center;font-size:11px;color:#555}
+figure.thumb img{image-rendering:pixelated;border:1px solid #ddd;display:block}
+h4{margin:.6em 0 .2em;font-weight:normal;color:#555}.charts h3{margin:0 0 .2em}
+.groups{display:flex;flex-wrap:wrap;column-gap:28px}
+table.worst td{padding:.1em .5em}
 """
 
 
-def _table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
-    head = "".join(f"<th>{html.escape(str(h))}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(_cell(c))}</td>" for c in row) + "</tr>"
-                   for row in rows)
-    return f"<table><tr>{head}</tr>{body}</table>"
+@dataclasses.dataclass
+class RunArtifacts:
+    """The artifact URIs a report reads (None when that component did not produce one)."""
+
+    statistics: Optional[str] = None
+    previous_statistics: Optional[str] = None
+    schema: Optional[str] = None
+    examples: Optional[str] = None
+    transform_graph: Optional[str] = None
+    model: Optional[str] = None
+    model_run: Optional[str] = None
 
 
-def _cell(value: object) -> str:
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    return str(value)
+_SOURCES = {"statistics": ("StatisticsGen", "ExampleStatistics"),
+            "schema": ("ImportSchemaGen", "Schema"),
+            "examples": ("CsvImageExampleGen", "Examples"),
+            "transform_graph": ("Transform", "TransformGraph"),
+            "model": ("Trainer", "Model"), "model_run": ("Trainer", "ModelRun")}
 
 
-def statistics_rows(statistics_uri: str) -> Dict[str, List[List[object]]]:
-    """Split -> one row per feature: name, present, missing, mean, std, min, max, unique/bytes."""
-    import tensorflow as tf
-    from tensorflow_data_validation import load_stats_binary
+def run_artifacts(summary: RunSummary) -> RunArtifacts:
+    """The artifacts of the run's components; the previous span's statistics are the data
+    gate's input (resolvers record no outputs in ML Metadata)."""
+    from components.data_gate.executor import PREVIOUS_STATISTICS_KEY
 
-    result = {}
-    for path in sorted(tf.io.gfile.glob(os.path.join(statistics_uri, "Split-*",
-                                                     "FeatureStats.pb"))):
-        split = os.path.basename(os.path.dirname(path)).removeprefix("Split-")
-        rows = []
-        for feature in load_stats_binary(path).datasets[0].features:
-            name = ".".join(feature.path.step)
-            kind = feature.WhichOneof("stats")
-            stats = getattr(feature, kind)
-            common = stats.common_stats
-            row = [name, int(common.num_non_missing), int(common.num_missing)]
-            if kind == "num_stats":
-                row += [stats.mean, stats.std_dev, stats.min, stats.max, ""]
-            elif kind == "string_stats":
-                row += ["", "", "", "", f"{stats.unique} values"]
-            else:
-                row += ["", "", "", "", f"{stats.avg_num_bytes:.0f} B avg, "
-                                        f"{stats.max_num_bytes_int} B max"]
-            rows.append(row)
-        result[split] = rows
-    return result
+    nodes = {node.node_id: node for node in summary.nodes}
+    found = {}
+    for field, (node_id, kind) in _SOURCES.items():
+        artifacts = nodes[node_id].outputs.get(kind) if node_id in nodes else None
+        found[field] = artifacts[-1].uri if artifacts else None
+    gate = nodes.get("DataGate")
+    previous = gate.inputs.get(PREVIOUS_STATISTICS_KEY) if gate else None
+    return RunArtifacts(**found, previous_statistics=previous[0].uri if previous else None)
 
 
-def training_svg(history: List[Dict[str, float]], width: int = 640, height: int = 260) -> str:
-    """Loss curves per evaluation round as an inline SVG line chart."""
-    series = {"train_loss": "#1f77b4", "eval_loss": "#d62728", "eval_rmse": "#2ca02c"}
-    steps = [r["step"] for r in history]
-    values = [r[name] for r in history for name in series if name in r]
-    if len(steps) < 1 or not values:
-        return "<p class='muted'>no training history</p>"
-    low, high = min(0.0, min(values)), max(values) or 1.0
-    left, bottom = 50, height - 30
+def _training_record(model_run_uri: Optional[str]) -> Optional[dict]:
+    from components.trainer.run import TRAINING_RECORD
 
-    def x(step):
-        span = (max(steps) - min(steps)) or 1
-        return left + (step - min(steps)) / span * (width - left - 10)
-
-    def y(value):
-        return bottom - (value - low) / ((high - low) or 1) * (bottom - 10)
-
-    parts = [f"<svg xmlns='http://www.w3.org/2000/svg' width='{width}' height='{height}' "
-             "role='img' aria-label='training curves'>",
-             f"<line x1='{left}' y1='{bottom}' x2='{width - 10}' y2='{bottom}' stroke='#999'/>",
-             f"<line x1='{left}' y1='10' x2='{left}' y2='{bottom}' stroke='#999'/>",
-             f"<text x='{left - 5}' y='15' text-anchor='end' font-size='11'>{high:.3g}</text>",
-             f"<text x='{left - 5}' y='{bottom}' text-anchor='end' font-size='11'>{low:.3g}"
-             "</text>",
-             f"<text x='{width - 10}' y='{height - 8}' text-anchor='end' font-size='11'>step "
-             f"{max(steps)}</text>"]
-    for index, (name, colour) in enumerate(series.items()):
-        points = " ".join(f"{x(r['step']):.1f},{y(r[name]):.1f}" for r in history if name in r)
-        parts.append(f"<polyline fill='none' stroke='{colour}' stroke-width='2' "
-                     f"points='{points}'><title>{name}</title></polyline>")
-        parts.append(f"<text x='{left + 10 + index * 110}' y='{height - 8}' font-size='11' "
-                     f"fill='{colour}'>{name}</text>")
-    parts.append("</svg>")
-    return "".join(parts)
-
-
-def _training_history(summary: RunSummary) -> Optional[List[Dict[str, float]]]:
-    for node in summary.nodes:
-        for run in node.outputs.get("ModelRun", []):
-            path = os.path.join(run.uri, TRAINING_RECORD)
-            if os.path.isfile(path):
-                with open(path, encoding="utf-8") as handle:
-                    return json.load(handle)["history"]
+    path = os.path.join(model_run_uri or "", TRAINING_RECORD)
+    if model_run_uri and os.path.isfile(path):
+        with open(path, encoding="utf-8") as handle:
+            return json.load(handle)
     return None
 
 
-def render(summary: RunSummary, statistics_uri: Optional[str]) -> str:
-    """The report's HTML."""
+def _drift(artifacts: RunArtifacts) -> Dict[str, object]:
+    """Feature -> the data gate's DriftScore against the previous span (none without one)."""
+    if not (artifacts.previous_statistics and artifacts.statistics and artifacts.schema):
+        return {}
+    from tfx.utils import io_utils
+
+    from components.data_gate import anomalies
+    from components.data_gate.executor import SCHEMA_FILE
+
+    schema = io_utils.SchemaReader().read(os.path.join(artifacts.schema, SCHEMA_FILE))
+    return {score.feature: score for score in anomalies.read_drift_scores(
+        artifacts.statistics, artifacts.previous_statistics, schema)}
+
+
+def _sections(summary: RunSummary, artifacts: RunArtifacts, features: FeatureSet
+              ) -> List[tuple]:
+    from pipeline.reporting import feature_charts, predictions, samples
+
     decision = ("pushed to " + (summary.pushed_to or "the serving directory")
                 if summary.pushed else "not pushed")
-    sections = [
-        ("summary", "Run", f"<p>{html.escape(summary.render().splitlines()[0])}</p>"
-         + _table(["", "value"], [["rows read", summary.rows_read], ["rows ingested",
-                                                                summary.rows_ingested],
-                             ["rows quarantined", summary.rows_quarantined],
-                             ["blessed", summary.blessed], ["push decision", decision]])),
+    statistics = (feature_charts.read_statistics(artifacts.statistics)
+                  if artifacts.statistics else {})
+    previous = (feature_charts.read_statistics(artifacts.previous_statistics).get("train")
+                if artifacts.previous_statistics else None)
+    images = [f.name for f in features.with_role(Role.IMAGE)]
+    others = [f.name for f in features.inputs if f.name not in images]
+    class_names = features.class_names
+    view = (samples.TransformView(artifacts.transform_graph)
+            if artifacts.transform_graph and images else None)
+    strips = (samples.sample_strips(view, artifacts.examples, images, features.label.name,
+                                    by_class=bool(class_names))
+              if view and artifacts.examples else {})
+    result = (predictions.eval_predictions(os.path.join(artifacts.model, "Format-Serving"),
+                                           artifacts.examples, features.label.name)
+              if artifacts.model and artifacts.examples else None)
+    return [
+        ("summary", "Run", sections.summary_section(summary, decision)),
+        ("data", "Data", sections.data_section(statistics, features.names, previous,
+                                                     _drift(artifacts), strips)),
+        ("anomalies", "Anomalies", "<ul>" + "".join(
+            f"<li>{html.escape(a)}</li>" for a in summary.anomalies) + "</ul>"
+         if summary.anomalies else "<p>none</p>"),
+        ("training", "Training curves",
+         sections.training_section(_training_record(artifacts.model_run))),
+        ("errors", "Errors on the eval split",
+         predictions.error_section(result, features.label.name, class_names, view, images,
+                                   others) if result else
+         "<p class='muted'>no model was trained in this run</p>"),
+        ("evaluation", "Evaluation against the baseline", sections.evaluation_section(summary)),
+        ("push", "Push decision", f"<p>blessed: {yes_no(summary.blessed)}; "
+                                  f"{html.escape(decision)}</p>"),
+        ("lineage", "Artifact lineage", sections.lineage_section(summary)),
     ]
-    statistics = statistics_rows(statistics_uri) if statistics_uri else {}
-    sections.append(("statistics", "Data statistics", "".join(
-        f"<h3>{html.escape(split)}</h3>" + _table(
-            ["feature", "present", "missing", "mean", "std", "min", "max", "values"], rows)
-        for split, rows in statistics.items()) or "<p class='muted'>no statistics</p>"))
-    sections.append(("anomalies", "Anomalies", "<ul>" + "".join(
-        f"<li>{html.escape(a)}</li>" for a in summary.anomalies) + "</ul>"
-        if summary.anomalies else "<p>none</p>"))
-    history = _training_history(summary)
-    sections.append(("training", "Training curves",
-                     training_svg(history) if history else
-                     "<p class='muted'>the Trainer came from cache or did not run</p>"))
-    metric_rows = [[name, value, summary.eval_metrics.get(name + DIFF_SUFFIX, "")]
-                   for name, value in sorted(summary.eval_metrics.items())
-                   if not name.endswith(DIFF_SUFFIX)]
-    if summary.mean_predictor_rmse is not None:
-        metric_rows.append(["RMSE of the mean predictor", summary.mean_predictor_rmse, ""])
-    sections.append(("evaluation", "Evaluation against the baseline",
-                     _table(["metric", "candidate", "candidate - baseline"], metric_rows)))
-    sections.append(("push", "Push decision", f"<p>blessed: {summary.blessed}; "
-                                              f"{html.escape(decision)}</p>"))
-    lineage = [[node.node_id, node.state,
-                "; ".join(f"{kind}: {a.uri}" for kind, artifacts in node.outputs.items()
-                          for a in artifacts)] for node in summary.nodes]
-    sections.append(("lineage", "Artifact lineage",
-                     _table(["component", "state", "outputs (type: uri)"], lineage)))
+
+
+def render(summary: RunSummary, artifacts: RunArtifacts, features: FeatureSet) -> str:
+    """The report's HTML."""
+    parts = _sections(summary, artifacts, features)
+    nav = "<nav>" + "".join(f"<a href='#{sid}'>{html.escape(title)}</a>"
+                            for sid, title, _ in parts) + "</nav>"
     body = "".join(f"<section id='{sid}'><h2>{html.escape(title)}</h2>{content}</section>"
-                   for sid, title, content in sections)
+                   for sid, title, content in parts)
     return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>tfx-multimodal run "
-            f"{html.escape(summary.run_id)}</title><style>{_STYLE}</style></head>"
-            f"<body><h1>tfx-multimodal run report</h1>{body}</body></html>")
+            f"{html.escape(summary.run_id)}</title><style>{STYLE}</style></head><body>"
+            f"<h1>tfx-multimodal run {html.escape(summary.run_id)}</h1>{nav}{body}</body></html>")
 
 
-def write_report(summary: RunSummary, output_dir: str) -> str:
+def report_dir(output_dir: str, run_id: str) -> str:
+    """Where the report of run `run_id` lives: `<output_dir>/reports/<run id>/`."""
+    return os.path.join(os.path.abspath(output_dir), "reports", run_id.replace(":", "-"))
+
+
+def write_report(summary: RunSummary, output_dir: str, features: FeatureSet) -> str:
     """Writes `<output_dir>/reports/<run>/report.html` and a copy at `<output_dir>/report.html`."""
-    statistics = next((node.outputs["ExampleStatistics"][0] for node in summary.nodes
-                       if node.node_id == "StatisticsGen" and node.outputs.get(
-                           "ExampleStatistics")), None)
-    page = render(summary, statistics.uri if statistics is not None else None)
-    run_dir = os.path.join(os.path.abspath(output_dir), "reports",
-                           summary.run_id.replace(":", "-"))
+    page = render(summary, run_artifacts(summary), features)
+    run_dir = report_dir(output_dir, summary.run_id)
     os.makedirs(run_dir, exist_ok=True)
     paths = [os.path.join(run_dir, REPORT_FILE), os.path.join(os.path.abspath(output_dir),
                                                                REPORT_FILE)]

@@ -1,7 +1,8 @@
 """The run summary: what the latest run of a pipeline did, read back from ML Metadata.
 
-Rows ingested and quarantined, anomalies, eval metrics beside the mean predictor's RMSE, whether
-the model was blessed and pushed, and where the model, metrics and metadata store are.
+Rows ingested and quarantined, anomalies, eval metrics beside a trivial baseline (the mean
+predictor's RMSE for regression, the majority class's accuracy for classifiers), whether the model
+was blessed and pushed, and where the model, metrics and metadata store are.
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ import math
 import os
 from typing import Dict, List, Optional
 
-from pipeline.evaluation import RMSE_METRIC
 from pipeline.config import PipelineConfig
+from pipeline.evaluation import ACCURACY_METRIC, AUC_METRIC, RMSE_METRIC
+from schemas import Task
 
 RESOLVER_SUFFIX = "_resolver"  # node ids of the pipeline's resolvers (pipeline/dag.py)
 DIFF_SUFFIX = "_diff"  # TFMA's name suffix for the change against the baseline model
@@ -28,6 +30,8 @@ class NodeRun:
     node_id: str
     state: str
     outputs: Dict[str, List[object]]  # artifact type name -> MLMD artifacts
+    # the component's input name (e.g. "previous_statistics") -> MLMD artifacts
+    inputs: Dict[str, List[object]] = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass
@@ -42,6 +46,8 @@ class RunSummary:
     anomalies: List[str] = dataclasses.field(default_factory=list)
     eval_metrics: Dict[str, float] = dataclasses.field(default_factory=dict)
     mean_predictor_rmse: Optional[float] = None
+    majority_class_accuracy: Optional[float] = None
+    primary_metric: str = RMSE_METRIC  # what the history table shows: RMSE, accuracy or AUC
     blessed: Optional[bool] = None
     pushed: Optional[bool] = None
     pushed_to: Optional[str] = None
@@ -83,9 +89,11 @@ class RunSummary:
                 + (f" (vs. baseline {diff:+.4f})" if diff is not None else ""))
         if self.mean_predictor_rmse is not None:
             row("eval RMSE of the mean predictor", f"{self.mean_predictor_rmse:.4f}")
+        if self.majority_class_accuracy is not None:
+            row("eval majority-class accuracy", f"{self.majority_class_accuracy:.4f}")
         pusher_cached = self.states.get("Pusher") == "CACHED"
-        row("blessed", _yes_no(self.blessed))
-        row("pushed", _yes_no(self.pushed)
+        row("blessed", yes_no(self.blessed))
+        row("pushed", yes_no(self.pushed)
             + (f" -> {self.pushed_to}" if self.pushed and self.pushed_to else "")
             + (" (by an earlier run; nothing new this time)" if pusher_cached else ""))
         if self.evaluation_uri:
@@ -94,14 +102,19 @@ class RunSummary:
         return "\n".join(lines)
 
 
+HISTORY_TITLES = {RMSE_METRIC: "eval RMSE", ACCURACY_METRIC: "accuracy", AUC_METRIC: "eval AUC"}
+
+
 def render_history(summaries: List[RunSummary]) -> str:
-    """One line per run: time, spans, eval and baseline RMSE, blessed, pushed model version."""
-    header = (f"{'run':<28}{'spans':<8}{'components':<12}{'eval RMSE':>10}{'baseline':>10}"
-              f"  {'blessed':<8}{'pushed model':<14}")
+    """One line per run: time, spans, eval and baseline metric (RMSE, or accuracy / AUC for
+    classifiers), blessed, pushed model version."""
+    metric = summaries[-1].primary_metric if summaries else RMSE_METRIC
+    header = (f"{'run':<28}{'spans':<8}{'components':<12}{HISTORY_TITLES[metric]:>10}"
+              f"{'baseline':>10}  {'blessed':<8}{'pushed model':<14}")
     lines = [header, "-" * len(header)]
     for summary in summaries:
-        rmse = summary.eval_metrics.get(RMSE_METRIC)
-        diff = summary.eval_metrics.get(RMSE_METRIC + DIFF_SUFFIX)
+        rmse = summary.eval_metrics.get(metric)
+        diff = summary.eval_metrics.get(metric + DIFF_SUFFIX)
         baseline = f"{rmse - diff:.4f}" if rmse is not None and diff is not None else "-"
         executed = sum(1 for node in summary.components if node.state == "COMPLETE")
         pushed = (summary.pushed_version or "yes") if summary.pushed else "no"
@@ -110,11 +123,11 @@ def render_history(summaries: List[RunSummary]) -> str:
         lines.append(
             f"{summary.run_id:<28}{','.join(map(str, summary.spans)) or '-':<8}"
             f"{f'{executed} ran':<12}{(f'{rmse:.4f}' if rmse is not None else '-'):>10}"
-            f"{baseline:>10}  {_yes_no(summary.blessed):<8}{pushed:<14}")
+            f"{baseline:>10}  {yes_no(summary.blessed):<8}{pushed:<14}")
     return "\n".join(lines)
 
 
-def _yes_no(flag: Optional[bool]) -> str:
+def yes_no(flag: Optional[bool]) -> str:
     return "n/a" if flag is None else ("yes" if flag else "no")
 
 
@@ -160,12 +173,19 @@ def run_nodes(store, run):
         node_names = [c.name for c in store.get_contexts_by_execution(execution.id)
                       if c.type == "node"]
         node_id = node_names[0].split(".", 1)[1] if node_names else execution.type
-        output_ids = [event.artifact_id for event in store.get_events_by_execution_ids(
-            [execution.id]) if event.type == metadata_store_pb2.Event.OUTPUT]
+        events = store.get_events_by_execution_ids([execution.id])
+        artifacts = {a.id: a for a in store.get_artifacts_by_id([e.artifact_id for e in events])}
         outputs: Dict[str, List[object]] = {}
-        for artifact in store.get_artifacts_by_id(output_ids):
-            outputs.setdefault(artifact.type, []).append(artifact)
-        nodes.append(NodeRun(node_id, _STATE_NAMES.get(execution.last_known_state, "?"), outputs))
+        inputs: Dict[str, List[object]] = {}
+        for event in sorted(events, key=lambda e: e.artifact_id):
+            if event.type == metadata_store_pb2.Event.OUTPUT:
+                outputs.setdefault(artifacts[event.artifact_id].type, []).append(
+                    artifacts[event.artifact_id])
+            elif event.type == metadata_store_pb2.Event.INPUT and event.path.steps:
+                inputs.setdefault(event.path.steps[0].key, []).append(
+                    artifacts[event.artifact_id])
+        nodes.append(NodeRun(node_id, _STATE_NAMES.get(execution.last_known_state, "?"), outputs,
+                             inputs))
     return run.name, nodes
 
 
@@ -208,22 +228,47 @@ def _overall_metrics(evaluation_uri: str) -> Dict[str, float]:
     return {}
 
 
-def _label_stats(statistics_uri: str, split: str, label: str):
+def _label_feature_stats(statistics_uri: str, split: str, label: str):
     from tensorflow_data_validation import load_stats_binary
 
     stats = load_stats_binary(os.path.join(statistics_uri, f"Split-{split}", "FeatureStats.pb"))
     for feature in stats.datasets[0].features:
         if feature.path.step == [label]:
-            return feature.num_stats.mean, feature.num_stats.std_dev
+            return feature
     return None
+
+
+def class_counts(feature_stats) -> Dict[str, float]:
+    """Examples per class of a label's TFDV statistics: the rank histogram of a categorical
+    label, or the mean of a 0/1 (bool_domain) label."""
+    if feature_stats.HasField("string_stats"):
+        return {bucket.label: bucket.sample_count
+                for bucket in feature_stats.string_stats.rank_histogram.buckets}
+    present = feature_stats.num_stats.common_stats.num_non_missing
+    return {"0": present * (1.0 - feature_stats.num_stats.mean),
+            "1": present * feature_stats.num_stats.mean}
+
+
+def majority_class_accuracy(statistics_uri: str, label: str) -> Optional[float]:
+    """Eval accuracy of always predicting the train split's most frequent class."""
+    train, evaluation = (_label_feature_stats(statistics_uri, s, label) for s in ("train", "eval"))
+    if train is None or evaluation is None:
+        return None
+    train_counts, eval_counts = class_counts(train), class_counts(evaluation)
+    if not train_counts or not sum(eval_counts.values()):
+        return None
+    majority = max(sorted(train_counts), key=train_counts.get)
+    return eval_counts.get(majority, 0.0) / sum(eval_counts.values())
 
 
 def mean_predictor_rmse(statistics_uri: str, label: str) -> Optional[float]:
     """Eval RMSE of always predicting the train split's label mean."""
-    train, evaluation = (_label_stats(statistics_uri, s, label) for s in ("train", "eval"))
-    if not train or not evaluation:
+    train, evaluation = (_label_feature_stats(statistics_uri, s, label)
+                         for s in ("train", "eval"))
+    if train is None or evaluation is None:
         return None
-    return math.sqrt(evaluation[1] ** 2 + (train[0] - evaluation[0]) ** 2)
+    return math.sqrt(evaluation.num_stats.std_dev ** 2
+                     + (train.num_stats.mean - evaluation.num_stats.mean) ** 2)
 
 
 def summarize_latest_run(config: PipelineConfig) -> RunSummary:
@@ -258,10 +303,17 @@ def summarize_run(store, config: PipelineConfig, run_id: str, nodes: List[NodeRu
     anomalies = _first(nodes, "ExampleAnomalies")
     if anomalies is not None:
         summary.anomalies = _anomaly_lines(anomalies.uri)
+    features = config.features()
+    if features.task is Task.BINARY:
+        summary.primary_metric = AUC_METRIC
+    elif features.task is Task.MULTICLASS:
+        summary.primary_metric = ACCURACY_METRIC
     statistics = _first(nodes, "ExampleStatistics")
-    if statistics is not None:
-        summary.mean_predictor_rmse = mean_predictor_rmse(
-            statistics.uri, config.features().label.name)
+    if statistics is not None and features.task.is_classification:
+        summary.majority_class_accuracy = majority_class_accuracy(statistics.uri,
+                                                                  features.label.name)
+    elif statistics is not None:
+        summary.mean_predictor_rmse = mean_predictor_rmse(statistics.uri, features.label.name)
     evaluation = _first(nodes, "ModelEvaluation")
     if evaluation is not None:
         summary.evaluation_uri = evaluation.uri

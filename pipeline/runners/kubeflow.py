@@ -3,8 +3,8 @@
 
 Runtime parameters a Kubeflow run can set: `data-root`, `train-args` (TrainArgs JSON, e.g.
 `{"num_steps": 3000}`), `trainer-config` (the Trainer's settings as JSON, e.g. its
-`learning_rate`) and `eval-config` (TFMA EvalConfig JSON, holding the RMSE bound). Their values
-from the config are the defaults; `deploy` can patch them per run. The code runs from the
+`learning_rate`) and `eval-config` (TFMA EvalConfig JSON, holding the blessing bounds). Their
+values from the config are the defaults; `deploy` can patch them per run. The code runs from the
 container image (dotted paths of the installed package); the schema is read from the package's
 location inside the image.
 """
@@ -48,13 +48,12 @@ def compile_pipeline(config: PipelineConfig, image: str, output_path: str,
     from the executor input's `parameterValues`, the only form KFP 2 backends send. Spec 2.0
     tasks read the legacy `parameters` instead (Vertex AI sends both)."""
     from google.protobuf import json_format
-    from tfx import v1 as tfx
+    from tfx.orchestration.data_types import RuntimeParameter as runtime
     from tfx.orchestration.kubeflow.v2 import kubeflow_v2_dag_runner
 
     from pipeline.assembly import pipeline_arguments, trainer_custom_config
     from pipeline.dag import create_pipeline
 
-    runtime = tfx.dsl.experimental.RuntimeParameter
     arguments = pipeline_arguments(config)
     values = {
         DATA_ROOT_PARAMETER: config.data_root,

@@ -15,6 +15,8 @@ import os
 import tempfile
 from typing import Dict, Optional
 
+from pipeline.config import ConfigError
+from pipeline.evaluation import THRESHOLD_SETTINGS
 from pipeline.runners.kubeflow import (EVAL_CONFIG, TRAIN_ARGS_PARAMETER, TRAINER_CONFIG,
                                       train_args_json)
 
@@ -63,10 +65,37 @@ def _spec_and_runtime(compiled_path: str):
     return job["pipelineSpec"], parameters, runtime.get("gcsOutputDirectory")
 
 
+def _metric_name(metric: Dict) -> str:
+    """A metric's name in TFMA EvalConfig JSON: its config's `name`, else its class name."""
+    return json.loads(metric.get("config") or "{}").get("name") or metric.get("className", "")
+
+
+def patch_thresholds(eval_config_json: str, **thresholds: Optional[float]) -> str:
+    """The EvalConfig JSON with blessing bounds replaced, by setting name (`max_eval_rmse`,
+    `min_eval_accuracy`, `min_eval_auc`; None: unchanged). A bound on a metric the compiled
+    config lacks (e.g. AUC of a multiclass task) is a ConfigError naming the metrics it has."""
+    eval_config = json.loads(eval_config_json)
+    metrics = {_metric_name(metric): metric for spec in eval_config.get("metricsSpecs", [])
+               for metric in spec.get("metrics", [])}
+    for setting, value in thresholds.items():
+        if value is None:
+            continue
+        name, bound = THRESHOLD_SETTINGS[setting]
+        if name not in metrics:
+            raise ConfigError(f"--{setting.replace('_', '-')}: the compiled eval config has no "
+                             f"{name!r} metric (it has {sorted(metrics)}); this bound is for "
+                             "another task")
+        value_threshold = metrics[name].setdefault("threshold", {}).setdefault(
+            "valueThreshold", {})
+        value_threshold[f"{bound}Bound"] = value
+    return json.dumps(eval_config)
+
+
 def patch_parameters(values: Dict[str, str], train_steps: Optional[int] = None,
                      learning_rate: Optional[float] = None,
-                     max_eval_rmse: Optional[float] = None) -> Dict[str, str]:
-    """The compiled runtime parameters with the usual per-run knobs changed in their JSON."""
+                     **thresholds: Optional[float]) -> Dict[str, str]:
+    """The compiled runtime parameters with the usual per-run knobs changed in their JSON:
+    steps, learning rate and the blessing bounds (`patch_thresholds`)."""
     patched = dict(values)
     if train_steps is not None:
         patched[TRAIN_ARGS_PARAMETER] = train_args_json(train_steps)
@@ -74,14 +103,8 @@ def patch_parameters(values: Dict[str, str], train_steps: Optional[int] = None,
         trainer = json.loads(patched[TRAINER_CONFIG])
         trainer["learning_rate"] = learning_rate
         patched[TRAINER_CONFIG] = json.dumps(trainer)
-    if max_eval_rmse is not None:
-        eval_config = json.loads(patched[EVAL_CONFIG])
-        for spec in eval_config.get("metricsSpecs", []):
-            for metric in spec.get("metrics", []):
-                bound = metric.get("threshold", {}).get("valueThreshold", {})
-                if "upperBound" in bound:
-                    bound["upperBound"] = max_eval_rmse
-        patched[EVAL_CONFIG] = json.dumps(eval_config)
+    if any(value is not None for value in thresholds.values()):
+        patched[EVAL_CONFIG] = patch_thresholds(patched[EVAL_CONFIG], **thresholds)
     return patched
 
 
@@ -116,15 +139,17 @@ def deploy(compiled_path: str, host: str, experiment: str = "tfx-multimodal",
 
     `namespace` is the user's namespace of a multi-user Kubeflow: the pipeline and the
     experiment are created there. `parameters` replace runtime parameters; `knobs`
-    (train_steps, learning_rate, max_eval_rmse) patch them (see `patch_parameters`)."""
+    (train_steps, learning_rate and the blessing bounds max_eval_rmse, min_eval_accuracy,
+    min_eval_auc) patch them (see `patch_parameters`; a bound the compiled config has no
+    metric for is a ConfigError, raised before Kubeflow is contacted)."""
     import kfp
     import urllib3
     import yaml
     from kfp_server_api.exceptions import ApiException
 
-    _check_reachable(host)
     spec, values, pipeline_root = _spec_and_runtime(compiled_path)
     values = patch_parameters({**values, **(parameters or {})}, **knobs)
+    _check_reachable(host)
     cron = kfp_cron(schedule) if schedule else None
     name = spec["pipelineInfo"]["name"]
     with tempfile.TemporaryDirectory() as workdir:

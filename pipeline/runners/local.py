@@ -20,8 +20,9 @@ def build_pipeline(config: PipelineConfig, metadata_connection_config=None):
 
 def run_local(config: PipelineConfig) -> None:
     """Runs the whole pipeline once; raises when a component fails."""
-    from tfx import v1 as tfx
+    from tfx.orchestration.local.local_dag_runner import LocalDagRunner
+    from tfx.orchestration.metadata import sqlite_metadata_connection_config
 
     os.makedirs(config.output_dir, exist_ok=True)
-    metadata = tfx.orchestration.metadata.sqlite_metadata_connection_config(config.metadata_path)
-    tfx.orchestration.LocalDagRunner().run(build_pipeline(config, metadata))
+    metadata = sqlite_metadata_connection_config(config.metadata_path)
+    LocalDagRunner().run(build_pipeline(config, metadata))

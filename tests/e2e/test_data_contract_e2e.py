@@ -72,7 +72,7 @@ def test_missing_column_fails_fast_naming_it(tmp_path, tiny_demo_data, capsys):
                 lambda rows: [{k: v for k, v in r.items() if k != "pen"} for r in rows])
     assert cli.main(["run", "--config", write_config(tmp_path, data_root=str(data_root))]) == 1
     err = capsys.readouterr().err
-    assert "columns do not match the schema: missing ['pen'], unexpected []" in err
+    assert "data.csv: columns of the schema missing from the file: ['pen']" in err
 
 
 def test_column_added_only_to_the_schema_is_trained_on(tmp_path, tiny_demo_data):

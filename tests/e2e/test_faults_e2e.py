@@ -50,22 +50,48 @@ def tmpfs(tmp_path):
         subprocess.run(["umount", "-l", str(target)], check=False)
 
 
+def written_outputs(component_dir):
+    """Files under a component's output directories (hidden ones included, its `.system`
+    working directory not) that already hold bytes."""
+    found = []
+    for key in os.listdir(component_dir) if os.path.isdir(component_dir) else []:
+        if key.startswith("."):
+            continue
+        for folder, _, names in os.walk(os.path.join(component_dir, key)):
+            for name in names:
+                try:
+                    if os.path.getsize(os.path.join(folder, name)) > 0:
+                        found.append(os.path.join(folder, name))
+                except OSError:  # renamed or removed while we looked
+                    pass
+    return found
+
+
+def inside(path, directories):
+    """Whether `path` is one of `directories` or lies under one."""
+    return any(path == d or path.startswith(d.rstrip("/") + "/") for d in directories)
+
+
 def test_killed_during_transform_completes_without_the_partial_artifact(tmp_path,
                                                                          digits_features):
     demo_data.generate(str(tmp_path / "data"), digits_features, rows=80)
     config_path = write_config(tmp_path)
     config = load_config(config_path)
-    transform_outputs = os.path.join(config.pipeline_root, "Transform", "transform_graph")
+    transform_dir = os.path.join(config.pipeline_root, "Transform")
     process = subprocess.Popen([sys.executable, "pipeline_runner.py", "run", "--config",
                                 config_path], cwd=ROOT, start_new_session=True,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 300
-    while not glob.glob(os.path.join(transform_outputs, "*")):
+    while not written_outputs(transform_dir):  # Transform has started writing its outputs
         assert process.poll() is None and time.monotonic() < deadline
-        time.sleep(0.1)
+        time.sleep(0.05)
     os.killpg(process.pid, signal.SIGKILL)
     process.wait()
-    [partial] = glob.glob(os.path.join(transform_outputs, "*"))
+    # output key -> the killed execution's output directory, which holds written bytes
+    partial = {os.path.basename(os.path.dirname(path)): path
+               for path in glob.glob(os.path.join(transform_dir, "*", "*"))}
+    assert written_outputs(transform_dir)
+    assert all(inside(path, partial.values()) for path in written_outputs(transform_dir))
 
     assert cli.main(["run", "--config", config_path]) == 0
     summary = summarize_latest_run(config)
@@ -74,16 +100,21 @@ def test_killed_during_transform_completes_without_the_partial_artifact(tmp_path
         assert summary.states[name] == "CACHED", name
     assert summary.states["Transform"] == summary.states["Trainer"] == "COMPLETE"
     [graph] = {n.node_id: n for n in summary.nodes}["Transform"].outputs["TransformGraph"]
-    assert graph.uri != partial  # the killed execution's output is not reused
+    assert graph.uri != partial["transform_graph"]  # the killed execution's output is not reused
 
     store = open_store(config.metadata_path)
     transforms = [e for e in store.get_executions() if e.type.endswith("Transform")]
     assert len(transforms) == 2
     killed = min(transforms, key=lambda e: e.id)
     assert killed.last_known_state not in (3, 5)  # neither COMPLETE nor CACHED
-    published = {a.uri for a in store.get_artifacts_by_type("TransformGraph")
-                 if a.state == 2}  # LIVE
-    assert partial not in published
+    live = [a.uri for a in store.get_artifacts() if a.state == 2]  # LIVE
+    assert not [uri for uri in live if inside(uri, partial.values())]
+    trainer = [e for e in store.get_executions() if e.type.endswith("Trainer")][-1]
+    read = store.get_artifacts_by_id([event.artifact_id for event in
+                                      store.get_events_by_execution_ids([trainer.id])
+                                      if event.type == 3])  # INPUT
+    assert graph.uri in {a.uri for a in read}
+    assert not [a.uri for a in read if inside(a.uri, partial.values())]
 
 
 def test_full_disk_fails_with_a_clear_message(tmp_path, digits_features, tmpfs, capsys):

@@ -1,14 +1,18 @@
 """End to end on a small slice of the demo data: every component runs, the pushed model serves
-raw serialized examples, and a second run comes entirely from cache."""
+raw serialized examples, and a second run comes entirely from cache without importing cloud
+clients."""
 
 import glob
 import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
 import tensorflow as tf
 import yaml
 
+import schemas
 from pipeline import cli
 from pipeline.datasets import demo_data
 from pipeline.config import load_config
@@ -58,6 +62,21 @@ def test_second_run_comes_entirely_from_cache(pipeline_run):
     assert second.run_id != first.run_id
     assert {name: second.states[name] for name in COMPONENTS} == {n: "CACHED" for n in COMPONENTS}
     assert len(os.listdir(config.serving_dir)) == 1  # nothing pushed twice
+
+
+def test_cached_run_process_imports_no_cloud_clients(pipeline_run):
+    """The pipeline imports TFX's modules, not `tfx.v1`, whose `extensions` import the Google
+    Cloud AI Platform clients (6-8 s of a cached run)."""
+    config, _ = pipeline_run
+    config_path = os.path.join(os.path.dirname(config.output_dir), "config.yaml")
+    script = ("import sys\nfrom pipeline import cli\n"
+              f"code = cli.main(['run', '--config', {config_path!r}])\n"
+              "print(code, [m for m in sys.modules if m.startswith('google.cloud.aiplatform')])")
+    done = subprocess.run([sys.executable, "-c", script], cwd=os.path.dirname(schemas.SCHEMAS_DIR),
+                          capture_output=True, text=True, timeout=900)
+    assert done.stdout.strip().splitlines()[-1] == "0 []", done.stderr[-2000:]
+    third = summarize_latest_run(config)
+    assert {name: third.states[name] for name in COMPONENTS} == {n: "CACHED" for n in COMPONENTS}
 
 
 def test_pushed_model_predicts_on_raw_serialized_examples(pipeline_run, make_raw_examples):
@@ -112,29 +131,98 @@ def test_no_training_serving_skew(pipeline_run):
     assert np.max(np.abs(served.numpy() - trained_on.numpy())) < 1e-5
 
 
-def test_report_renders_in_a_real_browser(pipeline_run, tmp_path):
-    """Every run writes a self-contained report.html; headless Chromium renders its sections."""
+def chromium(url, profile, *flags):
+    """Headless Chromium on `url` with `flags`: (stdout, stderr) (console messages go to
+    stderr as ':CONSOLE' lines)."""
     import shutil
     import subprocess
 
+    binary = shutil.which("chromium")
+    assert binary, "Debian's chromium is needed (scripts/dev test installs it)"
+    result = subprocess.run(
+        [binary, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+         "--no-first-run", "--disable-background-networking", "--disable-component-update",
+         "--disable-sync", "--enable-logging=stderr", "--v=0", f"--user-data-dir={profile}",
+         *flags, url], capture_output=True, text=True, timeout=120)
+    return result.stdout, result.stderr
+
+
+def screenshot_colours(path):
+    """The share of non-white pixels and the set of colours of a PNG screenshot."""
+    from PIL import Image
+
+    pixels = np.asarray(Image.open(path).convert("RGB")).reshape(-1, 3)
+    return float(np.mean(pixels.min(axis=1) < 250)), {tuple(p) for p in pixels[::7]}
+
+
+def check_in_browser(page_path, tmp_path, height):
+    """The page's DOM as Chromium renders it; its screenshot at 1280 px is not blank and the
+    console stays silent."""
+    page = open(page_path, encoding="utf-8").read()
+    assert "<script" not in page  # nothing to run
+    assert "http://" not in page.replace("http://www.w3.org/2000/svg", "")
+    assert "https://" not in page  # nothing fetched from the network
+    dom, log = chromium(f"file://{page_path}", tmp_path / "profile", "--dump-dom")
+    shot = tmp_path / (os.path.basename(page_path) + ".png")
+    _, log_shot = chromium(f"file://{page_path}", tmp_path / "profile",
+                           f"--screenshot={shot}", f"--window-size=1280,{height}")
+    assert ":CONSOLE" not in log + log_shot
+    inked, colours = screenshot_colours(shot)
+    assert inked > 0.05, f"{shot} is nearly blank"
+    assert (31, 119, 180) in colours  # the charts' first series colour (#1f77b4) is drawn
+    return dom
+
+
+def test_report_renders_in_a_real_browser(pipeline_run, tmp_path):
+    """Every run writes a self-contained report.html with charts and thumbnails; headless
+    Chromium renders it."""
     config, _ = pipeline_run
     reports = glob.glob(os.path.join(config.output_dir, "reports", "*", "report.html"))
     assert len(reports) == 2  # one per run
-    first = sorted(reports)[0]
-    page = open(first, encoding="utf-8").read()
-    assert "http://" not in page.replace("http://www.w3.org/2000/svg", "")
-    assert "https://" not in page  # nothing fetched from the network
-
-    chromium = shutil.which("chromium")
-    assert chromium, "Debian's chromium is needed (scripts/dev test installs it)"
-    result = subprocess.run(
-        [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-         "--no-first-run", "--disable-background-networking", "--disable-component-update",
-         "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom",
-         f"file://{first}"], capture_output=True, text=True, timeout=120)
-    dom = result.stdout
-    for section in ("summary", "statistics", "anomalies", "training", "evaluation", "push",
-                    "lineage"):
+    dom = check_in_browser(sorted(reports)[0], tmp_path, 3000)
+    for section in ("summary", "data", "anomalies", "training", "errors", "evaluation",
+                    "push", "lineage"):
         assert f'<section id="{section}">' in dom, section
-    assert "<polyline" in dom and "train_loss" in dom  # the training curves
+    charts = dom.count('class="chart"')
+    # pen, y, z; loss and metric curves; predicted vs actual and residuals
+    assert charts == 3 + 2 + 2, charts
+    assert 'aria-label="predicted vs actual' in dom and 'aria-label="residuals"' in dom
+    assert "<polyline" in dom and "train_loss" in dom and "best step" in dom
+    thumbnails = dom.count('<img src="data:image/png;base64,')
+    # 12 per split (train, eval) in the data section, 8 worst eval examples
+    assert thumbnails == 2 * 12 + 8, thumbnails
     assert "root_mean_squared_error" in dom and "CsvImageExampleGen" in dom
+
+
+def test_history_page_links_every_run(pipeline_run, tmp_path):
+    config, (first, second) = pipeline_run
+    page_path = os.path.join(config.output_dir, "history.html")
+    dom = check_in_browser(page_path, tmp_path, 900)
+    assert f"{config.pipeline_name}: 2 runs" in dom
+    assert 'aria-label="eval RMSE per run"' in dom
+    assert dom.count(">report</a>") == 2
+    for summary in (first, second):
+        assert summary.run_id in dom
+
+
+def test_runs_prints_its_table_and_nothing_else(pipeline_run, tmp_path):
+    """`runs` in a fresh process: the table on stdout, not a line of library logs; --html
+    adds the history page's path."""
+    import subprocess
+    import sys
+
+    config, (first, second) = pipeline_run
+    config_path = tmp_path / "config.yaml"
+    config_path.write_text(yaml.safe_dump({"data_root": config.data_root,
+                                           "output_dir": config.output_dir}))
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    result = subprocess.run([sys.executable, "pipeline_runner.py", "runs", "--config",
+                             str(config_path), "--html"], cwd=root, capture_output=True,
+                            text=True, timeout=300, env={  # as a user's shell has it
+                                k: v for k, v in os.environ.items()
+                                if k not in ("TF_CPP_MIN_LOG_LEVEL", "PYTHONWARNINGS")})
+    assert result.returncode == 0 and result.stderr == ""
+    lines = result.stdout.splitlines()
+    assert [line.split()[0] for line in lines[2:4]] == [first.run_id, second.run_id]
+    assert lines[4:] == [f"history: {os.path.join(config.output_dir, 'history.html')}"]
+    assert len(lines) == 5

@@ -1,17 +1,27 @@
 """Scheduled retraining end to end: three data drops arrive one after another, each picked up by
-a scheduler tick; a worse model is evaluated but not pushed; a tick with no new data is cached."""
+a scheduler tick (the first by a `schedule` process sent SIGTERM during its run, which finishes
+the run and exits 0); a worse model is evaluated but not pushed; a tick with no new data is
+cached."""
 
+import glob
 import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
 
 import pytest
 import yaml
 
+import schemas
 from pipeline import cli
 from pipeline.datasets import demo_data
 from pipeline.config import load_config
 from pipeline.reporting.summary import summarize_latest_run
 
 pytestmark = pytest.mark.slow
+ROOT = os.path.dirname(schemas.SCHEMAS_DIR)  # the repository
 
 COMPONENTS = ["CsvImageExampleGen", "ImportSchemaGen", "StatisticsGen", "ExampleValidator",
               "DataGate", "Transform", "Trainer", "Evaluator", "Pusher"]
@@ -30,6 +40,34 @@ def tick(config_path):
     return summarize_latest_run(load_config(config_path))
 
 
+def timezone_with_a_minute_starting_in(seconds: float) -> str:
+    """A POSIX TZ whose local minutes start `seconds` from now (offsets may have seconds), so a
+    `* * * * *` schedule ticks then instead of at the next wall-clock minute."""
+    return "UTC-0:00:%02d" % (int(-(time.time() + seconds)) % 60)
+
+
+def tick_then_sigterm_during_the_run(config_path):
+    """Runs `schedule --cron '* * * * *'` until its first run is under way (Transform has
+    started, nothing is pushed yet), sends it SIGTERM, and returns (exit code, stdout, stderr)."""
+    config = load_config(config_path)
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        process = subprocess.Popen(
+            [sys.executable, "pipeline_runner.py", "schedule", "--cron", "* * * * *",
+             "--config", config_path], cwd=ROOT, stdout=out, stderr=err, text=True,
+            env=dict(os.environ, TZ=timezone_with_a_minute_starting_in(10)))
+        deadline = time.monotonic() + 300
+        while not glob.glob(os.path.join(config.pipeline_root, "Transform", "*", "*")):
+            assert process.poll() is None, "the run ended before Transform started"
+            assert time.monotonic() < deadline, "Transform did not start within 5 minutes"
+            time.sleep(0.2)
+        assert not glob.glob(os.path.join(config.serving_dir, "*"))  # the run is under way
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=600)
+        out.seek(0)
+        err.seek(0)
+        return process.returncode, out.read(), err.read()
+
+
 def test_three_spans_and_a_quiet_tick(tmp_path, digits_features, capsys):
     data_root = tmp_path / "data"
     config_path = tmp_path / "config.yaml"
@@ -41,7 +79,14 @@ def test_three_spans_and_a_quiet_tick(tmp_path, digits_features, capsys):
     serving_dir = load_config(str(config_path)).serving_dir
 
     drop_span(data_root, digits_features, 0)
-    first = tick(str(config_path))
+    code, out, err = tick_then_sigterm_during_the_run(str(config_path))
+    assert code == 0, err[-3000:]
+    # one wait, one run finished, then the stop: no second wait
+    assert err.count("next run at") == 1
+    assert err.index("next run at") < err.index("run finished") < err.index("scheduler stopped")
+    assert "rows ingested" in out  # the run's summary
+    first = summarize_latest_run(load_config(str(config_path)))
+    assert first.states == {name: "COMPLETE" for name in first.states}
     assert first.spans == [0] and first.blessed and first.pushed
     assert len(os.listdir(serving_dir)) == 1
 

@@ -57,3 +57,48 @@ def test_anomalies_stop_the_run_with_every_line(tmp_path, make_data_gate_artifac
     assert len(message.splitlines()) == 4
     assert "[train] image: Image over the byte limit" in message
     assert not os.path.exists(outputs["validated_schema"][0].uri)
+
+
+def test_a_split_with_one_class_only_is_an_anomaly():
+    import schemas
+    from tensorflow_metadata.proto.v0 import statistics_pb2
+
+    schema = schemas.load_schema(schemas.dataset_schema_path("digit_classes"))
+    stats = statistics_pb2.DatasetFeatureStatisticsList()
+    label = stats.datasets.add().features.add()
+    label.path.step.append("digit")
+    label.string_stats.unique = 2
+    assert anomalies_lib.single_class_anomalies("train", schema, stats) == []
+    label.string_stats.unique = 1
+    [anomaly] = anomalies_lib.single_class_anomalies("train", schema, stats)
+    assert anomaly.line() == ("[train] digit: One class only: every example has the same class; "
+                              "the label's domain lists 10 (0, 1, 2, 3, 4, 5, 6, 7, 8, 9)")
+    regression = schemas.load_schema(schemas.dataset_schema_path("digits"))
+    assert anomalies_lib.single_class_anomalies("train", regression, stats) == []
+
+
+def pen_statistics(counts):
+    """Train statistics whose categorical `pen` has the given value counts."""
+    from tensorflow_metadata.proto.v0 import statistics_pb2
+
+    stats = statistics_pb2.DatasetFeatureStatisticsList()
+    dataset = stats.datasets.add(num_examples=sum(counts.values()))
+    feature = dataset.features.add(type=statistics_pb2.FeatureNameStatistics.STRING)
+    feature.path.step.append("pen")
+    feature.string_stats.common_stats.num_non_missing = sum(counts.values())
+    feature.string_stats.unique = len(counts)
+    for value, count in counts.items():
+        feature.string_stats.rank_histogram.buckets.add(label=value, sample_count=count)
+        feature.string_stats.top_values.add(value=value, frequency=count)
+    return stats
+
+
+def test_drift_scores_measure_every_compared_feature(make_digits_schema):
+    schema = make_digits_schema()
+    [score] = anomalies_lib.drift_scores(schema, pen_statistics({"a": 60, "b": 20, "c": 20}),
+                                         pen_statistics({"a": 30, "b": 40, "c": 30}))
+    assert (score.feature, score.kind, score.threshold) == ("pen", "L_INFTY", 0.3)
+    assert score.value == pytest.approx(0.3)  # a: 0.6 now vs 0.3 before
+    assert anomalies_lib.drift_anomalies(schema, pen_statistics({"a": 60, "b": 20, "c": 20}),
+                                         pen_statistics({"a": 30, "b": 40, "c": 30}),
+                                         "train") == []  # at the threshold: not over it

@@ -1,15 +1,86 @@
-"""`schema infer`: a draft schema with image, numeric, categorical and label roles; no silent
-overwrite of a curated schema."""
+"""`schema infer`: column roles from real CSVs (gaps, INT, categoricals, ids, images, labels),
+each problem one line with its exit code, and no silent overwrite of a curated schema."""
+
+import os
 
 import pytest
 
 import schemas
 from pipeline import cli
-from pipeline.datasets import demo_data
+from pipeline.datasets import csv_table, demo_data, schema_infer
 from schemas import Role
 
 
-def test_draft_schema_roles_from_demo_csv(tiny_demo_data, tmp_path, capsys):
+def write(path, text):
+    path.write_text(text)
+    return str(path)
+
+
+def draft_of(tmp_path, text, label="y"):
+    path = write(tmp_path / "data.csv", text)
+    return schema_infer.infer_draft(csv_table.read_table(path, label), label, str(tmp_path))
+
+
+def decisions(draft):
+    return {d.name: (d.kind, d.dtype, d.required, d.min_fraction) for d in draft.decisions}
+
+
+def test_gaps_ints_categories_ids_and_left_out_columns(tmp_path):
+    ids = [f"id{i}" for i in range(20)]
+    lines = ["id,n,k,c,f,text,const,empty,y"]
+    for i in range(20):
+        lines.append(",".join([ids[i], "" if i % 4 == 0 else str(i), str(i % 3),
+                               "" if i == 0 else "ab"[i % 2], f"{i / 3:.3f}",
+                               f"t{i % 11}" if i % 2 else "x" * (i % 7), "7", "",
+                               f"{i * 1.5}"]))
+    draft = draft_of(tmp_path, "\n".join(lines) + "\n")
+    assert decisions(draft) == {
+        "id": ("key", "BYTES", True, 1.0),
+        "n": ("numeric", "INT", False, 0.7),  # 15 of 20 present: 0.75 - 0.05
+        "k": ("categorical", "INT", True, 1.0),
+        "c": ("categorical", "BYTES", False, 0.9),
+        "f": ("numeric", "FLOAT", True, 1.0),
+        "text": ("categorical", "BYTES", False, 0.85),  # empty on lines 0 and 14
+        "const": ("left_out", "INT", True, 1.0),
+        "empty": ("left_out", "BYTES", True, 1.0),
+        "y": ("label", "FLOAT", True, 1.0)}
+    assert draft.task == "regression"
+    features = schemas.feature_set_from_schema(draft.schema)
+    assert {f.name: (f.role, f.required) for f in features.features} == {
+        "id": (Role.KEY, True), "n": (Role.NUMERIC, False), "k": (Role.CATEGORICAL, True),
+        "c": (Role.CATEGORICAL, False), "f": (Role.NUMERIC, True),
+        "text": (Role.CATEGORICAL, False), "y": (Role.LABEL, True)}
+    assert "const" not in features.names and "empty" not in features.names
+
+
+def test_more_distinct_texts_than_the_threshold_are_left_out(tmp_path):
+    count = schema_infer.MAX_STRING_CATEGORIES + 1
+    rows = [f"w{i % count},{i},{i % 2}.5" for i in range(count * 2)]
+    draft = draft_of(tmp_path, "word,x,y\n" + "\n".join(rows) + "\n")
+    [word] = [d for d in draft.decisions if d.name == "word"]
+    assert (word.kind, word.note) == ("left_out", f"{count} distinct text values (> 100): too "
+                                                  "many categories, not an id")
+
+
+@pytest.mark.parametrize("labels, task, classes, majority", [
+    (["a", "b", "a", "c"], "multiclass", ("a", "b", "c"), 0.5),
+    (["1", "0", "1", "1"], "binary", ("0", "1"), 0.75),
+    (["1.5", "2", "3", "4"], "regression", (), 0.0)])
+def test_label_task(tmp_path, labels, task, classes, majority):
+    draft = draft_of(tmp_path, "x,y\n" + "".join(f"{i},{v}\n" for i, v in enumerate(labels)))
+    assert (draft.task, draft.classes, draft.majority_share) == (task, classes, majority)
+    assert task in schema_infer.task_line(draft)
+
+
+def test_image_paths_under_the_data_root_are_an_image_feature(tiny_demo_data, tmp_path):
+    table = csv_table.read_table(str(tiny_demo_data / demo_data.CSV_NAME), "y")
+    draft = schema_infer.infer_draft(table, "y", str(tiny_demo_data))
+    assert decisions(draft)["image"][0] == "image"
+    with pytest.raises(schema_infer.InferError, match="none of its first 20 are files under"):
+        schema_infer.infer_draft(table, "y", str(tmp_path))
+
+
+def test_draft_runs_through_cli_and_is_not_overwritten(tiny_demo_data, tmp_path, capsys):
     out = tmp_path / "draft" / "schema.pbtxt"
     argv = ["schema", "infer", "--csv", str(tiny_demo_data / demo_data.CSV_NAME),
             "--label", "y", "--out", str(out)]
@@ -17,7 +88,8 @@ def test_draft_schema_roles_from_demo_csv(tiny_demo_data, tmp_path, capsys):
     features = schemas.load_feature_set(str(out))
     assert {f.name: f.role for f in features.features} == {
         "image": Role.IMAGE, "z": Role.NUMERIC, "pen": Role.CATEGORICAL, "y": Role.LABEL}
-    assert "image                image" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "Task: regression (label std" in printed and "  pen                      categorical" in printed
 
     curated = out.read_text() + "# curated by hand\n"
     out.write_text(curated)
@@ -28,10 +100,26 @@ def test_draft_schema_roles_from_demo_csv(tiny_demo_data, tmp_path, capsys):
     assert "# curated by hand" not in out.read_text()
 
 
-def test_unknown_label_column(tiny_demo_data, tmp_path, capsys):
-    assert cli.main(["schema", "infer", "--csv", str(tiny_demo_data / demo_data.CSV_NAME),
-                     "--label", "price", "--out", str(tmp_path / "s.pbtxt")]) == 1
-    assert "label 'price' is not a column" in capsys.readouterr().err
+BAD_CSVS = [
+    ("", "y", 1, "is empty: expected a header line"),
+    ("1,2,3\n4,5,6\n", "y", 1, "has no header line: its first line (1,2,3) holds values"),
+    ("x,y,x\n1,2,3\n", "y", 1, "column names appear more than once: ['x']"),
+    ("x,y\n", "y", 1, "has a header but no data rows"),
+    ("x,y\n1,2\n", "price", 2, "--label 'price' is not a column of"),
+    ("x,y\n1,2\n2,\n3,4\n", "y", 1, "the label 'y' is empty in 1 of 3 rows; fill in or remove"),
+]
+
+
+@pytest.mark.parametrize("text, label, code, message", BAD_CSVS)
+def test_bad_input_is_one_line_and_writes_nothing(tmp_path, capsys, text, label, code, message):
+    path = write(tmp_path / "bad.csv", text)
+    out = tmp_path / "out"
+    assert cli.main(["schema", "infer", "--csv", path, "--label", label,
+                     "--out", str(out / "schema.pbtxt")]) == code
+    assert cli.main(["init", "--csv", path, "--label", label, "--out", str(out)]) == code
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 2 and all(message in line and line.startswith("error: ") for line in err)
+    assert not out.exists()
 
 
 def test_missing_csv_is_a_config_error(tmp_path, capsys):
@@ -40,9 +128,20 @@ def test_missing_csv_is_a_config_error(tmp_path, capsys):
     assert "is not a file" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("value, expected", [("a/b.PNG", True), ("x.jpeg", True),
-                                             ("x.gif", False)])
-def test_image_column_detection(value, expected):
-    from pipeline.datasets.schema_infer import image_columns
+SKLEARN = os.path.join(os.path.dirname(__import__("sklearn").__file__), "datasets", "data")
 
-    assert (image_columns([{"c": value}]) == ["c"]) is expected
+
+def test_sklearn_layouts_are_read_with_a_standard_header():
+    boston = csv_table.read_table(os.path.join(SKLEARN, "boston_house_prices.csv"), "MEDV")
+    assert (boston.header[:2], boston.header[-1], len(boston.rows)) == (["CRIM", "ZN"], "MEDV",
+                                                                       506)
+    assert boston.rows[0] == (3, dict(zip(boston.header, [
+        "0.00632", "18", "2.31", "0", "0.538", "6.575", "65.2", "4.09", "1", "296", "15.3",
+        "396.9", "4.98", "24"])))
+    iris = csv_table.read_table(os.path.join(SKLEARN, "iris.csv"), "species")
+    assert iris.header == ["feature_1", "feature_2", "feature_3", "feature_4", "species"]
+    assert iris.rows[0] == (2, {"feature_1": "5.1", "feature_2": "3.5", "feature_3": "1.4",
+                                "feature_4": "0.2", "species": "setosa"})
+    assert sorted({row["species"] for _, row in iris.rows}) == ["setosa", "versicolor",
+                                                                 "virginica"]
+    assert "scikit-learn's CSV layout (no header" in iris.converted

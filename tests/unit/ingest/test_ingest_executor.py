@@ -1,5 +1,5 @@
 """The ingestion executor as TFX runs it: splits, key splits, pre-split inputs, class folders,
-the quarantine limit, and both DirectRunner modes."""
+the quarantine limit, both DirectRunner modes, and its settings passed as custom_config."""
 
 import collections
 import glob
@@ -115,7 +115,8 @@ def test_pre_split_inputs(tmp_path, digits_features):
 
 CLASS_SCHEMA = f"""
 feature {{ name: "picture" type: BYTES image_domain {{}} {REQUIRED} }}
-feature {{ name: "kind" type: BYTES annotation {{ tag: "label" }} {REQUIRED} }}
+feature {{ name: "kind" type: BYTES domain: "kind" annotation {{ tag: "label" }} {REQUIRED} }}
+string_domain {{ name: "kind" value: "cat" value: "dog" }}
 """
 
 
@@ -150,3 +151,54 @@ def test_over_limit_quarantine_fails_the_run(tmp_path, tiny_demo_data, digits_fe
     with pytest.raises(executor.QuarantineLimitError,
                        match=r"2 of 60 rows \(3.3%\) were quarantined, over the limit of 1.0%"):
         run_executor(tmp_path, data_root, settings_for(digits_features), *configs)
+
+
+def test_quarantine_share_limit():
+    executor.check_quarantine_share(
+        {"rows_read": 100, "rows_ingested": 99, "rows_quarantined": 1}, 0.01, "r")
+    with pytest.raises(executor.QuarantineLimitError,
+                       match=r"2 of 100 rows \(2.0%\).*limit of 1.0%"):
+        executor.check_quarantine_share(
+            {"rows_read": 100, "rows_ingested": 98, "rows_quarantined": 2}, 0.01, "r")
+    with pytest.raises(executor.QuarantineLimitError, match="empty"):
+        executor.check_quarantine_share(
+            {"rows_read": 0, "rows_ingested": 0, "rows_quarantined": 0}, 0.01, "r")
+
+
+def test_settings_round_trip_through_custom_config(ingest_settings):
+    config = executor.settings_to_custom_config(ingest_settings)
+    exec_properties = {"custom_config": json_format.MessageToJson(config)}
+    assert executor.settings_from_exec_properties(exec_properties) == ingest_settings
+
+
+def test_list_csv_files_reports_empty_pattern(tmp_path):
+    with pytest.raises(FileNotFoundError, match=r"\*\.csv matches no file"):
+        executor.list_csv_files(str(tmp_path), "*.csv")
+
+
+def test_extra_columns_are_ignored_and_named_once(tmp_path, tiny_demo_data, digits_features,
+                                                  caplog):
+    import csv
+    import json
+    import logging
+
+    data_root = tmp_path / "data"
+    shutil.copytree(tiny_demo_data, data_root)
+    path = data_root / demo_data.CSV_NAME
+    with open(path, newline="") as handle:
+        table = list(csv.DictReader(handle))
+    with open(path, "w", newline="") as handle:
+        writer = csv.DictWriter(handle, ["note", *table[0], "id"])
+        writer.writeheader()
+        writer.writerows(dict(r, note="n", id=str(i)) for i, r in enumerate(table))
+    caplog.set_level(logging.INFO)
+    examples = run_executor(tmp_path, data_root, settings_for(digits_features),
+                            *example_gen_configs("*.csv", None, 1, 1))
+    assert examples.get_int_custom_property("rows_ingested") == 60
+    first = read_split(examples, "train")[0]
+    assert sorted(first.features.feature) == ["image", "pen", "y", "z"]
+    with open(os.path.join(examples.uri, executor.REPORT_DIR_NAME,
+                           executor.IGNORED_COLUMNS_FILE)) as handle:
+        assert json.load(handle) == {"note": [str(path)], "id": [str(path)]}
+    logged = [r.getMessage() for r in caplog.records if "Ignoring CSV columns" in r.getMessage()]
+    assert logged == ["Ignoring CSV columns the schema does not use: note, id (in *.csv)"]

@@ -1,9 +1,9 @@
-"""Assembly: DirectRunner settings sized to the input."""
+"""Assembly: DirectRunner settings sized to the input; the config's settings reach the loop."""
 
 import logging
 
 from pipeline.config import load_config
-from pipeline.assembly import input_megabytes, local_beam_pipeline_args
+from pipeline.assembly import input_megabytes, local_beam_pipeline_args, trainer_custom_config
 
 
 def test_input_megabytes_adds_up_nested_files(tmp_path):
@@ -22,3 +22,14 @@ def test_local_args_switch_to_one_worker_per_core_from_the_threshold(tmp_path, c
         assert "--direct_num_workers=1" in local_beam_pipeline_args(small)
         assert "--direct_num_workers=0" in local_beam_pipeline_args(large)
     assert "Beam DirectRunner: in_memory, one worker per core (input 1.0 MB" in caplog.text
+
+
+def test_trainer_settings_reach_the_loop_under_the_same_names():
+    from components.trainer.run import TrainerSettings, loop_settings
+
+    config = load_config(overrides={"steps_per_execution": 7, "checkpoint_every": 21,
+                                    "clip_norm": 2.5, "batch_size": 8})
+    settings = TrainerSettings.from_dict(trainer_custom_config(config))
+    loop = loop_settings(settings, train_steps=63, eval_steps=3)
+    assert (loop.steps_per_execution, loop.checkpoint_every, loop.clip_norm,
+            loop.global_batch_size, loop.train_steps, loop.eval_steps) == (7, 21, 2.5, 8, 63, 3)

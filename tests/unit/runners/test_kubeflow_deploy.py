@@ -227,3 +227,28 @@ def test_kfp_cron(expression, expected):
 def test_bad_cron_is_explained(expression):
     with pytest.raises(ValueError, match="six fields, seconds first"):
         kfp_cron(expression)
+
+
+def test_a_bound_for_another_task_is_refused_before_contacting_kubeflow(compiled, capsys):
+    assert cli.main(["deploy", "--host", "http://127.0.0.1:9", "--pipeline", compiled,
+                     "--min-eval-auc", "0.8"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "--min-eval-auc: the compiled eval config has no 'auc' metric" in err
+
+
+def test_classifier_bounds_are_patched_by_metric_name():
+    from google.protobuf import json_format
+
+    from pipeline.evaluation import eval_config
+    from pipeline.runners.kubeflow_deploy import patch_thresholds
+    from schemas import DType, Feature, FeatureSet, Role
+
+    features = FeatureSet((Feature("x", Role.NUMERIC, DType.FLOAT),
+                           Feature("y", Role.LABEL, DType.BYTES, classes=("no", "yes"))))
+    compiled = json_format.MessageToJson(eval_config(features, 1.0, 0.5, 0.6))
+    patched = json.loads(patch_thresholds(compiled, min_eval_accuracy=0.7, min_eval_auc=0.9,
+                                          max_eval_rmse=None))
+    bounds = {json.loads(m["config"])["name"]: m["threshold"]["valueThreshold"]
+              for m in patched["metricsSpecs"][0]["metrics"] if "threshold" in m}
+    assert bounds == {"accuracy": {"lowerBound": 0.7}, "auc": {"lowerBound": 0.9}}

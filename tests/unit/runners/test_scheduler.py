@@ -67,19 +67,37 @@ def test_run_lock_refuses_a_second_holder_and_frees_on_exit(tmp_path):
         pass
 
 
-def test_stop_waits_for_the_run_in_progress(tmp_path):
-    stop = threading.Event()
-    finished = []
+@pytest.fixture
+def signal_handlers():
+    """Restores SIGTERM's and SIGINT's handlers after the test."""
+    saved = {signum: signal.getsignal(signum) for signum in (signal.SIGTERM, signal.SIGINT)}
+    yield
+    for signum, handler in saved.items():
+        signal.signal(signum, handler)
+
+
+def test_sigterm_during_a_run_lets_it_finish_then_stops(tmp_path, signal_handlers):
+    events = []
+    # Stands for SIGTERM's default action (death): it must be replaced by the scheduler's.
+    signal.signal(signal.SIGTERM, lambda *_: events.append("terminated"))
 
     def job():
-        stop.set()  # as SIGTERM would, in the middle of a run
-        time.sleep(0.2)
-        finished.append(1)
+        events.append("run started")
+        os.kill(os.getpid(), signal.SIGTERM)  # arrives in the middle of the run
+        time.sleep(0.2)  # the handler runs here, in this (the main) thread
+        events.append("run finished")
 
-    scheduler = Scheduler("* * * * *", str(tmp_path), job, stop=stop)
-    scheduler.tick()
-    scheduler.run_forever()  # returns at once: stop is set, no new run starts
-    assert finished == [1]
+    scheduler = Scheduler("* * * * *", str(tmp_path), job)
+    scheduler.stop_on_signals()
+    assert scheduler.tick() == "ran"
+    assert scheduler.stop.is_set()
+    stopping = threading.Thread(target=scheduler.run_forever)
+    stopping.start()
+    stopping.join(timeout=10)
+    running = stopping.is_alive()
+    scheduler.stop.set()  # ends a wrongly waiting scheduler, so the test cannot hang
+    assert not running, "the scheduler went on waiting for the next tick"
+    assert events == ["run started", "run finished"]  # not cut short, no second run
 
 
 def test_sigterm_stops_the_schedule_command(tmp_path):

@@ -15,6 +15,8 @@ string_domain { name: "c" value: "u" value: "v" }
 
 
 def write_schema(tmp_path, text):
+    text = text.replace('annotation { tag: "label" } }',
+                        'annotation { tag: "label" } presence { min_fraction: 1 } }')
     path = tmp_path / "schema.pbtxt"
     path.write_text(text)
     return str(path)
@@ -38,6 +40,17 @@ def test_roles_from_schema_constructs(tmp_path):
     assert features.get("n").required is False and features.get("img").required is True
 
 
+def test_optional_categoricals_and_keys_and_unused_lifecycle_stages(tmp_path):
+    features = schemas.load_feature_set(write_schema(tmp_path, BASE + """
+        feature { name: "c2" type: BYTES domain: "c" presence { min_fraction: 0.5 } }
+        feature { name: "id" type: BYTES annotation { tag: "key" } }
+        feature { name: "old" type: BYTES lifecycle_stage: DEPRECATED }
+        feature { name: "off" type: FLOAT lifecycle_stage: DISABLED }"""))
+    assert (features.get("c2").role, features.get("c2").required) == (Role.CATEGORICAL, False)
+    assert (features.get("id").role, features.get("id").required) == (Role.KEY, False)
+    assert features.names == ["img", "n", "c", "y", "c2", "id"]
+
+
 def test_json_round_trip(digits_features):
     assert schemas.FeatureSet.from_json_list(digits_features.to_json_list()) == digits_features
 
@@ -47,7 +60,7 @@ def test_json_round_trip(digits_features):
     (BASE + 'feature { name: "y2" type: FLOAT annotation { tag: "label" } shape { dim { size: 1 } } }',
      "found 2"),
     (BASE + 'feature { name: "free_text" type: BYTES }', "neither a string domain"),
-    (BASE + 'feature { name: "c2" type: BYTES domain: "c" }', r"make \['c2'\] required"),
+    (BASE + 'feature { name: "pic" type: BYTES image_domain {} }', r"make \['pic'\] required"),
     (BASE + 'feature { name: "pic" type: FLOAT image_domain {} }', "must have type BYTES"),
     (BASE + 'feature { name: "n" type: FLOAT }', "declared more than once: n"),
     ("feature { name: ", "not a valid schema text proto"),
@@ -58,5 +71,58 @@ def test_bad_schemas_are_refused(tmp_path, text, message):
 
 
 def test_unknown_dataset_lists_known_ones():
-    with pytest.raises(schemas.SchemaError, match=r"known: \['digits'\]"):
+    with pytest.raises(schemas.SchemaError, match=r"known: \['digit_classes', 'digits'\]"):
         schemas.dataset_schema_path("no-such-dataset")
+
+
+LABELLED = """
+feature { name: "img" type: BYTES image_domain {} presence { min_fraction: 1 } }
+"""
+
+
+@pytest.mark.parametrize("label, task, classes", [
+    ('feature { name: "y" type: FLOAT annotation { tag: "label" } }', schemas.Task.REGRESSION, ()),
+    ('feature { name: "y" type: INT annotation { tag: "label" } }', schemas.Task.REGRESSION, ()),
+    ('feature { name: "y" type: BYTES domain: "animals" annotation { tag: "label" } }\n'
+     'string_domain { name: "animals" value: "dog" value: "cat" value: "emu" }',
+     schemas.Task.MULTICLASS, ("dog", "cat", "emu")),
+    ('feature { name: "y" type: BYTES string_domain { value: "no" value: "yes" } '
+     'annotation { tag: "label" } }', schemas.Task.BINARY, ("no", "yes")),
+    ('feature { name: "y" type: INT int_domain { is_categorical: true min: 3 max: 5 } '
+     'annotation { tag: "label" } }', schemas.Task.MULTICLASS, ("3", "4", "5")),
+    ('feature { name: "y" type: INT bool_domain {} annotation { tag: "label" } }',
+     schemas.Task.BINARY, ("0", "1")),
+    ('feature { name: "y" type: BYTES bool_domain { false_value: "ham" true_value: "spam" } '
+     'annotation { tag: "label" } }', schemas.Task.BINARY, ("ham", "spam")),
+])
+def test_task_and_classes_come_from_the_label(tmp_path, label, task, classes):
+    features = schemas.load_feature_set(write_schema(tmp_path, LABELLED + label))
+    assert features.task is task
+    assert features.class_names == classes
+    assert features.num_classes == len(classes)
+    assert schemas.FeatureSet.from_json_list(features.to_json_list()) == features
+
+
+def test_classification_demo_schema_lists_ten_digits():
+    features = schemas.load_feature_set(schemas.dataset_schema_path("digit_classes"))
+    assert features.task is schemas.Task.MULTICLASS
+    assert features.class_names == tuple("0123456789")
+
+
+@pytest.mark.parametrize("label, message", [
+    ('feature { name: "y" type: BYTES annotation { tag: "label" } }',
+     "label 'y' is BYTES but has no string domain listing its classes"),
+    ('feature { name: "y" type: BYTES string_domain { value: "only" } annotation { tag: "label" } }',
+     r"label 'y' has 1 class in its domain \(\['only'\]\); classification needs at least two"),
+    ('feature { name: "y" type: BYTES string_domain { value: "a" value: "a" } '
+     'annotation { tag: "label" } }', r"lists classes more than once: \['a'\]"),
+    ('feature { name: "y" type: INT int_domain { is_categorical: true } '
+     'annotation { tag: "label" } }', "needs min and max"),
+    ('feature { name: "y" type: BYTES domain: "nowhere" annotation { tag: "label" } }',
+     "names domain 'nowhere', which the schema does not define"),
+    ('feature { name: "y" type: BYTES bool_domain { true_value: "t" } '
+     'annotation { tag: "label" } }', "give both false_value and true_value"),
+])
+def test_labels_that_cannot_be_targets_are_refused(tmp_path, label, message):
+    with pytest.raises(schemas.SchemaError, match=message):
+        schemas.load_feature_set(write_schema(tmp_path, LABELLED + label))

@@ -91,7 +91,8 @@ def test_custom_loop_learns_and_traces_once(tmp_path, digits_features):
     train_ds = data.make_dataset(train_path, SPEC, "y", 32, shuffle=True, seed=0, repeat=True)
     eval_ds = data.make_dataset(eval_path, SPEC, "y", 32, shuffle=False)
     settings = loop.LoopSettings(train_steps=300, eval_steps=10, eval_every=100,
-                                 learning_rate=1e-2, global_batch_size=32, clip_norm=5.0)
+                                 learning_rate=1e-2, global_batch_size=32, clip_norm=5.0,
+                                 steps_per_execution=30)
     result = loop.train(keras_model, train_ds, eval_ds, settings, log_dir=str(tmp_path / "tb"))
     history = result.history
     assert (result.resumed_from_step, result.final_step, result.stopped_early) == (0, 300, False)
@@ -102,19 +103,34 @@ def test_custom_loop_learns_and_traces_once(tmp_path, digits_features):
     assert tf.io.gfile.glob(str(tmp_path / "tb" / "events.out.tfevents.*"))
 
 
-def test_step_functions_do_not_retrace(digits_features):
+def test_graph_calls_do_not_retrace_for_other_step_counts_or_batch_sizes(digits_features):
     keras_model = model.build_model(digits_features, SPEC, {"pen": 3})
-    batch = ({"image": tf.zeros([4, 4, 4, 1]), "z": tf.zeros([4, 1]),
-              "pen": tf.zeros([4, 1], tf.int64)}, tf.zeros([4, 1]))
-    spec = tf.nest.map_structure(lambda t: tf.TensorSpec([None] + t.shape[1:], t.dtype), batch)
-    steps = loop.make_step_functions(keras_model, keras.optimizers.Adam(), spec, spec,
-                                     global_batch_size=4)
-    for size in (4, 2, 3):
-        sized = tf.nest.map_structure(lambda t, n=size: t[:n], batch)
-        steps.train_step(*sized)
-        steps.eval_step(*sized)
-    assert steps.train_step.experimental_get_tracing_count() == 1
-    assert steps.eval_step.experimental_get_tracing_count() == 1
+    batch = ({"image": tf.zeros([7, 4, 4, 1]), "z": tf.zeros([7, 1]),
+              "pen": tf.zeros([7, 1], tf.int64)}, tf.zeros([7, 1]))
+    dataset = tf.data.Dataset.from_tensor_slices(batch).batch(3)  # batches of 3, 3, 1
+    step_counter = tf.Variable(0, dtype=tf.int64)
+    steps = loop.make_step_functions(keras_model, keras.optimizers.Adam(), global_batch_size=3,
+                                     step_counter=step_counter)
+    iterator = iter(dataset.repeat())
+    for size in (1, 3, 2):
+        steps.train_steps(iterator, tf.constant(size, tf.int64))
+        steps.evaluate(dataset)
+    assert steps.train_steps.experimental_get_tracing_count() == 1
+    assert steps.evaluate.experimental_get_tracing_count() == 1
+    assert int(step_counter.numpy()) == 6
+    assert int(steps.metrics["eval_loss"].count.numpy()) == 3 * 7  # every eval example, 3 times
+
+
+@pytest.mark.parametrize("start, settings, sizes", [
+    (0, dict(train_steps=30, eval_every=10, steps_per_execution=4), [4, 4, 2] * 3),
+    (0, dict(train_steps=30, eval_every=10, checkpoint_every=15, steps_per_execution=50),
+     [10, 5, 5, 10]),
+    (12, dict(train_steps=25, eval_every=10, steps_per_execution=50), [8, 5]),
+    (0, dict(train_steps=3, eval_every=10, steps_per_execution=1), [1, 1, 1]),
+])
+def test_calls_end_on_eval_checkpoint_and_last_steps(start, settings, sizes):
+    settings = loop.LoopSettings(eval_steps=1, learning_rate=0.1, **settings)
+    assert list(loop.call_sizes(start, settings)) == sizes
 
 
 def tiny_setup(tmp_path, digits_features, seed=0):
@@ -130,7 +146,7 @@ def tiny_setup(tmp_path, digits_features, seed=0):
 def test_resumes_from_the_last_checkpoint(tmp_path, digits_features):
     checkpoints = str(tmp_path / "ckpt")
     first = loop.LoopSettings(train_steps=30, eval_steps=2, eval_every=10, learning_rate=1e-2,
-                              global_batch_size=16, checkpoint_every=10)
+                              global_batch_size=16, checkpoint_every=10, steps_per_execution=4)
     keras_model, train_ds, eval_ds = tiny_setup(tmp_path, digits_features)
     loop.train(keras_model, train_ds, eval_ds, first, checkpoint_dir=checkpoints)
     trained = [w.copy() for w in keras_model.get_weights()]
@@ -167,7 +183,7 @@ def test_loop_stops_early_when_eval_loss_stalls(tmp_path, digits_features):
     keras_model, train_ds, eval_ds = tiny_setup(tmp_path, digits_features)
     settings = loop.LoopSettings(train_steps=2000, eval_steps=2, eval_every=10,
                                  learning_rate=0.5, global_batch_size=16,
-                                 early_stopping_patience=3)
+                                 early_stopping_patience=3, steps_per_execution=7)
     result = loop.train(keras_model, train_ds, eval_ds, settings)
     assert result.stopped_early and result.final_step < 2000
     assert len(result.history) == result.final_step // 10
@@ -223,7 +239,7 @@ def test_loop_runs_under_mirrored_strategy(tmp_path, digits_features):
     train_ds = data.make_dataset(train_path, SPEC, "y", 16, shuffle=True, seed=0, repeat=True)
     eval_ds = data.make_dataset(eval_path, SPEC, "y", 16, shuffle=False)
     settings = loop.LoopSettings(train_steps=40, eval_steps=2, eval_every=20, learning_rate=1e-2,
-                                 global_batch_size=16)
+                                 global_batch_size=16, steps_per_execution=8)
     result = loop.train(keras_model, train_ds, eval_ds, settings, strategy=strategy)
     assert [r["step"] for r in result.history] == [20, 40]
     assert result.history[-1]["eval_loss"] < result.history[0]["eval_loss"] * 1.5

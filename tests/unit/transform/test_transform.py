@@ -125,3 +125,48 @@ def test_missing_numeric_values_are_imputed_before_scaling(tmp_path):
     expected = (present - present.mean()) / present.std()
     np.testing.assert_allclose(z_out[[0, 2, 4]], expected, rtol=1e-5)
     np.testing.assert_allclose(z_out[[1, 3]], 0.0, atol=1e-6)  # the mean, scaled
+
+
+def test_class_labels_become_ids_in_schema_order(tmp_path):
+    schema = schemas.load_schema(schemas.dataset_schema_path("digit_classes"))
+    features = schemas.feature_set_from_schema(schema)
+    image = [encoded("L", (2, 2), "PNG", 0)]
+    raw = [{"image": image, "digit": [name]} for name in (b"7", b"0", b"9", b"7")]
+    rows, output = run_transform(raw, features, tmp_path, schema=schema)
+    assert [int(row["digit"][0]) for row in rows] == [7, 0, 9, 7]
+    spec = output.transformed_feature_spec()["digit"]
+    assert spec.shape == [1] and spec.dtype == tf.int64
+
+
+def test_class_ids_of_int_labels_and_values_outside_the_classes():
+    ids = preprocessing.class_ids(tf.constant([[3], [5], [4], [9]], tf.int64), ("3", "4", "5"),
+                                  schemas.DType.INT)
+    assert ids.numpy().ravel().tolist() == [0, 2, 1, -1]
+    ids = preprocessing.class_ids(tf.constant([[b"cat"], [b"owl"]]), ("dog", "cat"),
+                                  schemas.DType.BYTES)
+    assert ids.numpy().ravel().tolist() == [1, -1]
+
+
+def test_missing_categorical_values_get_their_own_id(tmp_path):
+    from tensorflow_metadata.proto.v0 import schema_pb2
+
+    schema = schemas.load_schema(schemas.dataset_schema_path("digits"))
+    pen = next(f for f in schema.feature if f.name == "pen")
+    pen.ClearField("shape")
+    pen.presence.min_fraction = 0.5
+    day = schema.feature.add(name="day", type=schema_pb2.INT)
+    day.int_domain.is_categorical = True
+    day.presence.min_fraction = 0.5
+    features = schemas.feature_set_from_schema(schema)
+    assert (features.get("pen").required, features.get("day").role) == (False,
+                                                                        schemas.Role.CATEGORICAL)
+    image = [encoded("L", (2, 2), "PNG", 0)]
+    raw = [{"image": image, "z": [0.0], "pen": pen_value, "day": day_value, "y": [0.0]}
+           for pen_value, day_value in (([b"a"], [7]), ([], [3]), ([b"b"], []), ([b"a"], [7]),
+                                        ([], []))]
+    rows, output = run_transform(raw, features, tmp_path, schema=schema)
+    # 0: missing; then the vocabulary by frequency ("a", "b"; 7, 3) shifted by one
+    assert [int(row["pen"][0]) for row in rows] == [1, 0, 2, 1, 0]
+    assert [int(row["day"][0]) for row in rows] == [1, 2, 0, 1, 0]
+    pen_feature = features.get("pen")
+    assert preprocessing.category_id_count(pen_feature, output) == 2 + 1 + 1

@@ -38,6 +38,13 @@ CASES = {
         "image feature 'image' must have type BYTES"),
     "non-existent data root": ({"data_root": "/no/such/data"}, None,
                                "data_root '/no/such/data' does not exist"),
+    "BYTES label with no domain": (
+        {}, SCHEMA.replace('name: "y"\n  type: FLOAT', 'name: "y"\n  type: BYTES'),
+        "label 'y' is BYTES but has no string domain listing its classes"),
+    "label with one class only": (
+        {}, SCHEMA.replace('name: "y"\n  type: FLOAT', 'name: "y"\n  type: BYTES\n  domain: "one"')
+        + 'string_domain { name: "one" value: "only" }',
+        "label 'y' has 1 class in its domain (['only']); classification needs at least two"),
     "custom model that does not import": ({"model_builder": "my_models.nope.build"}, None,
                                           "module 'my_models.nope' cannot be imported"),
 }

@@ -1,0 +1,1 @@
+"""Batch prediction on raw rows with a pushed serving model (`batch.py`)."""

@@ -1,0 +1,50 @@
+"""`predict`: scores the raw rows of a CSV file with the latest pushed model of a config (or
+`--model DIR`), one output row per input row (`components/prediction/batch.py`)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from pipeline.cli.console import configure_logging
+from pipeline.config import ConfigError, load_config
+
+
+def cmd_predict(args: argparse.Namespace) -> int:
+    """Writes the predictions of `--csv` to `--output`."""
+    config = load_config(args.config)
+    if not os.path.isfile(args.csv):
+        raise ConfigError(f"--csv {args.csv} is not a file")
+    if args.model and not os.path.isdir(args.model):
+        raise ConfigError(f"--model {args.model} is not a folder")
+    configure_logging(args.verbose)
+    from components.errors import DataError
+    from components.ingest.rows import IngestSettings
+    from components.prediction import batch
+
+    settings = IngestSettings(features=config.features(),
+                              max_image_pixels=config.max_image_pixels,
+                              max_quarantine_fraction=1.0,
+                              max_line_bytes=config.max_csv_line_bytes)
+    csv_path = os.path.abspath(args.csv)
+    data_root = os.path.abspath(args.data_root or os.path.dirname(csv_path))
+    try:
+        model_dir = args.model or batch.latest_model(config.serving_dir)
+        ignored = batch.check_input(csv_path, settings.features, settings.max_line_bytes)
+        if ignored:
+            print(f"Ignoring columns the schema does not use: {', '.join(ignored)}")
+        mode, workers = config.direct_runner_settings(os.path.getsize(csv_path) / 2**20)
+        counts = batch.predict_csv(
+            csv_path, settings, data_root, os.path.abspath(model_dir), args.output,
+            beam_args=[f"--direct_running_mode={mode}", f"--direct_num_workers={workers}"])
+    except DataError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    except OSError as err:  # an unreadable input or an unwritable output
+        print(f"error: {err.filename}: {err.strerror}", file=sys.stderr)
+        return 1
+    print(f"Wrote {args.output}: {counts['rows_scored']} rows scored, "
+          f"{counts['rows_quarantined']} quarantined (reason in the quarantine_reason column), "
+          f"model {model_dir}")
+    return 0

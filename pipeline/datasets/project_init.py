@@ -1,0 +1,201 @@
+"""`init`: from a CSV (or folders of images, one per class) to a schema draft and a commented
+config side by side, ready for `run` without edits.
+
+Everything is checked before anything is written, and each file is written whole or not at all,
+so a refused input leaves no half-made project. A CSV in scikit-learn's layout
+(`csv_table.read_table`) is written as a standard CSV copy under `<out>/data/`, and the config
+points there; a standard CSV is used where it lies.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import os
+import posixpath
+from typing import List, Optional
+
+from pipeline.config import ConfigError
+from pipeline.datasets import csv_table, schema_infer
+
+SCHEMA_NAME = "schema.pbtxt"
+CONFIG_NAME = "config.yaml"
+DATA_DIR = "data"
+CLASS_LABEL = "label"
+CLASS_IMAGE = "image"
+GRAYSCALE_MODES = ("1", "L", "LA", "I", "I;16", "F")
+
+
+@dataclasses.dataclass(frozen=True)
+class Project:
+    """What `init` wrote and what it says about it."""
+
+    schema_path: str
+    config_path: str
+    draft: schema_infer.Draft
+    data_note: Optional[str] = None
+
+
+def _image_channels(paths: List[str]) -> int:
+    """1 when the first images are all grayscale, else 3."""
+    from PIL import Image
+
+    for path in paths[:schema_infer.IMAGE_FILES_CHECKED]:
+        try:
+            with Image.open(path) as image:
+                if image.mode not in GRAYSCALE_MODES:
+                    return 3
+        except OSError:
+            continue
+    return 1
+
+
+def config_text(values: dict, draft: schema_infer.Draft) -> str:
+    """The config YAML with a comment on each setting."""
+    import yaml
+
+    comments = {
+        "pipeline_name": "name in the metadata store",
+        "schema_path": "the draft schema: feature names, types and roles",
+        "data_root": "folder holding the data (CSV files and the images they reference)",
+        "layout": "one folder per class under data_root",
+        "input_pattern": "files under data_root that a run ingests",
+        "output_dir": "pipeline artifacts, metadata, reports and pushed models",
+        "image_height": "images are resized to this size",
+        "image_width": "",
+        "image_channels": "1: grayscale, 3: RGB",
+        "train_steps": "training steps (batches)",
+        "max_eval_rmse": "blessed (and pushed) at or below this eval RMSE: the label's standard "
+                         "deviation, i.e. no worse than always predicting the mean",
+        "min_eval_accuracy": "blessed (and pushed) at or above this eval accuracy: the largest "
+                             "class's share, i.e. no worse than always predicting it",
+    }
+    lines = [f"# Config drafted by `init` ({schema_infer.task_line(draft)}).",
+             "# Every setting, with defaults and bounds: pipeline/config.py."]
+    for key, value in values.items():
+        text = yaml.safe_dump({key: value}, default_flow_style=True, width=1000).strip()
+        text = text[1:-1] if text.startswith("{") else text
+        comment = comments.get(key, "")
+        lines.append(f"{text:<60} # {comment}" if comment else text)
+    return "\n".join(lines) + "\n"
+
+
+def blessing_bar(draft: schema_infer.Draft) -> dict:
+    """The config's blessing threshold: no worse than the trivial predictor (the label's mean
+    for regression, its largest class for classifiers), to 4 decimals, rounded so that the
+    trivial predictor's score passes."""
+    if draft.task == "regression":
+        return {"max_eval_rmse": math.ceil(draft.label_std * 1e4) / 1e4}
+    return {"min_eval_accuracy": math.floor(draft.majority_share * 1e4) / 1e4}
+
+
+def _common_settings(out_dir: str, name: str) -> dict:
+    return {"pipeline_name": name, "schema_path": os.path.join(out_dir, SCHEMA_NAME)}
+
+
+def _pipeline_name(text: str) -> str:
+    cleaned = "".join(c if c.isalnum() or c in "_.-" else "-" for c in text).strip("-_.")
+    return cleaned or "my-pipeline"
+
+
+def _refuse_overwrite(out_dir: str, force: bool) -> None:
+    for name in (SCHEMA_NAME, CONFIG_NAME):
+        path = os.path.join(out_dir, name)
+        if os.path.exists(path) and not force:
+            raise schema_infer.InferError(f"{path} exists and may be curated: not overwritten "
+                                          "(pass --force, or choose another --out)")
+
+
+def _write(out_dir: str, schema_text: str, config: str) -> tuple:
+    """Writes the schema, then the config (last: its presence means the project is whole)."""
+    schema_path = os.path.join(out_dir, SCHEMA_NAME)
+    config_path = os.path.join(out_dir, CONFIG_NAME)
+    schema_infer.write_text(schema_text, schema_path, force=True)
+    schema_infer.write_text(config, config_path, force=True)
+    return schema_path, config_path
+
+
+def init_from_csv(csv_path: str, label: str, out_dir: str, data_root: Optional[str] = None,
+                  max_rows: Optional[int] = None, force: bool = False) -> Project:
+    """Drafts schema and config for a CSV file (its images relative to `data_root`, by default
+    the CSV's folder)."""
+    out_dir = os.path.abspath(out_dir)
+    csv_path = os.path.abspath(csv_path)
+    data_root = os.path.abspath(data_root or os.path.dirname(csv_path))
+    table = csv_table.read_table(csv_path, label, max_rows)
+    draft = schema_infer.infer_draft(table, label, data_root)
+    name = os.path.splitext(os.path.basename(csv_path))[0]
+    note = None
+    if table.converted:
+        if max_rows is not None:
+            table = csv_table.read_table(csv_path, label)
+        data_root = os.path.join(out_dir, DATA_DIR)
+        pattern = name + ".csv"
+        note = (f"{csv_path} has {table.converted}: wrote it as a standard CSV to "
+                f"{os.path.join(data_root, pattern)}, which the config reads")
+    else:
+        pattern = os.path.relpath(csv_path, data_root)
+        if pattern.startswith(os.pardir + os.sep):
+            raise csv_table.TableError(f"{csv_path} is not under the data root {data_root}: "
+                                       "the CSV and the images it references must lie under it")
+    values = _common_settings(out_dir, _pipeline_name(name))
+    values.update(data_root=data_root, input_pattern=pattern.replace(os.sep, "/"),
+                  output_dir=os.path.join(out_dir, "outputs"))
+    images = [d.name for d in draft.decisions if d.kind == "image"]
+    if images:
+        paths = [os.path.join(data_root, v) for _, row in table.rows[:schema_infer.IMAGE_FILES_CHECKED]
+                 for v in [row[images[0]]] if v]
+        values.update(image_height=32, image_width=32, image_channels=_image_channels(paths))
+    values["train_steps"] = 1500
+    values.update(blessing_bar(draft))
+    text = schema_infer.render_draft(draft, csv_path)
+    _refuse_overwrite(out_dir, force)
+    if table.converted:
+        csv_table.write_standard_csv(table, os.path.join(data_root, pattern))
+    schema_path, config_path = _write(out_dir, text, config_text(values, draft))
+    return Project(schema_path, config_path, draft, note)
+
+
+def class_folder_images(data_root: str) -> dict:
+    """class name -> PNG/JPEG files in `<data_root>/<class>/` (classes with no image left out)."""
+    classes = {}
+    for entry in sorted(os.listdir(data_root)):
+        folder = os.path.join(data_root, entry)
+        if os.path.isdir(folder):
+            files = sorted(os.path.join(folder, f) for f in os.listdir(folder)
+                           if f.lower().endswith(schema_infer.IMAGE_SUFFIXES))
+            if files:
+                classes[entry] = files
+    return classes
+
+
+def init_from_class_folders(data_root: str, out_dir: str, force: bool = False) -> Project:
+    """Drafts schema and config for `<data_root>/<class>/<image>` files."""
+    out_dir = os.path.abspath(out_dir)
+    data_root = os.path.abspath(data_root)
+    if not os.path.isdir(data_root):
+        raise ConfigError(f"--data-root {data_root} is not a folder")
+    classes = class_folder_images(data_root)
+    if len(classes) < 2:
+        raise csv_table.TableError(
+            f"{data_root} holds PNG/JPEG images in {len(classes)} class folder(s) "
+            f"({', '.join(classes) or 'none'}); the class_folders layout needs at least two "
+            "(<data_root>/<class>/<image>)")
+    decisions = (
+        schema_infer.Decision(CLASS_IMAGE, "image", note="the image file"),
+        schema_infer.Decision(CLASS_LABEL, "label", values=tuple(classes),
+                              note="binary" if len(classes) == 2 else "multiclass"))
+    images = sum(len(files) for files in classes.values())
+    draft = schema_infer.Draft(schema_infer.build_schema(decisions), task=decisions[1].note,
+                               decisions=decisions, classes=tuple(classes), rows=images,
+                               majority_share=max(map(len, classes.values())) / images)
+    values = _common_settings(out_dir, _pipeline_name(os.path.basename(data_root)))
+    values.update(data_root=data_root, layout="class_folders", input_pattern="*/*",
+                  output_dir=os.path.join(out_dir, "outputs"), image_height=32, image_width=32,
+                  image_channels=_image_channels([f for files in classes.values()
+                                                  for f in files[:2]]),
+                  train_steps=1500, **blessing_bar(draft))
+    text = schema_infer.render_draft(draft, posixpath.join(data_root, "<class>/<image>"))
+    _refuse_overwrite(out_dir, force)
+    schema_path, config_path = _write(out_dir, text, config_text(values, draft))
+    return Project(schema_path, config_path, draft)

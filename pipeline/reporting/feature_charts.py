@@ -1,0 +1,166 @@
+"""The data section's charts, from StatisticsGen's TFDV statistics: a histogram per numeric
+feature and a bar chart per categorical one, the splits overlaid (and the previous span's train
+split, with the drift score the data gate computed, when there is one).
+
+TFDV's equal-width histograms have each split's own bucket edges; `rebin` spreads them over
+common edges (uniformly within a bucket) so the splits' bars line up. Image features have only
+byte sizes here; the report shows their thumbnails instead (`samples.py`).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Dict, List, Optional, Sequence, Tuple
+
+from pipeline.reporting import charts
+
+BINS = 20
+TOP_CATEGORIES = 12
+PREVIOUS_SERIES = "previous span (train)"
+DRIFT_NAMES = {"L_INFTY": "L-infinity distance",
+               "JENSEN_SHANNON_DIVERGENCE": "Jensen-Shannon divergence",
+               "NORMALIZED_ABSOLUTE_DIFFERENCE": "normalized absolute difference"}
+
+
+def read_statistics(statistics_uri: str) -> Dict[str, Dict[str, object]]:
+    """Split -> feature name -> TFDV FeatureNameStatistics, for every split of the artifact."""
+    import tensorflow as tf
+    from tensorflow_data_validation import load_stats_binary
+
+    result = {}
+    for path in sorted(tf.io.gfile.glob(os.path.join(statistics_uri, "Split-*",
+                                                     "FeatureStats.pb"))):
+        split = os.path.basename(os.path.dirname(path)).removeprefix("Split-")
+        result[split] = {".".join(f.path.step): f
+                         for f in load_stats_binary(path).datasets[0].features}
+    return result
+
+
+def numeric_buckets(feature) -> List[Tuple[float, float, float]]:
+    """(low, high, count) of the feature's equal-width TFDV histogram."""
+    for histogram in feature.num_stats.histograms:
+        if histogram.type == histogram.STANDARD:
+            return [(b.low_value, b.high_value, b.sample_count) for b in histogram.buckets]
+    return []
+
+
+def common_edges(bucket_lists: Sequence[Sequence[Tuple[float, float, float]]],
+                 bins: int = BINS) -> List[float]:
+    """`bins` equal-width buckets over the range of every list's buckets."""
+    lows = [b[0] for buckets in bucket_lists for b in buckets]
+    highs = [b[1] for buckets in bucket_lists for b in buckets]
+    low, high = min(lows), max(highs)
+    if high <= low:
+        low, high = low - 0.5, high + 0.5
+    return [low + (high - low) * i / bins for i in range(bins + 1)]
+
+
+def rebin(buckets: Sequence[Tuple[float, float, float]], edges: Sequence[float]) -> List[float]:
+    """Counts of `buckets` over `edges`, each bucket's count spread uniformly over its width (a
+    zero-width bucket counts in the bin holding its value)."""
+    counts = [0.0] * (len(edges) - 1)
+    for low, high, count in buckets:
+        if high <= low:
+            index = next((i for i in range(len(counts)) if edges[i + 1] >= low), len(counts) - 1)
+            counts[index] += count
+            continue
+        for i in range(len(counts)):
+            overlap = min(high, edges[i + 1]) - max(low, edges[i])
+            if overlap > 0:
+                counts[i] += count * overlap / (high - low)
+    return counts
+
+
+def shares(counts: Sequence[float]) -> List[float]:
+    total = sum(counts)
+    return [c / total if total else 0.0 for c in counts]
+
+
+def category_counts(feature) -> Dict[str, float]:
+    """Value -> count of a categorical feature (TFDV's rank histogram, else its top values)."""
+    stats = feature.string_stats
+    buckets = stats.rank_histogram.buckets or stats.top_values
+    return {(b.label if hasattr(b, "label") else b.value): b.sample_count for b in buckets}
+
+
+def drift_line(drift) -> str:
+    """How a feature's drift score (components.data_gate.anomalies.DriftScore) compares with
+    the gate's threshold, in words."""
+    verdict = "over" if drift.value > drift.threshold else "within"
+    return (f"{DRIFT_NAMES.get(drift.kind, drift.kind)} from the previous span: "
+            f"{drift.value:.3f} ({verdict} the gate's threshold {drift.threshold:g})")
+
+
+def feature_chart(name: str, by_series: Dict[str, object]) -> Optional[str]:
+    """A histogram (numeric) or bar chart (categorical: the TOP_CATEGORIES most frequent values,
+    by name) of one feature across the series (split name -> FeatureNameStatistics); None for
+    other kinds (bytes, images)."""
+    kinds = {f.WhichOneof("stats") for f in by_series.values()}
+    title = name
+    if kinds == {"num_stats"}:
+        buckets = {series: numeric_buckets(f) for series, f in by_series.items()}
+        buckets = {series: b for series, b in buckets.items() if b}
+        if not buckets:
+            return None
+        edges = common_edges(list(buckets.values()))
+        return charts.histogram(edges, {series: shares(rebin(b, edges))
+                                        for series, b in buckets.items()}, title, name,
+                                outlined=(PREVIOUS_SERIES,))
+    if kinds == {"string_stats"}:
+        counts = {series: category_counts(f) for series, f in by_series.items()}
+        totals: Dict[str, float] = {}
+        for values in counts.values():
+            for value, count in values.items():
+                totals[value] = totals.get(value, 0.0) + count
+        categories = sorted(sorted(totals, key=lambda v: (-totals[v], v))[:TOP_CATEGORIES])
+        return charts.bars(categories, {
+            series: shares([values.get(c, 0.0) for c in categories]) if values else []
+            for series, values in counts.items()}, title, name)
+    return None
+
+
+def split_order(split: str) -> Tuple[int, str]:
+    """Sort key: train, then eval, then any other split by name."""
+    return ({"train": 0, "eval": 1}.get(split, 2), split)
+
+
+def statistics_charts(statistics: Dict[str, Dict[str, object]], names: Sequence[str],
+                      previous_train: Optional[Dict[str, object]] = None,
+                      drift: Optional[Dict[str, object]] = None
+                      ) -> List[Tuple[str, str, str]]:
+    """(feature name, chart, caption) per chartable feature of `names`, in that order;
+    `drift` maps feature names to the data gate's DriftScore, told in the caption."""
+    result = []
+    for name in names:
+        by_series = {split: statistics[split][name]
+                     for split in sorted(statistics, key=split_order)
+                     if name in statistics[split]}
+        if previous_train and name in previous_train:
+            by_series[PREVIOUS_SERIES] = previous_train[name]
+        chart = feature_chart(name, by_series)
+        if chart:
+            score = (drift or {}).get(name)
+            result.append((name, chart, drift_line(score) if score else ""))
+    return result
+
+
+def statistics_rows(statistics: Dict[str, Dict[str, object]]) -> Dict[str, List[List[object]]]:
+    """Split -> one row per feature: name, present, missing, mean, std, min, max, unique/bytes."""
+    result = {}
+    for split, features in statistics.items():
+        rows = []
+        for name, feature in features.items():
+            kind = feature.WhichOneof("stats")
+            stats = getattr(feature, kind)
+            row = [name, int(stats.common_stats.num_non_missing),
+                   int(stats.common_stats.num_missing)]
+            if kind == "num_stats":
+                row += [stats.mean, stats.std_dev, stats.min, stats.max, ""]
+            elif kind == "string_stats":
+                row += ["", "", "", "", f"{stats.unique} values"]
+            else:
+                row += ["", "", "", "", f"{stats.avg_num_bytes:.0f} B avg, "
+                                        f"{stats.max_num_bytes_int} B max"]
+            rows.append(row)
+        result[split] = rows
+    return result

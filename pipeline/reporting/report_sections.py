@@ -1,0 +1,123 @@
+"""The run report's sections as HTML fragments, each from the artifacts of one part of the run:
+data (feature charts, drift, thumbnails, statistics tables), training curves, evaluation against
+the baseline, and artifact lineage. `report.py` finds the artifacts and assembles the page."""
+
+from __future__ import annotations
+
+import html
+from typing import Dict, List, Optional, Sequence
+
+from pipeline.reporting import charts
+from pipeline.reporting.feature_charts import statistics_charts, statistics_rows
+from pipeline.reporting.summary import DIFF_SUFFIX, RunSummary, yes_no
+
+LOSS_SUFFIX = "loss"
+
+
+class Markup(str):
+    """A table cell that is HTML already (a link, a thumbnail): not escaped."""
+
+
+def table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    head = "".join(f"<th>{html.escape(str(h))}</th>" for h in header)
+    body = "".join("<tr>" + "".join(
+        f"<td>{c if isinstance(c, Markup) else html.escape(cell(c))}</td>" for c in row)
+        + "</tr>" for row in rows)
+    return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def cell(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return "-" if value is None else str(value)
+
+
+def figures(items: Sequence[tuple]) -> str:
+    """Charts side by side, each with its caption (`(chart, caption)` pairs)."""
+    return "<div class='charts'>" + "".join(
+        f"<figure>{chart}<figcaption>{html.escape(caption)}</figcaption></figure>"
+        for chart, caption in items) + "</div>"
+
+
+def data_section(statistics: Dict[str, Dict[str, object]], names: Sequence[str],
+                 previous_train: Optional[Dict[str, object]], drift: Dict[str, object],
+                 strips: Dict[str, Dict[str, str]]) -> str:
+    """Feature charts (splits overlaid; the previous span's train split and the drift score
+    when there is one), image thumbnails, and the statistics as tables."""
+    if not statistics:
+        return "<p class='muted'>no statistics (StatisticsGen did not run)</p>"
+    intro = ("<p>Share of examples per value, from StatisticsGen's TFDV statistics"
+             + (", with the previous span's train split and the data gate's drift score"
+                if previous_train else "") + ".</p>")
+    parts = [intro, figures([(chart, caption) for _, chart, caption
+                             in statistics_charts(statistics, names, previous_train, drift)])]
+    for name, rows in strips.items():
+        parts.append(f"<h3>{html.escape(name)}: as the model sees it (Transform output)</h3>")
+        parts.append("<div class='groups'>" + "".join(
+            f"<div><h4>{html.escape(heading)}</h4>{strip}</div>"
+            for heading, strip in rows.items()) + "</div>")
+    parts.append("<details><summary>statistics tables</summary>" + "".join(
+        f"<h4>{html.escape(split)}</h4>" + table(
+            ["feature", "present", "missing", "mean", "std", "min", "max", "values"], rows)
+        for split, rows in statistics_rows(statistics).items()) + "</details>")
+    return "".join(parts)
+
+
+def best_step(history: Sequence[Dict[str, float]]) -> Optional[Dict[str, float]]:
+    """The evaluation round with the lowest eval loss (the weights early stopping keeps)."""
+    rounds = [r for r in history if "eval_loss" in r]
+    return min(rounds, key=lambda r: (r["eval_loss"], r["step"])) if rounds else None
+
+
+def training_section(record: Optional[dict]) -> str:
+    """Loss curves (train vs eval) and the eval metrics per evaluation round, best step
+    marked; `record` is the Trainer's training.json."""
+    if not record or not record.get("history"):
+        return "<p class='muted'>the Trainer came from cache or did not run</p>"
+    history = record["history"]
+    names = [n for n in history[0] if n != "step"]
+    best = best_step(history)
+    marks = [charts.Mark(best["step"], f"best step {best['step']:.0f}")] if best else []
+    losses = [n for n in names if n.endswith(LOSS_SUFFIX)]
+    metrics = [n for n in names if n not in losses]
+    items = []
+    for group, title in ((losses, "loss"), (metrics, "metric")):
+        if group:
+            items.append((charts.lines({n: [(r["step"], r[n]) for r in history if n in r]
+                                        for n in group}, f"{title} per evaluation round",
+                                       "training step", title, marks), ""))
+    stopped = (f"stopped early at step {record['final_step']}" if record.get("stopped_early")
+               else f"ran to step {record.get('final_step', history[-1]['step'])}")
+    kept = (f"; the exported weights are step {best['step']:.0f}'s (eval loss "
+            f"{best['eval_loss']:.4g})" if best and record.get("stopped_early") else "")
+    return f"<p>Training {stopped}{kept}.</p>" + figures(items)
+
+
+def evaluation_section(summary: RunSummary) -> str:
+    metric_rows = [[name, value, summary.eval_metrics.get(name + DIFF_SUFFIX)]
+                   for name, value in sorted(summary.eval_metrics.items())
+                   if not name.endswith(DIFF_SUFFIX)]
+    if summary.mean_predictor_rmse is not None:
+        metric_rows.append(["RMSE of the mean predictor", summary.mean_predictor_rmse, None])
+    if summary.majority_class_accuracy is not None:
+        metric_rows.append(["accuracy of the majority class", summary.majority_class_accuracy,
+                            None])
+    return table(["metric", "candidate", "candidate - baseline"], metric_rows)
+
+
+def lineage_section(summary: RunSummary) -> str:
+    rows = [[node.node_id, node.state,
+             "; ".join(f"{kind}: {a.uri}" for kind, artifacts in node.outputs.items()
+                       for a in artifacts)] for node in summary.nodes]
+    return ("<details><summary>every component, its state and outputs</summary>"
+            + table(["component", "state", "outputs (type: uri)"], rows) + "</details>")
+
+
+def summary_section(summary: RunSummary, decision: str) -> str:
+    rows: List[List[object]] = [
+        ["rows read", summary.rows_read], ["rows ingested", summary.rows_ingested],
+        ["rows quarantined", summary.rows_quarantined],
+        ["spans", ", ".join(map(str, summary.spans)) or None],
+        ["blessed", yes_no(summary.blessed)], ["push decision", decision]]
+    return (f"<p>{html.escape(summary.render().splitlines()[0])}</p>"
+            + table(["", "value"], rows))

@@ -1,0 +1,90 @@
+"""Own data end to end, with no hand edits: real public datasets shipped inside scikit-learn
+(Boston house prices: numeric-only; iris: a multiclass label; both in scikit-learn's CSV layout)
+and a class-folder image set go through `init` -> `run` -> `predict`; predictions equal the
+serving signature on the same rows. The Chicago taxi CSV (categoricals with gaps) goes through
+the same in `test_walkthrough_e2e.py`."""
+
+import csv
+import os
+
+import numpy as np
+import pytest
+
+from components.ingest import csv_files
+from pipeline import cli
+from pipeline.config import load_config
+
+pytestmark = pytest.mark.slow
+
+SKLEARN_DATA = os.path.join(os.path.dirname(__import__("sklearn").__file__), "datasets", "data")
+FAST = ["--train-steps", "200"]
+
+
+def init_run_predict(tmp_path, init_args, predict_csv=None):
+    """`init`, then `run` with the config as written, then `predict` on `predict_csv` (default:
+    the CSV the config reads); returns (config, the predictions' rows)."""
+    out = tmp_path / "project"
+    assert cli.main(["init", *init_args, "--out", str(out)]) == 0
+    config_path = str(out / "config.yaml")
+    assert cli.main(["run", "--config", config_path, *FAST]) == 0
+    config = load_config(config_path)
+    predict_csv = predict_csv or os.path.join(config.data_root, config.input_pattern)
+    output = tmp_path / "predictions.csv"
+    assert cli.main(["predict", "--config", config_path, "--csv", predict_csv,
+                     "--output", str(output)]) == 0
+    with open(output, newline="") as handle:
+        return config, list(csv.DictReader(handle))
+
+
+def test_boston_numeric_only_in_sklearn_layout(tmp_path, capsys, serve_csv_rows):
+    source = os.path.join(SKLEARN_DATA, "boston_house_prices.csv")
+    config, predicted = init_run_predict(tmp_path, ["--csv", source, "--label", "MEDV"])
+    assert "has scikit-learn's CSV layout" in capsys.readouterr().out
+    assert len(predicted) == 506
+    assert [int(row["line"]) for row in predicted] == list(range(2, 508))
+    served = serve_csv_rows(config, os.path.join(config.data_root, config.input_pattern))
+    np.testing.assert_allclose([float(row["prediction"]) for row in predicted],
+                               served["prediction"].ravel(), rtol=1e-5, atol=1e-5)
+
+
+def test_iris_multiclass(tmp_path, serve_csv_rows):
+    source = os.path.join(SKLEARN_DATA, "iris.csv")
+    config, predicted = init_run_predict(tmp_path, ["--csv", source, "--label", "species"])
+    assert len(predicted) == 150
+    assert {row["class_name"] for row in predicted} <= {"setosa", "versicolor", "virginica"}
+    assert all(0.0 <= float(row["probability"]) <= 1.0 for row in predicted)
+    truth = [row["species"] for _, row in csv_files.iter_csv_rows(
+        os.path.join(config.data_root, config.input_pattern))]
+    accuracy = np.mean([row["class_name"] == label for row, label in zip(predicted, truth)])
+    assert accuracy > 0.6
+    served = serve_csv_rows(config, os.path.join(config.data_root, config.input_pattern))
+    assert [row["class_name"] for row in predicted] == [
+        name.decode() for name in served["class_name"]]
+
+
+def test_class_folders(tmp_path):
+    from PIL import Image
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    images = tmp_path / "digits"
+    listed = [["image"]]
+    for index in range(90):
+        digit = int(digits.target[index])
+        if digit > 2:
+            continue
+        folder = images / f"digit_{digit}"
+        folder.mkdir(parents=True, exist_ok=True)
+        pixels = np.uint8(digits.images[index] * 255 / 16)
+        Image.fromarray(pixels, mode="L").resize((16, 16)).save(folder / f"{index}.png")
+        listed.append([f"digit_{digit}/{index}.png"])
+    listed.append(["digit_0/absent.png"])
+    new_rows = images / "new.csv"
+    with open(new_rows, "w", newline="") as handle:
+        csv.writer(handle).writerows(listed)
+    _, predicted = init_run_predict(
+        tmp_path, ["--layout", "class_folders", "--data-root", str(images)], str(new_rows))
+    assert len(predicted) == len(listed) - 1
+    assert predicted[-1]["quarantine_reason"].startswith("image: missing image file")
+    assert predicted[-1]["class_name"] == ""
+    assert {row["class_name"] for row in predicted[:-1]} <= {"digit_0", "digit_1", "digit_2"}

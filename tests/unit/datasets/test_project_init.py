@@ -1,0 +1,89 @@
+"""`init`: schema and commented config side by side that load as they are, the run command
+printed, scikit-learn's layout written as a standard copy, class folders drafted, and one-line
+refusals that write nothing."""
+
+import os
+
+import yaml
+from PIL import Image
+
+from pipeline import cli
+from pipeline.config import load_config
+from pipeline.datasets import demo_data
+
+SKLEARN_DATA = os.path.join(os.path.dirname(__import__("sklearn").__file__), "datasets", "data")
+
+
+def test_csv_project_loads_as_written(tiny_demo_data, tmp_path, capsys):
+    out = tmp_path / "demo"
+    assert cli.main(["init", "--csv", str(tiny_demo_data / demo_data.CSV_NAME), "--label", "y",
+                     "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert printed.splitlines()[-1].endswith(f"run --config {os.path.relpath(out)}/config.yaml")
+    config = load_config(str(out / "config.yaml"))
+    assert (config.data_root, config.input_pattern) == (str(tiny_demo_data), demo_data.CSV_NAME)
+    assert config.image_channels == 3  # the demo holds RGB images among the first ones
+    assert {f.name: f.role.value for f in config.features().features} == {
+        "image": "image", "z": "numeric", "pen": "categorical", "y": "label"}
+    text = (out / "config.yaml").read_text()
+    assert "# blessed (and pushed) at or below this eval RMSE" in text
+    assert yaml.safe_load(text)["max_eval_rmse"] > 1.0
+    assert cli.main(["init", "--csv", str(tiny_demo_data / demo_data.CSV_NAME), "--label", "y",
+                     "--out", str(out)]) == 1
+    assert "exists and may be curated" in capsys.readouterr().err
+
+
+def test_sklearn_layout_is_written_as_a_standard_copy(tmp_path, capsys):
+    out = tmp_path / "iris"
+    assert cli.main(["init", "--csv", os.path.join(SKLEARN_DATA, "iris.csv"), "--label",
+                     "species", "--out", str(out)]) == 0
+    assert "note: " in capsys.readouterr().out
+    copy = out / "data" / "iris.csv"
+    lines = copy.read_text().splitlines()
+    assert lines[:2] == ["feature_1,feature_2,feature_3,feature_4,species",
+                         "5.1,3.5,1.4,0.2,setosa"]
+    assert len(lines) == 151
+    config = load_config(str(out / "config.yaml"))
+    assert (config.data_root, config.input_pattern) == (str(out / "data"), "iris.csv")
+    assert config.min_eval_accuracy == 0.3333  # 50 of 150 rows per class, rounded down
+
+
+def test_class_folders(tmp_path, capsys):
+    root = tmp_path / "pets"
+    for kind in ("cat", "dog", "empty"):
+        (root / kind).mkdir(parents=True)
+    for kind in ("cat", "dog"):
+        Image.new("L", (6, 6)).save(root / kind / "a.png")
+    (root / "cat" / "notes.txt").write_text("not an image")
+    out = tmp_path / "project"
+    assert cli.main(["init", "--layout", "class_folders", "--data-root", str(root),
+                     "--out", str(out)]) == 0
+    assert "Task: binary (2 classes: cat, dog)" in capsys.readouterr().out
+    config = load_config(str(out / "config.yaml"))
+    assert (config.layout, config.input_pattern, config.image_channels) == (
+        "class_folders", "*/*", 1)
+    assert config.min_eval_accuracy == 0.5
+    assert [(f.name, f.role.value) for f in config.features().features] == [
+        ("image", "image"), ("label", "label")]
+
+
+def test_class_folders_need_two_classes_and_a_data_root(tmp_path, capsys):
+    (tmp_path / "only" / "cat").mkdir(parents=True)
+    Image.new("L", (6, 6)).save(tmp_path / "only" / "cat" / "a.png")
+    out = tmp_path / "project"
+    assert cli.main(["init", "--layout", "class_folders", "--data-root",
+                     str(tmp_path / "only"), "--out", str(out)]) == 1
+    assert "in 1 class folder(s) (cat); the class_folders layout needs at least two" in \
+        capsys.readouterr().err
+    assert cli.main(["init", "--layout", "class_folders", "--out", str(out)]) == 2
+    assert "needs --data-root" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_unwritable_output_is_one_line(tmp_path, capsys):
+    (tmp_path / "data.csv").write_text("x,y\n1,2.5\n2,3.5\n3,1.0\n")
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    assert cli.main(["init", "--csv", str(tmp_path / "data.csv"), "--label", "y",
+                     "--out", str(blocker / "project")]) == 1
+    assert capsys.readouterr().err == f"error: {blocker / 'project'}: Not a directory\n"

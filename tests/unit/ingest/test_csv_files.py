@@ -1,0 +1,44 @@
+"""Reading CSV files: line numbers survive quoted multi-line fields; a file that lacks a schema
+column, is empty or names a column twice fails fast naming the file; extra columns are returned
+to be ignored."""
+
+import re
+
+import pytest
+
+from components.ingest import csv_files, rows
+
+
+def test_quoted_multiline_fields_keep_line_numbers(tmp_path):
+    path = tmp_path / "q.csv"
+    path.write_text('image,z,pen,y\n"a, ""quoted""\nvalue",1,a,2\nb.png,3,b,4\n')
+    assert list(csv_files.iter_csv_rows(str(path))) == [
+        (3, {"image": 'a, "quoted"\nvalue', "z": "1", "pen": "a", "y": "2"}),
+        (4, {"image": "b.png", "z": "3", "pen": "b", "y": "4"})]
+
+
+def test_missing_column_fails_fast_naming_file_and_column(tmp_path, digits_features, write_csv):
+    path = write_csv(tmp_path / "bad.csv", [], header=("image", "zz", "pen", "y"))
+    with pytest.raises(rows.ColumnsError) as raised:
+        csv_files.check_columns(path, csv_files.read_header(path), digits_features)
+    assert str(raised.value) == (f"{path}: columns of the schema missing from the file: ['z'] "
+                                 "(the file has ['image', 'zz', 'pen', 'y'])")
+
+
+def test_extra_columns_are_returned_to_be_ignored(tmp_path, digits_features, write_csv):
+    path = write_csv(tmp_path / "more.csv", [], header=("id", "image", "z", "pen", "y", "note"))
+    assert csv_files.check_columns(path, csv_files.read_header(path), digits_features) == [
+        "id", "note"]
+    no_label = write_csv(tmp_path / "new.csv", [], header=("image", "z", "pen"))
+    assert csv_files.check_columns(no_label, csv_files.read_header(no_label), digits_features,
+                                   with_label=False) == []
+
+
+@pytest.mark.parametrize("content, message", [
+    ("", "the file is empty (no header line)"),
+    ("image,z,pen,z,y\n", "column names appear more than once: ['z']")])
+def test_empty_file_and_duplicate_columns_fail_fast(tmp_path, digits_features, content, message):
+    path = tmp_path / "bad.csv"
+    path.write_text(content)
+    with pytest.raises(rows.ColumnsError, match=re.escape(message)):
+        csv_files.check_columns(str(path), csv_files.read_header(str(path)), digits_features)

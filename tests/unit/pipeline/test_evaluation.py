@@ -1,0 +1,67 @@
+"""The Evaluator's TFMA config follows the schema's task: keys, metrics, bounds and directions."""
+
+import json
+
+import pytest
+import tensorflow_model_analysis as tfma
+
+from pipeline.evaluation import eval_config
+from schemas import DType, Feature, FeatureSet, Role
+
+
+def features_with(classes):
+    return FeatureSet((Feature("x", Role.NUMERIC, DType.FLOAT),
+                       Feature("y", Role.LABEL, DType.FLOAT if classes is None else DType.BYTES,
+                               classes=classes)))
+
+
+def thresholds(config):
+    found = {}
+    for spec in config.metrics_specs:
+        for metric in spec.metrics:
+            if metric.HasField("threshold"):
+                name = json.loads(metric.config)["name"]
+                found[name] = metric.threshold
+    return found
+
+
+@pytest.mark.parametrize("classes, prediction_key, preprocessing", [
+    (None, "prediction", []),
+    (("no", "yes"), "positive_probability", ["transform_features"]),
+    (("a", "b", "c"), "probabilities", ["transform_features"]),
+])
+def test_model_spec_by_task(classes, prediction_key, preprocessing):
+    [spec] = eval_config(features_with(classes), 1.0).model_specs
+    assert (spec.label_key, spec.prediction_key) == ("y", prediction_key)
+    assert list(spec.preprocessing_function_names) == preprocessing
+
+
+def test_regression_rmse_bound_and_no_higher_than_baseline():
+    [(name, threshold)] = thresholds(eval_config(features_with(None), 0.8)).items()
+    assert name == "root_mean_squared_error"
+    assert threshold.value_threshold.upper_bound.value == 0.8
+    assert threshold.change_threshold.direction == tfma.MetricDirection.LOWER_IS_BETTER
+
+
+def test_binary_accuracy_and_auc_bounds_auc_no_lower_than_baseline():
+    config = eval_config(features_with(("no", "yes")), 1.0, min_accuracy=0.7, min_auc=0.85)
+    found = thresholds(config)
+    assert found["accuracy"].value_threshold.lower_bound.value == 0.7
+    assert not found["accuracy"].HasField("change_threshold")
+    assert found["auc"].value_threshold.lower_bound.value == 0.85
+    assert found["auc"].change_threshold.direction == tfma.MetricDirection.HIGHER_IS_BETTER
+    assert found["auc"].change_threshold.absolute.value < 0
+    names = {m.class_name for spec in config.metrics_specs for m in spec.metrics}
+    assert {"Precision", "Recall", "Calibration", "ConfusionMatrixPlot"} <= names
+
+
+def test_multiclass_accuracy_per_class_precision_recall_and_confusion_matrix():
+    config = eval_config(features_with(("a", "b", "c")), 1.0, min_accuracy=0.9)
+    found = thresholds(config)
+    assert found["accuracy"].value_threshold.lower_bound.value == 0.9
+    assert found["accuracy"].change_threshold.direction == tfma.MetricDirection.HIGHER_IS_BETTER
+    per_class = [spec for spec in config.metrics_specs if spec.binarize.class_ids.values]
+    assert [list(spec.binarize.class_ids.values) for spec in per_class] == [[0, 1, 2]]
+    assert {m.class_name for m in per_class[0].metrics} == {"Precision", "Recall"}
+    assert "MultiClassConfusionMatrixPlot" in {m.class_name for s in config.metrics_specs
+                                               for m in s.metrics}

@@ -1,0 +1,97 @@
+"""SVG chart primitives: tick values, element counts and positions, thumbnails."""
+
+import base64
+import io
+import xml.etree.ElementTree as ElementTree
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from pipeline.reporting import charts
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def parse(svg_text):
+    return ElementTree.fromstring(svg_text)
+
+
+def texts(root):
+    return [t.text for t in root.iter(SVG + "text")]
+
+
+@pytest.mark.parametrize("low, high, expected", [
+    (0.0, 1.0, [0.0, 0.2, 0.4, 0.6, 0.8, 1.0]),
+    (0.0, 10.0, [0.0, 2.0, 4.0, 6.0, 8.0, 10.0]),
+    (-3.2, 4.9, [-4.0, -2.0, 0.0, 2.0, 4.0, 6.0]),
+    (150.0, 1500.0, [0.0, 500.0, 1000.0, 1500.0]),
+    (5.0, 5.0, [4.0, 4.5, 5.0, 5.5, 6.0]),
+])
+def test_nice_ticks(low, high, expected):
+    assert charts.nice_ticks(low, high) == pytest.approx(expected)
+
+
+def test_axes_map_the_ranges_onto_the_plot_area():
+    axes = charts.Axes((0.0, 10.0), (0.0, 1.0), "t", "x", "y", width=400, height=250)
+    assert axes.x(0.0) == 58 and axes.x(10.0) == 400 - 14
+    assert axes.y(0.0) == 250 - 40 and axes.y(1.0) == 44
+
+
+def test_histogram_draws_one_bar_per_bucket_and_series_with_labelled_axes():
+    root = parse(charts.histogram([0.0, 1.0, 2.0, 3.0], {"train": [0.5, 0.3, 0.2],
+                                                         "eval": [0.4, 0.4, 0.2]},
+                                  "z", "z value"))
+    bars = [r for r in root.iter(SVG + "rect") if r.find(SVG + "title") is not None]
+    assert len(bars) == 6
+    assert bars[0].find(SVG + "title").text == "train 0..1: 50.0%"
+    labels = texts(root)
+    assert {"z", "z value", "share of examples", "train", "eval"} <= set(labels)
+    assert root.get("width") == str(charts.WIDTH)
+
+
+def test_bars_group_the_series_per_category():
+    root = parse(charts.bars(["a", "b"], {"train": [0.75, 0.25], "eval": [0.5, 0.5]},
+                             "pen", "pen"))
+    titles = [r.find(SVG + "title").text for r in root.iter(SVG + "rect")
+              if r.find(SVG + "title") is not None]
+    assert titles == ["train a: 75.0%", "train b: 25.0%", "eval a: 50.0%", "eval b: 50.0%"]
+    counts = parse(charts.bars(["1"], {"rows": [150]}, "rows", "run", "rows", percent=False))
+    assert [r.find(SVG + "title").text for r in counts.iter(SVG + "rect")
+            if r.find(SVG + "title") is not None] == ["rows 1: 150"]
+
+
+def test_lines_label_the_last_value_and_the_marks():
+    root = parse(charts.lines({"eval_loss": [(10, 2.0), (20, 1.0), (30, 1.5)]}, "loss",
+                              "training step", "loss", marks=[charts.Mark(20, "best step 20")]))
+    [line] = root.iter(SVG + "polyline")
+    assert len(line.get("points").split()) == 3
+    assert len(list(root.iter(SVG + "circle"))) == 3
+    assert {"best step 20", "1.5", "training step", "loss", "eval_loss"} <= set(texts(root))
+
+
+def test_scatter_has_one_dot_per_point_and_the_diagonal():
+    root = parse(charts.scatter([(1.0, 1.5), (2.0, 1.0), (3.0, 3.0)], "p", "actual", "pred"))
+    assert len(list(root.iter(SVG + "circle"))) == 3
+    assert any(line.get("stroke-dasharray") for line in root.iter(SVG + "line"))
+
+
+def test_heatmap_writes_every_nonzero_count():
+    root = parse(charts.heatmap([[5, 1], [0, 4]], ["cat", "dog"], "confusion", "pred", "true"))
+    cells = [r.find(SVG + "title").text for r in root.iter(SVG + "rect")]
+    assert cells == ["cat as cat: 5", "cat as dog: 1", "dog as cat: 0", "dog as dog: 4"]
+    assert [t for t in texts(root) if t.isdigit()] == ["5", "1", "4"]
+
+
+def test_png_data_uri_round_trips_the_pixels():
+    pixels = np.zeros((4, 3, 1), np.float32)
+    pixels[1, 2, 0] = 1.0
+    pixels[3, 0, 0] = 0.5
+    uri = charts.png_data_uri(pixels)
+    assert uri.startswith("data:image/png;base64,")
+    image = np.asarray(Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1]))))
+    assert image.shape == (4, 3)
+    assert image[1, 2] == 255 and image[3, 0] == 128 and image.sum() == 255 + 128
+    rgb = np.asarray(Image.open(io.BytesIO(base64.b64decode(
+        charts.png_data_uri(np.ones((2, 2, 3)) * 0.2).split(",", 1)[1]))))
+    assert rgb.shape == (2, 2, 3) and rgb.max() == 51
