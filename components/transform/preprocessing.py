@@ -68,11 +68,23 @@ def scale_numeric(x) -> tf.Tensor:
     return (imputed - mean) / tf.where(std > 0.0, std, 1.0)
 
 
+def _as_text(x):
+    """Integer categories as their decimal text, so every vocabulary is keyed by strings: TF
+    shares a lookup table by name across the traces of one process, and an int64-keyed table
+    traced after a string-keyed one of the same name fails ("Conflicting key/value dtypes")."""
+    if x.dtype == tf.string:
+        return x
+    if isinstance(x, tf.SparseTensor):
+        return tf.SparseTensor(x.indices, tf.strings.as_string(x.values), x.dense_shape)
+    return tf.strings.as_string(x)
+
+
 def index_category(x, feature_name: str) -> tf.Tensor:
     """[batch, 1] int64 ids from a vocabulary over the data; unseen values get OOV ids.
 
     An optional feature arrives as a SparseTensor: its ids are shifted by one so that a missing
     value gets id MISSING_ID (0), apart from every value and from the OOV bucket."""
+    x = _as_text(x)
     if isinstance(x, tf.SparseTensor):
         ids = tft.compute_and_apply_vocabulary(x, num_oov_buckets=NUM_OOV_BUCKETS,
                                                vocab_filename=vocabulary_name(feature_name))

@@ -28,7 +28,9 @@ RESOLVERS = ["previous_span_statistics_resolver", "baseline_model_resolver"]
 
 @pytest.fixture(scope="module")
 def pipeline_run(tmp_path_factory, digits_features):
-    """Runs the pipeline twice through the CLI on 150 demo rows; yields (config, outputs)."""
+    """Runs the pipeline three times on 150 demo rows: twice through the CLI in this process,
+    then once more in a fresh interpreter that lists the cloud client modules it imported.
+    Yields (config, [three run summaries], the fresh process's last stdout line)."""
     root = tmp_path_factory.mktemp("e2e")
     data_root = root / "data"
     demo_data.generate(str(data_root), digits_features, rows=150)
@@ -38,15 +40,22 @@ def pipeline_run(tmp_path_factory, digits_features):
         "eval_steps": 5, "batch_size": 16, "image_height": 16, "image_width": 16,
         "max_eval_rmse": 100.0}))
     config = load_config(str(config_path))
-    printed = []
+    summaries = []
     for _ in range(2):
         assert cli.main(["run", "--config", str(config_path)]) == 0
-        printed.append(summarize_latest_run(config))
-    return config, printed
+        summaries.append(summarize_latest_run(config))
+    script = ("import sys\nfrom pipeline import cli\n"
+              f"code = cli.main(['run', '--config', {str(config_path)!r}])\n"
+              "print(code, [m for m in sys.modules if m.startswith('google.cloud.aiplatform')])")
+    done = subprocess.run([sys.executable, "-c", script], cwd=os.path.dirname(schemas.SCHEMAS_DIR),
+                          capture_output=True, text=True, timeout=900)
+    assert done.stdout.strip(), done.stderr[-2000:]
+    summaries.append(summarize_latest_run(config))
+    return config, summaries, done.stdout.strip().splitlines()[-1]
 
 
 def test_first_run_executes_every_component(pipeline_run):
-    _, (first, _) = pipeline_run
+    _, (first, _, _), _ = pipeline_run
     assert first.states == {name: "COMPLETE" for name in COMPONENTS + RESOLVERS}
     assert (first.rows_read, first.rows_ingested, first.rows_quarantined) == (150, 150, 0)
     assert first.anomalies == []
@@ -58,7 +67,7 @@ def test_first_run_executes_every_component(pipeline_run):
 
 
 def test_second_run_comes_entirely_from_cache(pipeline_run):
-    config, (first, second) = pipeline_run
+    config, (first, second, _), _ = pipeline_run
     assert second.run_id != first.run_id
     assert {name: second.states[name] for name in COMPONENTS} == {n: "CACHED" for n in COMPONENTS}
     assert len(os.listdir(config.serving_dir)) == 1  # nothing pushed twice
@@ -67,20 +76,13 @@ def test_second_run_comes_entirely_from_cache(pipeline_run):
 def test_cached_run_process_imports_no_cloud_clients(pipeline_run):
     """The pipeline imports TFX's modules, not `tfx.v1`, whose `extensions` import the Google
     Cloud AI Platform clients (6-8 s of a cached run)."""
-    config, _ = pipeline_run
-    config_path = os.path.join(os.path.dirname(config.output_dir), "config.yaml")
-    script = ("import sys\nfrom pipeline import cli\n"
-              f"code = cli.main(['run', '--config', {config_path!r}])\n"
-              "print(code, [m for m in sys.modules if m.startswith('google.cloud.aiplatform')])")
-    done = subprocess.run([sys.executable, "-c", script], cwd=os.path.dirname(schemas.SCHEMAS_DIR),
-                          capture_output=True, text=True, timeout=900)
-    assert done.stdout.strip().splitlines()[-1] == "0 []", done.stderr[-2000:]
-    third = summarize_latest_run(config)
+    _, (_, _, third), fresh_process_line = pipeline_run
+    assert fresh_process_line == "0 []"
     assert {name: third.states[name] for name in COMPONENTS} == {n: "CACHED" for n in COMPONENTS}
 
 
 def test_pushed_model_predicts_on_raw_serialized_examples(pipeline_run, make_raw_examples):
-    config, (first, _) = pipeline_run
+    config, (first, _, _), _ = pipeline_run
     features = config.features()
     [pushed_dir] = glob.glob(os.path.join(config.serving_dir, "*"))
     assert first.pushed_to == pushed_dir
@@ -109,7 +111,7 @@ def test_no_training_serving_skew(pipeline_run):
     """Serving on raw examples == the model on the Transform output it was trained on."""
     import tensorflow_transform as tft
 
-    config, (first, _) = pipeline_run
+    config, (first, _, _), _ = pipeline_run
     label = config.features().label.name
     nodes = {node.node_id: node for node in first.nodes}
     raw_uri = nodes["CsvImageExampleGen"].outputs["Examples"][0].uri
@@ -176,9 +178,9 @@ def check_in_browser(page_path, tmp_path, height):
 def test_report_renders_in_a_real_browser(pipeline_run, tmp_path):
     """Every run writes a self-contained report.html with charts and thumbnails; headless
     Chromium renders it."""
-    config, _ = pipeline_run
+    config, _, _ = pipeline_run
     reports = glob.glob(os.path.join(config.output_dir, "reports", "*", "report.html"))
-    assert len(reports) == 2  # one per run
+    assert len(reports) == 3  # one per run
     dom = check_in_browser(sorted(reports)[0], tmp_path, 3000)
     for section in ("summary", "data", "anomalies", "training", "errors", "evaluation",
                     "push", "lineage"):
@@ -195,13 +197,13 @@ def test_report_renders_in_a_real_browser(pipeline_run, tmp_path):
 
 
 def test_history_page_links_every_run(pipeline_run, tmp_path):
-    config, (first, second) = pipeline_run
+    config, (first, second, third), _ = pipeline_run
     page_path = os.path.join(config.output_dir, "history.html")
     dom = check_in_browser(page_path, tmp_path, 900)
-    assert f"{config.pipeline_name}: 2 runs" in dom
+    assert f"{config.pipeline_name}: 3 runs" in dom
     assert 'aria-label="eval RMSE per run"' in dom
-    assert dom.count(">report</a>") == 2
-    for summary in (first, second):
+    assert dom.count(">report</a>") == 3
+    for summary in (first, second, third):
         assert summary.run_id in dom
 
 
@@ -211,7 +213,7 @@ def test_runs_prints_its_table_and_nothing_else(pipeline_run, tmp_path):
     import subprocess
     import sys
 
-    config, (first, second) = pipeline_run
+    config, (first, second, third), _ = pipeline_run
     config_path = tmp_path / "config.yaml"
     config_path.write_text(yaml.safe_dump({"data_root": config.data_root,
                                            "output_dir": config.output_dir}))
@@ -223,6 +225,7 @@ def test_runs_prints_its_table_and_nothing_else(pipeline_run, tmp_path):
                                 if k not in ("TF_CPP_MIN_LOG_LEVEL", "PYTHONWARNINGS")})
     assert result.returncode == 0 and result.stderr == ""
     lines = result.stdout.splitlines()
-    assert [line.split()[0] for line in lines[2:4]] == [first.run_id, second.run_id]
-    assert lines[4:] == [f"history: {os.path.join(config.output_dir, 'history.html')}"]
-    assert len(lines) == 5
+    assert [line.split()[0] for line in lines[2:5]] == [first.run_id, second.run_id,
+                                                        third.run_id]
+    assert lines[5:] == [f"history: {os.path.join(config.output_dir, 'history.html')}"]
+    assert len(lines) == 6

@@ -170,3 +170,15 @@ def test_missing_categorical_values_get_their_own_id(tmp_path):
     assert [int(row["day"][0]) for row in rows] == [1, 2, 0, 1, 0]
     pen_feature = features.get("pen")
     assert preprocessing.category_id_count(pen_feature, output) == 2 + 1 + 1
+
+
+def test_integer_and_string_categories_trace_in_one_process():
+    """TF shares lookup tables by name across traces: an integer vocabulary traced after a
+    string one (two pipelines in one process) must not conflict."""
+
+    def fn(inputs):
+        return {"c": preprocessing.index_category(inputs["c"], "c")}
+
+    for dtype in (tf.string, tf.int64, tf.string):
+        spec = {"c": tf.TensorSpec([None, 1], dtype)}
+        assert tft.get_analyze_input_columns(fn, spec, force_tf_compat_v1=False) == ["c"]
