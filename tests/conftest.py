@@ -8,6 +8,22 @@ import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+# Files whose tests take longest (pytest's --durations), started first so that the suite's
+# workers (pytest-xdist, one per core, whole files: pytest.ini) finish at about the same time.
+# The container test builds the project's image, mostly waiting on the package registry.
+LONGEST_FIRST = ("e2e/test_kubeflow_containers.py", "e2e/test_retraining_e2e.py",
+                 "e2e/test_classification_e2e.py", "e2e/test_trainer_e2e.py",
+                 "e2e/test_own_data_e2e.py", "e2e/test_walkthrough_e2e.py")
+
+
+def pytest_collection_modifyitems(items):
+    def rank(item):
+        path = item.nodeid.split("::")[0]
+        return next((i for i, name in enumerate(LONGEST_FIRST) if path.endswith(name)),
+                    len(LONGEST_FIRST))
+
+    items.sort(key=rank)  # stable: the rest keep their order (end-to-end files before unit)
+
 
 @pytest.fixture(scope="session")
 def digits_features():
