@@ -75,7 +75,7 @@ def _as_text(x):
     if x.dtype == tf.string:
         return x
     if isinstance(x, tf.SparseTensor):
-        return tf.SparseTensor(x.indices, tf.strings.as_string(x.values), x.dense_shape)
+        return tf.sparse.map_values(tf.strings.as_string, x)
     return tf.strings.as_string(x)
 
 

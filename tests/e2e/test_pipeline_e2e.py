@@ -1,6 +1,6 @@
 """End to end on a small slice of the demo data: every component runs, the pushed model serves
-raw serialized examples, and a second run comes entirely from cache without importing cloud
-clients."""
+raw serialized examples, a second run comes entirely from cache, and a third, in a fresh process,
+too, without importing cloud clients."""
 
 import glob
 import os
