@@ -12,6 +12,10 @@
 |            | matrix                                                      | accuracy, no lower than   |
 |            |                                                             | baseline                  |
 
+A label with an open domain is multiclass, but its classes are only known once Transform has
+read the data, after this config is compiled: it gets accuracy and the confusion matrix, and no
+per-class precision/recall (the run report's confusion matrix shows each class).
+
 Classifiers are judged on the class ids Transform computes (the `transform_features` signature
 runs first, so TFMA's label is the id, not the raw class name). Run reports read metrics back by
 the names set here.
@@ -75,17 +79,17 @@ def _metrics_specs(features: FeatureSet, max_rmse: float, min_accuracy: float,
             _metric("Precision"), _metric("Recall"),  # at the 0.5 threshold
             _metric("Calibration"), _metric("MeanLabel"), _metric("MeanPrediction"),
             _metric("ConfusionMatrixPlot"), _metric("CalibrationPlot")])]
-    return [
-        tfma.MetricsSpec(metrics=[
-            count,
-            _metric("SparseCategoricalAccuracy", ACCURACY_METRIC,
-                    _threshold("lower", min_accuracy, True)),
-            _metric("MultiClassConfusionMatrixPlot")]),
-        tfma.MetricsSpec(  # one precision and recall per class, of the top-1 prediction
+    specs = [tfma.MetricsSpec(metrics=[
+        count,
+        _metric("SparseCategoricalAccuracy", ACCURACY_METRIC,
+                _threshold("lower", min_accuracy, True)),
+        _metric("MultiClassConfusionMatrixPlot")])]
+    if not features.label.open_classes:
+        specs.append(tfma.MetricsSpec(  # one precision and recall per class, of the top-1
             metrics=[_metric("Precision", top_k=1), _metric("Recall", top_k=1)],
             binarize=tfma.BinarizationOptions(class_ids={"values": list(range(
-                features.num_classes))})),
-    ]
+                features.num_classes))})))
+    return specs
 
 
 def eval_config(features: FeatureSet, max_rmse: float, min_accuracy: float = 0.0,

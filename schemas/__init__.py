@@ -15,7 +15,9 @@ Roles come from standard schema constructs, so the file stays a plain TFDV schem
 
 The label's type and domain decide the task (`schemas/task.py`): a FLOAT label is a regression
 target; a label with a string domain, a categorical `int_domain` or a `bool_domain` is a class,
-and its class names (in id order) travel with the label feature. `FeatureSet.task`,
+and its class names (in id order) travel with the label feature; an open domain (classes from
+the data) travels as `open_classes` until the Trainer fills in the classes Transform found
+(`FeatureSet.with_label_classes`). `FeatureSet.task`,
 `FeatureSet.class_names` and `FeatureSet.num_classes` are what Transform, the model, the loop, the
 Evaluator config, the serving signature and the run summary read.
 
@@ -33,7 +35,7 @@ import enum
 import os
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 
-from schemas.task import Task, label_classes
+from schemas.task import OPEN_CLASSES, Task, label_classes
 
 SCHEMAS_DIR = os.path.dirname(os.path.abspath(__file__))
 SCHEMA_FILE_NAME = "schema.pbtxt"
@@ -67,19 +69,23 @@ class DType(str, enum.Enum):
 class Feature:
     """One feature of a dataset: its name, role, stored type, whether a value is required
     (optional numeric values are imputed by Transform) and, for a class label, its class names
-    in id order (None for every other feature and for a regression label)."""
+    in id order (None for every other feature and for a regression label) and whether its domain
+    is open (classes from the training data: empty until the Trainer knows them)."""
 
     name: str
     role: Role
     dtype: DType
     required: bool = True
     classes: Optional[Tuple[str, ...]] = None
+    open_classes: bool = False
 
     def to_dict(self) -> Dict[str, Any]:
         data = {"name": self.name, "role": self.role.value, "dtype": self.dtype.value,
                 "required": self.required}
         if self.classes is not None:
             data["classes"] = list(self.classes)
+        if self.open_classes:
+            data["open_classes"] = True
         return data
 
     @classmethod
@@ -87,7 +93,8 @@ class Feature:
         classes = data.get("classes")
         return cls(name=data["name"], role=Role(data["role"]), dtype=DType(data["dtype"]),
                    required=bool(data.get("required", True)),
-                   classes=None if classes is None else tuple(str(c) for c in classes))
+                   classes=None if classes is None else tuple(str(c) for c in classes),
+                   open_classes=bool(data.get("open_classes", False)))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -125,7 +132,7 @@ class FeatureSet:
     @property
     def task(self) -> Task:
         """Regression, binary or multiclass classification, from the label's schema entry."""
-        return Task.for_classes(self.label.classes)
+        return Task.for_classes(self.label.classes, self.label.open_classes)
 
     @property
     def class_names(self) -> Tuple[str, ...]:
@@ -135,8 +142,18 @@ class FeatureSet:
 
     @property
     def num_classes(self) -> int:
-        """How many classes the label has (0 for regression)."""
+        """How many classes the label has (0 for regression and for an open domain before the
+        Trainer fills it in)."""
         return len(self.class_names)
+
+    def with_label_classes(self, class_names: Iterable[str]) -> "FeatureSet":
+        """This feature set with an open label domain's classes filled in (in id order)."""
+        label = self.label
+        if not label.open_classes:
+            raise ValueError(f"label {label.name!r} has no open domain to fill in")
+        names = tuple(class_names)
+        return FeatureSet(tuple(dataclasses.replace(f, classes=names) if f is label else f
+                                for f in self.features))
 
     def with_role(self, role: Role) -> List[Feature]:
         return [f for f in self.features if f.role is role]
@@ -250,15 +267,19 @@ def _classes(feature, schema) -> Optional[Tuple[str, ...]]:
 
 def feature_set_from_schema(schema) -> FeatureSet:
     """Derives the feature roles (and the label's classes) of a `schema_pb2.Schema`."""
-    features = tuple(Feature(f.name, feature_role(f), _dtype(f), _required(f),
-                             _classes(f, schema))
-                     for f in schema.feature if not is_unused(f))
+    features = []
+    for feature in schema.feature:
+        if not is_unused(feature):
+            classes = _classes(feature, schema)
+            features.append(Feature(feature.name, feature_role(feature), _dtype(feature),
+                                    _required(feature), classes,
+                                    open_classes=classes == OPEN_CLASSES))
     optional = [f.name for f in features if not f.required and f.role in (Role.IMAGE, Role.LABEL)]
     if optional:
         raise SchemaError(f"image and label features must be present in every row; make "
                           f"{optional} required (shape {{ dim {{ size: 1 }} }} or presence "
                           "{ min_fraction: 1 })")
-    return FeatureSet(features)
+    return FeatureSet(tuple(features))
 
 
 def load_feature_set(path: str) -> FeatureSet:

@@ -7,12 +7,21 @@
                                                      -> classes = "A" .. "B"
 * `bool_domain` (INT 0/1, or BYTES with `false_value`/`true_value`)
                                                      -> classes = (false, true)
+* an open domain: `int_domain { is_categorical: true }` without min and max, or a string domain
+  with no values (`string_domain {}`)               -> classes = the label values of the
+                                                        training split (Transform's vocabulary)
 
 Two classes make a BINARY task (the second class is the positive one: AUC, precision and recall
 are about it), more a MULTICLASS one. A class's id is its position in the domain, so ids never
 shift between runs or data drops; a class's name is the raw label value as text (for INT labels,
 the number). Values outside the domain are anomalies that the data gate stops on (TFDV checks
 the same domain).
+
+An open domain is always MULTICLASS (a softmax over the classes found, two included): the task
+must be known when the pipeline is compiled, before any data is read. Its classes are the
+distinct label values of the training split, ordered by their fingerprint (Transform's
+vocabulary with `fingerprint_shuffle`), so the same classes get the same ids in every run; each
+model records its class names (serving returns them, the training record lists them).
 """
 
 from __future__ import annotations
@@ -21,6 +30,7 @@ import enum
 from typing import Optional, Tuple
 
 MAX_INT_CLASSES = 10_000  # an int_domain wider than this is a numeric range, not classes
+OPEN_CLASSES: Tuple[str, ...] = ()  # `label_classes` of an open domain: classes from the data
 
 
 class Task(str, enum.Enum):
@@ -35,11 +45,12 @@ class Task(str, enum.Enum):
         return self is not Task.REGRESSION
 
     @classmethod
-    def for_classes(cls, class_names: Optional[Tuple[str, ...]]) -> "Task":
-        """REGRESSION without classes, BINARY for two, MULTICLASS for more."""
+    def for_classes(cls, class_names: Optional[Tuple[str, ...]], open_domain: bool = False
+                    ) -> "Task":
+        """REGRESSION without classes, BINARY for two, MULTICLASS for more or an open domain."""
         if class_names is None:
             return cls.REGRESSION
-        return cls.BINARY if len(class_names) == 2 else cls.MULTICLASS
+        return cls.BINARY if len(class_names) == 2 and not open_domain else cls.MULTICLASS
 
 
 def _string_domain_values(feature, schema) -> Optional[Tuple[str, ...]]:
@@ -58,9 +69,9 @@ def _string_domain_values(feature, schema) -> Optional[Tuple[str, ...]]:
 
 def label_classes(feature, schema) -> Optional[Tuple[str, ...]]:
     """The class names of a label feature (`schema_pb2.Feature` in `schema_pb2.Schema`), in id
-    order; None for a regression label. Raises ValueError (one line) for a label that cannot be
-    a target: BYTES without a domain, fewer than two classes, repeated classes, an int domain
-    without bounds."""
+    order; None for a regression label, OPEN_CLASSES for an open domain. Raises ValueError (one
+    line) for a label that cannot be a target: BYTES without a domain, fewer than two classes,
+    repeated classes, an int domain with one bound only."""
     from tensorflow_metadata.proto.v0 import schema_pb2
 
     name = feature.name
@@ -80,9 +91,11 @@ def label_classes(feature, schema) -> Optional[Tuple[str, ...]]:
         if domain != "int_domain" or not feature.int_domain.is_categorical:
             return None
         bounds = feature.int_domain
+        if not (bounds.HasField("min") or bounds.HasField("max")):
+            return OPEN_CLASSES
         if not (bounds.HasField("min") and bounds.HasField("max")):
-            raise ValueError(f"label {name!r}: a categorical int_domain needs min and max (its "
-                             "classes are min..max)")
+            raise ValueError(f"label {name!r}: a categorical int_domain needs both min and max "
+                             "(classes min..max) or neither (classes from the data)")
         if bounds.max - bounds.min >= MAX_INT_CLASSES:
             raise ValueError(f"label {name!r}: int_domain {bounds.min}..{bounds.max} holds more "
                              f"than {MAX_INT_CLASSES} classes")
@@ -90,9 +103,12 @@ def label_classes(feature, schema) -> Optional[Tuple[str, ...]]:
     else:  # BYTES
         classes = _string_domain_values(feature, schema)
         if classes is None:
-            raise ValueError(f"label {name!r} is BYTES but has no string domain listing its "
-                             "classes: add `domain: \"<name>\"` and a string_domain with one "
-                             "value per class (or make the label FLOAT for regression)")
+            raise ValueError(f"label {name!r} is BYTES but has no string domain: list its "
+                             "classes (`string_domain { value: \"a\" value: \"b\" }`), or give "
+                             "an empty `string_domain {}` to take them from the data (or make "
+                             "the label FLOAT for regression)")
+        if not classes:
+            return OPEN_CLASSES
     repeated = sorted({c for c in classes if classes.count(c) > 1})
     if repeated:
         raise ValueError(f"label {name!r} lists classes more than once: {repeated}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from typing import List
+from typing import List, Optional
 
 from components.errors import DataError
 
@@ -36,12 +36,23 @@ class DataAnomaliesError(DataError):
                          f"Trainer did not run (full report: {report_uri}):\n{lines}")
 
 
-def anomalies_from_proto(split: str, anomalies) -> List[Anomaly]:
-    """The anomalies of a `tensorflow_metadata` Anomalies proto, one per (feature, reason)."""
+# TFDV's anomaly for string values outside a string domain: an open label domain (an empty
+# string_domain, classes from the data) has no values, so every label value would be one.
+NEW_STRING_VALUES = "ENUM_TYPE_UNEXPECTED_STRING_VALUES"
+
+
+def anomalies_from_proto(split: str, anomalies, open_label: Optional[str] = None
+                         ) -> List[Anomaly]:
+    """The anomalies of a `tensorflow_metadata` Anomalies proto, one per (feature, reason),
+    except new string values of `open_label`, the label whose domain is open."""
+    from tensorflow_metadata.proto.v0 import anomalies_pb2
+
+    accepted = anomalies_pb2.AnomalyInfo.Type.Value(NEW_STRING_VALUES)
     found = []
     for feature, info in sorted(anomalies.anomaly_info.items()):
-        reasons = info.reason or []
-        if not reasons:
+        reasons = [reason for reason in info.reason
+                   if not (feature == open_label and reason.type == accepted)]
+        if not info.reason:
             found.append(Anomaly(split, feature, info.short_description, info.description))
         for reason in reasons:
             found.append(Anomaly(split, feature, reason.short_description, reason.description))
@@ -84,9 +95,11 @@ def single_class_anomalies(split: str, schema, statistics) -> List[Anomaly]:
         else:  # a 0/1 label with numeric statistics
             distinct = 1 if feature.num_stats.min == feature.num_stats.max else 2
         if distinct < 2:
+            domain = ("the label's domain is open (classes from the data)" if label.open_classes
+                      else f"the label's domain lists {len(label.classes)} "
+                           f"({', '.join(label.classes)})")
             return [Anomaly(split, label.name, "One class only",
-                            f"every example has the same class; the label's domain lists "
-                            f"{len(label.classes)} ({', '.join(label.classes)})")]
+                            f"every example has the same class; {domain}")]
     return []
 
 
@@ -168,8 +181,9 @@ def read_drift_scores(statistics_uri: str, previous_uri: str, schema,
     return drift_scores(schema, current, previous)
 
 
-def read_anomalies(anomalies_uri: str) -> List[Anomaly]:
-    """Every anomaly in an ExampleAnomalies artifact (all splits)."""
+def read_anomalies(anomalies_uri: str, open_label: Optional[str] = None) -> List[Anomaly]:
+    """Every anomaly in an ExampleAnomalies artifact (all splits; see `anomalies_from_proto`
+    for `open_label`)."""
     import tensorflow as tf
     from tensorflow_metadata.proto.v0 import anomalies_pb2
 
@@ -179,5 +193,13 @@ def read_anomalies(anomalies_uri: str) -> List[Anomaly]:
         split = os.path.basename(os.path.dirname(path)).removeprefix("Split-")
         with tf.io.gfile.GFile(path, "rb") as handle:
             found.extend(anomalies_from_proto(split, anomalies_pb2.Anomalies.FromString(
-                handle.read())))
+                handle.read()), open_label))
     return found
+
+
+def open_label_name(schema) -> Optional[str]:
+    """The label's name when its domain is open (classes from the data), else None."""
+    import schemas
+
+    label = schemas.feature_set_from_schema(schema).label
+    return label.name if label.open_classes else None

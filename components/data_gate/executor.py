@@ -24,7 +24,8 @@ class Executor(base_executor.BaseExecutor):
         schema = artifact_utils.get_single_instance(input_dict["schema"])
         statistics = artifact_utils.get_single_instance(input_dict["statistics"])
         schema_proto = io_utils.SchemaReader().read(os.path.join(schema.uri, SCHEMA_FILE))
-        found = (anomalies_lib.read_anomalies(report.uri)
+        found = (anomalies_lib.read_anomalies(report.uri, anomalies_lib.open_label_name(
+                     schema_proto))
                  + anomalies_lib.read_statistics_anomalies(statistics.uri, schema_proto))
         if input_dict.get(PREVIOUS_STATISTICS_KEY):
             previous = artifact_utils.get_single_instance(input_dict[PREVIOUS_STATISTICS_KEY])

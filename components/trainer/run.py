@@ -2,7 +2,8 @@
 
 Also picks the distribution strategy (`TF_CONFIG` with several workers -> multi-worker), keeps
 checkpoints in a directory that outlives a killed Trainer execution (keyed by what is trained),
-and warm-starts from the base model TFX passes in when one is given. Next to the exported model,
+and warm-starts from the base model TFX passes in when one is given. An open label domain gets
+its classes from Transform's vocabulary here, before anything reads them. Next to the exported model,
 `training.json` in the Trainer's model run directory records the eval history, the task and the
 class names in id order (what run reports read).
 """
@@ -23,7 +24,8 @@ from absl import logging
 
 from components.trainer import data, export, loop, model
 from components.trainer.task_head import CLASS_WEIGHTS, TaskHead, balanced_class_weights
-from components.transform.preprocessing import category_id_count
+from components.errors import DataError
+from components.transform.preprocessing import category_id_count, open_class_names
 from schemas import FeatureSet, FeatureSettings, Role
 
 TRAINING_RECORD = "training.json"
@@ -141,6 +143,19 @@ def load_model_builder(dotted_path: Optional[str]) -> Optional[model.Builder]:
     return getattr(importlib.import_module(module_name), attribute)
 
 
+def with_data_classes(settings: TrainerSettings, tf_transform_output) -> TrainerSettings:
+    """The settings with an open label domain's classes (the training split's, as Transform's
+    vocabulary lists them) filled in; other settings as they are."""
+    label = settings.features.label
+    if not label.open_classes:
+        return settings
+    names = open_class_names(label, tf_transform_output)
+    if len(names) < 2:
+        raise DataError(f"label {label.name!r} has {len(names)} class in the training split "
+                        f"({list(names)}); classification needs at least two")
+    return dataclasses.replace(settings, features=settings.features.with_label_classes(names))
+
+
 def task_head(settings: TrainerSettings, train_files) -> TaskHead:
     """The schema's task, with balanced class weights from the training labels when asked."""
     features = settings.features
@@ -156,12 +171,13 @@ def task_head(settings: TrainerSettings, train_files) -> TaskHead:
 
 def run_fn(fn_args) -> None:
     """Trains the model with the custom loop and exports it to `fn_args.serving_model_dir`."""
-    settings = TrainerSettings.from_dict(fn_args.custom_config)
+    tf_transform_output = tft.TFTransformOutput(fn_args.transform_output)
+    settings = with_data_classes(TrainerSettings.from_dict(fn_args.custom_config),
+                                 tf_transform_output)
     strategy = choose_strategy(settings.distribution)
     chief = is_chief(strategy)
     features = settings.features
     keras.utils.set_random_seed(settings.seed)
-    tf_transform_output = tft.TFTransformOutput(fn_args.transform_output)
     feature_spec = tf_transform_output.transformed_feature_spec()
     label_key = features.label.name
 

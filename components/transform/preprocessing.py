@@ -8,7 +8,9 @@
   configured channels, resized, and scaled explicitly from [0, 255] to float32 in [0, 1].
 * label: a regression target passes through as float32; a class label becomes its class id, the
   position of its value among the schema's classes (int64; -1 for a value outside them, which
-  the data gate has already stopped).
+  the data gate has already stopped). An open domain's classes are the vocabulary of the label
+  values in the analysis (training) split, ordered by fingerprint so that the same classes get
+  the same ids in every run (-1 for a value the training split does not have).
 * key: not transformed (used for splitting, never a model input).
 
 Transformed features keep their raw names, so the model's `Input` names equal the dataset keys.
@@ -110,6 +112,23 @@ def class_ids(labels, class_names, dtype: DType) -> tf.Tensor:
     return tf.reshape(tf.where(tf.reduce_any(matches, axis=1), ids, -1), [-1, 1])
 
 
+def open_class_ids(labels, feature_name: str) -> tf.Tensor:
+    """[batch, 1] int64 ids of an open-domain label: its position in the vocabulary of the
+    analysis data's label values (fingerprint order), -1 for a value outside it."""
+    if isinstance(labels, tf.SparseTensor):
+        labels = tf.sparse.to_dense(labels)
+    text = tf.reshape(_as_text(labels), [-1])
+    vocabulary = tft.vocabulary(text, fingerprint_shuffle=True,
+                                vocab_filename=vocabulary_name(feature_name))
+    return tf.reshape(tft.apply_vocabulary(text, vocabulary, default_value=-1), [-1, 1])
+
+
+def open_class_names(label: Feature, tf_transform_output) -> tuple:
+    """The classes `open_class_ids` found for an open-domain label, in id order."""
+    return tuple(value.decode("utf-8") for value in
+                 tf_transform_output.vocabulary_by_name(vocabulary_name(label.name)))
+
+
 def category_id_count(feature: Feature, tf_transform_output) -> int:
     """How many ids `index_category` gives a categorical feature: its vocabulary, the OOV
     buckets, and the missing id of an optional feature (the model's embedding size)."""
@@ -154,6 +173,8 @@ def preprocessing_fn(inputs: Dict[str, Any], custom_config: Optional[Dict[str, A
                 settings.resize_mode)
         elif feature.role is Role.KEY:
             continue
+        elif feature.open_classes:
+            outputs[feature.name] = open_class_ids(value, feature.name)
         elif feature.classes is not None:
             outputs[feature.name] = class_ids(value, feature.classes, feature.dtype)
         else:

@@ -109,7 +109,10 @@ def _sections(summary: RunSummary, artifacts: RunArtifacts, features: FeatureSet
                 if artifacts.previous_statistics else None)
     images = [f.name for f in features.with_role(Role.IMAGE)]
     others = [f.name for f in features.inputs if f.name not in images]
-    class_names = features.class_names
+    record = _training_record(artifacts.model_run)
+    # an open label domain's classes are the ones the Trainer found (shown in sorted order)
+    class_names = (sorted((record or {}).get("class_names", [])) if features.label.open_classes
+                   else features.class_names)
     view = (samples.TransformView(artifacts.transform_graph)
             if artifacts.transform_graph and images else None)
     strips = (samples.sample_strips(view, artifacts.examples, images, features.label.name,
@@ -126,7 +129,7 @@ def _sections(summary: RunSummary, artifacts: RunArtifacts, features: FeatureSet
             f"<li>{html.escape(a)}</li>" for a in summary.anomalies) + "</ul>"
          if summary.anomalies else "<p>none</p>"),
         ("training", "Training curves",
-         sections.training_section(_training_record(artifacts.model_run))),
+         sections.training_section(record)),
         ("errors", "Errors on the eval split",
          predictions.error_section(result, features.label.name, class_names, view, images,
                                    others) if result else

@@ -14,7 +14,7 @@ from typing import Dict, List, Optional
 
 from pipeline.config import PipelineConfig
 from pipeline.evaluation import ACCURACY_METRIC, AUC_METRIC, RMSE_METRIC
-from schemas import Task
+from schemas import FeatureSet, Task
 
 RESOLVER_SUFFIX = "_resolver"  # node ids of the pipeline's resolvers (pipeline/dag.py)
 DIFF_SUFFIX = "_diff"  # TFMA's name suffix for the change against the baseline model
@@ -203,17 +203,11 @@ def _first(nodes: List[NodeRun], artifact_type: str):
     return None
 
 
-def _anomaly_lines(anomalies_uri: str) -> List[str]:
-    import tensorflow as tf
-    from tensorflow_metadata.proto.v0 import anomalies_pb2
+def _anomaly_lines(anomalies_uri: str, features: FeatureSet) -> List[str]:
+    from components.data_gate.anomalies import read_anomalies
 
-    lines = []
-    for path in sorted(tf.io.gfile.glob(os.path.join(anomalies_uri, "Split-*", "SchemaDiff.pb"))):
-        split = os.path.basename(os.path.dirname(path)).removeprefix("Split-")
-        anomalies = anomalies_pb2.Anomalies.FromString(tf.io.gfile.GFile(path, "rb").read())
-        for feature, info in sorted(anomalies.anomaly_info.items()):
-            lines.append(f"[{split}] {feature}: {info.short_description} - {info.description}")
-    return lines
+    open_label = features.label.name if features.label.open_classes else None
+    return [anomaly.line() for anomaly in read_anomalies(anomalies_uri, open_label)]
 
 
 def _overall_metrics(evaluation_uri: str) -> Dict[str, float]:
@@ -300,10 +294,10 @@ def summarize_run(store, config: PipelineConfig, run_id: str, nodes: List[NodeRu
         summary.rows_ingested = int(_custom(examples, "rows_ingested"))
         summary.rows_quarantined = int(_custom(examples, "rows_quarantined"))
         summary.quarantine_dir = _custom(examples, "ingest_report_dir")
+    features = config.features()
     anomalies = _first(nodes, "ExampleAnomalies")
     if anomalies is not None:
-        summary.anomalies = _anomaly_lines(anomalies.uri)
-    features = config.features()
+        summary.anomalies = _anomaly_lines(anomalies.uri, features)
     if features.task is Task.BINARY:
         summary.primary_metric = AUC_METRIC
     elif features.task is Task.MULTICLASS:

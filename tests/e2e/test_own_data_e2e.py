@@ -5,14 +5,18 @@ serving signature on the same rows. The Chicago taxi CSV (categoricals with gaps
 the same in `test_walkthrough_e2e.py`."""
 
 import csv
+import glob
+import json
 import os
 
 import numpy as np
 import pytest
 
 from components.ingest import csv_files
+from components.trainer.run import TRAINING_RECORD
 from pipeline import cli
 from pipeline.config import load_config
+from pipeline.reporting.summary import summarize_all_runs
 
 pytestmark = pytest.mark.slow
 
@@ -20,11 +24,15 @@ SKLEARN_DATA = os.path.join(os.path.dirname(__import__("sklearn").__file__), "da
 FAST = ["--train-steps", "200"]
 
 
-def init_run_predict(tmp_path, init_args, predict_csv=None):
-    """`init`, then `run` with the config as written, then `predict` on `predict_csv` (default:
-    the CSV the config reads); returns (config, the predictions' rows)."""
+def init_run_predict(tmp_path, init_args, predict_csv=None, edit_schema=None):
+    """`init`, then `edit_schema(text)` on the schema it wrote when given, then `run` with the
+    config as written, then `predict` on `predict_csv` (default: the CSV the config reads);
+    returns (config, the predictions' rows)."""
     out = tmp_path / "project"
     assert cli.main(["init", *init_args, "--out", str(out)]) == 0
+    if edit_schema:
+        schema = out / "schema.pbtxt"
+        schema.write_text(edit_schema(schema.read_text()))
     config_path = str(out / "config.yaml")
     assert cli.main(["run", "--config", config_path, *FAST]) == 0
     config = load_config(config_path)
@@ -60,6 +68,38 @@ def test_iris_multiclass(tmp_path, serve_csv_rows):
     served = serve_csv_rows(config, os.path.join(config.data_root, config.input_pattern))
     assert [row["class_name"] for row in predicted] == [
         name.decode() for name in served["class_name"]]
+
+
+def test_iris_with_an_open_label_domain(tmp_path, serve_csv_rows):
+    """The species' domain emptied: the classes come from the training data, in a fixed order
+    that the model records and serves."""
+    source = os.path.join(SKLEARN_DATA, "iris.csv")
+
+    def open_domain(schema):
+        listed = 'string_domain {\n  name: "species"\n  value: "setosa"\n  value: "versicolor"\n'\
+                 '  value: "virginica"\n}'
+        assert listed in schema
+        return schema.replace(listed, 'string_domain {\n  name: "species"\n}')
+
+    config, predicted = init_run_predict(tmp_path, ["--csv", source, "--label", "species"],
+                                         edit_schema=open_domain)
+    assert config.features().label.open_classes
+    [summary] = summarize_all_runs(config)
+    assert summary.anomalies == [] and summary.blessed and summary.pushed
+    assert summary.primary_metric == "accuracy" and summary.eval_metrics["accuracy"] > 0.6
+    [record] = glob.glob(os.path.join(config.pipeline_root, "Trainer", "model_run", "*",
+                                      TRAINING_RECORD))
+    with open(record) as handle:
+        recorded = json.load(handle)
+    assert recorded["task"] == "multiclass"
+    assert sorted(recorded["class_names"]) == ["setosa", "versicolor", "virginica"]
+    truth = [row["species"] for _, row in csv_files.iter_csv_rows(
+        os.path.join(config.data_root, config.input_pattern))]
+    assert len(predicted) == 150
+    assert np.mean([row["class_name"] == label for row, label in zip(predicted, truth)]) > 0.6
+    served = serve_csv_rows(config, os.path.join(config.data_root, config.input_pattern))
+    names = sorted({name.decode() for name in served["class_name"]})
+    assert names == sorted(set(truth)) and served["probabilities"].shape == (150, 3)
 
 
 def test_class_folders(tmp_path):

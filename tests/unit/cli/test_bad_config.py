@@ -40,7 +40,7 @@ CASES = {
                                "data_root '/no/such/data' does not exist"),
     "BYTES label with no domain": (
         {}, SCHEMA.replace('name: "y"\n  type: FLOAT', 'name: "y"\n  type: BYTES'),
-        "label 'y' is BYTES but has no string domain listing its classes"),
+        "label 'y' is BYTES but has no string domain: list its classes"),
     "label with one class only": (
         {}, SCHEMA.replace('name: "y"\n  type: FLOAT', 'name: "y"\n  type: BYTES\n  domain: "one"')
         + 'string_domain { name: "one" value: "only" }',

@@ -102,3 +102,32 @@ def test_drift_scores_measure_every_compared_feature(make_digits_schema):
     assert anomalies_lib.drift_anomalies(schema, pen_statistics({"a": 60, "b": 20, "c": 20}),
                                          pen_statistics({"a": 30, "b": 40, "c": 30}),
                                          "train") == []  # at the threshold: not over it
+
+
+def test_an_open_label_domain_accepts_new_classes_but_nothing_else():
+    """TFDV itself flags every value of an empty string_domain; the gate lets those through for
+    the label whose domain is open, and keeps every other anomaly."""
+    import pandas as pd
+    import tensorflow_data_validation as tfdv
+    from google.protobuf import text_format
+    from tensorflow_metadata.proto.v0 import schema_pb2, statistics_pb2
+
+    schema = text_format.Parse(
+        'feature { name: "x" type: BYTES string_domain { value: "a" } }\n'
+        'feature { name: "y" type: BYTES string_domain {} presence { min_fraction: 1 } '
+        'annotation { tag: "label" } }',
+        schema_pb2.Schema())
+    stats = tfdv.generate_statistics_from_dataframe(
+        pd.DataFrame({"x": ["a", "b"], "y": ["cat", "dog"]}))
+    found = tfdv.validate_statistics(stats, schema)
+    assert set(found.anomaly_info) == {"x", "y"}  # what TFDV reports
+    assert anomalies_lib.open_label_name(schema) == "y"
+    [kept] = anomalies_lib.anomalies_from_proto("train", found, open_label="y")
+    assert (kept.feature, kept.kind) == ("x", "Unexpected string values")
+    label = statistics_pb2.DatasetFeatureStatisticsList()
+    feature = label.datasets.add().features.add()
+    feature.path.step.append("y")
+    feature.string_stats.unique = 1
+    [anomaly] = anomalies_lib.single_class_anomalies("eval", schema, label)
+    assert anomaly.line() == ("[eval] y: One class only: every example has the same class; the "
+                              "label's domain is open (classes from the data)")

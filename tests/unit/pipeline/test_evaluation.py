@@ -65,3 +65,15 @@ def test_multiclass_accuracy_per_class_precision_recall_and_confusion_matrix():
     assert {m.class_name for m in per_class[0].metrics} == {"Precision", "Recall"}
     assert "MultiClassConfusionMatrixPlot" in {m.class_name for s in config.metrics_specs
                                                for m in s.metrics}
+
+
+def test_open_label_domain_is_multiclass_without_per_class_metrics():
+    features = FeatureSet((Feature("x", Role.NUMERIC, DType.FLOAT),
+                           Feature("y", Role.LABEL, DType.BYTES, classes=(), open_classes=True)))
+    config = eval_config(features, 1.0, min_accuracy=0.9)
+    [spec] = config.model_specs
+    assert spec.prediction_key == "probabilities"
+    assert thresholds(config)["accuracy"].value_threshold.lower_bound.value == 0.9
+    assert [spec for spec in config.metrics_specs if spec.HasField("binarize")] == []
+    assert {m.class_name for s in config.metrics_specs for m in s.metrics} == {
+        "ExampleCount", "SparseCategoricalAccuracy", "MultiClassConfusionMatrixPlot"}

@@ -94,13 +94,35 @@ feature { name: "img" type: BYTES image_domain {} presence { min_fraction: 1 } }
      schemas.Task.BINARY, ("0", "1")),
     ('feature { name: "y" type: BYTES bool_domain { false_value: "ham" true_value: "spam" } '
      'annotation { tag: "label" } }', schemas.Task.BINARY, ("ham", "spam")),
+    # open domains: classes from the data (Transform), always a softmax over them
+    ('feature { name: "y" type: BYTES string_domain {} annotation { tag: "label" } }',
+     schemas.Task.MULTICLASS, ()),
+    ('feature { name: "y" type: BYTES domain: "any" annotation { tag: "label" } }\n'
+     'string_domain { name: "any" }', schemas.Task.MULTICLASS, ()),
+    ('feature { name: "y" type: INT int_domain { is_categorical: true } '
+     'annotation { tag: "label" } }', schemas.Task.MULTICLASS, ()),
 ])
 def test_task_and_classes_come_from_the_label(tmp_path, label, task, classes):
     features = schemas.load_feature_set(write_schema(tmp_path, LABELLED + label))
     assert features.task is task
     assert features.class_names == classes
     assert features.num_classes == len(classes)
+    assert features.label.open_classes is (classes == () and task is not schemas.Task.REGRESSION)
     assert schemas.FeatureSet.from_json_list(features.to_json_list()) == features
+
+
+def test_open_label_classes_are_filled_in_and_stay_multiclass(tmp_path):
+    features = schemas.load_feature_set(write_schema(tmp_path, LABELLED + (
+        'feature { name: "y" type: BYTES string_domain {} annotation { tag: "label" } }')))
+    filled = features.with_label_classes(["yes", "no"])
+    assert filled.class_names == ("yes", "no") and filled.num_classes == 2
+    assert filled.task is schemas.Task.MULTICLASS  # the Evaluator was configured before the data
+    assert filled.inputs == features.inputs
+    assert schemas.FeatureSet.from_json_list(filled.to_json_list()) == filled
+    regression = schemas.load_feature_set(write_schema(tmp_path, LABELLED + (
+        'feature { name: "y" type: FLOAT annotation { tag: "label" } }')))
+    with pytest.raises(ValueError, match="label 'y' has no open domain to fill in"):
+        regression.with_label_classes(["a", "b"])
 
 
 def test_classification_demo_schema_lists_ten_digits():
@@ -111,13 +133,14 @@ def test_classification_demo_schema_lists_ten_digits():
 
 @pytest.mark.parametrize("label, message", [
     ('feature { name: "y" type: BYTES annotation { tag: "label" } }',
-     "label 'y' is BYTES but has no string domain listing its classes"),
+     r"label 'y' is BYTES but has no string domain: list its classes .* or give an empty "
+     r"`string_domain \{\}` to take them from the data"),
     ('feature { name: "y" type: BYTES string_domain { value: "only" } annotation { tag: "label" } }',
      r"label 'y' has 1 class in its domain \(\['only'\]\); classification needs at least two"),
     ('feature { name: "y" type: BYTES string_domain { value: "a" value: "a" } '
      'annotation { tag: "label" } }', r"lists classes more than once: \['a'\]"),
-    ('feature { name: "y" type: INT int_domain { is_categorical: true } '
-     'annotation { tag: "label" } }', "needs min and max"),
+    ('feature { name: "y" type: INT int_domain { is_categorical: true min: 1 } '
+     'annotation { tag: "label" } }', "needs both min and max"),
     ('feature { name: "y" type: BYTES domain: "nowhere" annotation { tag: "label" } }',
      "names domain 'nowhere', which the schema does not define"),
     ('feature { name: "y" type: BYTES bool_domain { true_value: "t" } '

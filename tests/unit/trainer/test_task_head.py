@@ -125,3 +125,41 @@ def test_classifiers_learn_in_the_custom_loop(tmp_path, classes, label_of, metri
     assert set(last) == {"step", "train_loss", "eval_loss", *head.metric_names}
     assert last[metric] >= floor
     assert last["eval_loss"] < result.history[0]["eval_loss"] or last["eval_loss"] < 0.1
+
+
+def analyzed_labels(tmp_path, labels):
+    """A real TFTransformOutput of preprocessing_fn over rows with these labels (open domain)."""
+    import tensorflow_transform as tft
+    import tensorflow_transform.beam as tft_beam
+    from tensorflow_transform.tf_metadata import dataset_metadata, schema_utils
+
+    from components.transform import preprocessing
+
+    features = FeatureSet((Feature("z", Role.NUMERIC, DType.FLOAT),
+                           Feature("y", Role.LABEL, DType.BYTES, classes=(), open_classes=True)))
+    settings = preprocessing.TransformSettings(features, image_height=1, image_width=1,
+                                               image_channels=1)
+    metadata = dataset_metadata.DatasetMetadata(schema_utils.schema_from_feature_spec({
+        "z": tf.io.FixedLenFeature([1], tf.float32), "y": tf.io.FixedLenFeature([1], tf.string)}))
+    rows = [{"z": [float(i)], "y": [label]} for i, label in enumerate(labels)]
+    with tft_beam.Context(temp_dir=str(tmp_path / "tmp"), force_tf_compat_v1=False):
+        transform_fn = (rows, metadata) | tft_beam.AnalyzeDataset(
+            lambda inputs: preprocessing.preprocessing_fn(inputs, settings.to_dict()))
+        _ = transform_fn | tft_beam.WriteTransformFn(str(tmp_path / "out"))
+    return features, tft.TFTransformOutput(str(tmp_path / "out"))
+
+
+def test_trainer_fills_in_open_classes_from_transform_and_refuses_one_class(tmp_path):
+    from components.errors import DataError
+    from components.trainer.run import TrainerSettings, with_data_classes
+
+    features, output = analyzed_labels(tmp_path / "two", [b"spam", b"ham", b"spam"])
+    settings = with_data_classes(TrainerSettings(features, batch_size=2, learning_rate=0.1),
+                                 output)
+    assert sorted(settings.features.class_names) == ["ham", "spam"]
+    head = TaskHead.for_features(settings.features)
+    assert (head.task, head.output_units) == (Task.MULTICLASS, 2)  # softmax over the two
+    features, output = analyzed_labels(tmp_path / "one", [b"spam", b"spam"])
+    with pytest.raises(DataError, match=r"^label 'y' has 1 class in the training split "
+                                        r"\(\['spam'\]\); classification needs at least two$"):
+        with_data_classes(TrainerSettings(features, batch_size=2, learning_rate=0.1), output)

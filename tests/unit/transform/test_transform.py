@@ -182,3 +182,33 @@ def test_integer_and_string_categories_trace_in_one_process():
     for dtype in (tf.string, tf.int64, tf.string):
         spec = {"c": tf.TensorSpec([None, 1], dtype)}
         assert tft.get_analyze_input_columns(fn, spec, force_tf_compat_v1=False) == ["c"]
+
+
+@pytest.mark.parametrize("label_type, values", [
+    ("BYTES", [b"owl", b"cat", b"emu", b"cat", b"owl", b"owl"]),
+    ("INT", [7, 3, 12, 3, 7, 7]),
+])
+def test_open_label_domains_take_classes_from_the_data_in_a_stable_order(tmp_path, label_type,
+                                                                         values):
+    from google.protobuf import text_format
+    from tensorflow_metadata.proto.v0 import schema_pb2
+
+    domain = ("string_domain {}" if label_type == "BYTES" else "int_domain { is_categorical: true }")
+    always = "shape { dim { size: 1 } } presence { min_fraction: 1 }"
+    schema = text_format.Parse(
+        f'feature {{ name: "image" type: BYTES image_domain {{}} {always} }}\n'
+        f'feature {{ name: "y" type: {label_type} {domain} {always} annotation {{ tag: "label" }} }}',
+        schema_pb2.Schema())
+    features = schemas.feature_set_from_schema(schema)
+    assert features.label.open_classes and features.task is schemas.Task.MULTICLASS
+    image = [encoded("L", (2, 2), "PNG", 0)]
+    names_by_run = []
+    for run, order in enumerate((values, list(reversed(values[1:])))):  # other counts and order
+        rows, output = run_transform([{"image": image, "y": [v]} for v in order], features,
+                                     tmp_path / str(run), schema=schema)
+        names = preprocessing.open_class_names(features.label, output)
+        text = [v.decode() if isinstance(v, bytes) else str(v) for v in order]
+        assert sorted(names) == sorted(set(text))
+        assert [names[int(row["y"][0])] for row in rows] == text
+        names_by_run.append(names)
+    assert names_by_run[0] == names_by_run[1]  # ids do not depend on frequencies or order
