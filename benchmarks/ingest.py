@@ -10,7 +10,9 @@ parallel script a competent engineer would write: the component uses every core 
 component runs as a pipeline run configures it (`beam_direct_running_mode: auto`), and with the
 other DirectRunner settings where they differ from what auto picks. Variants run in child
 processes, interleaved over rounds; the table reports images/s as median (min-max) over rounds,
-and each ratio is the median (min-max) of the per-round ratios.
+and each ratio is the median (min-max) of the per-round ratios. CPU time (user + system, the
+process and its waited-for children, over the timed section) per image and divided by the wall
+time ("cores busy") show whether a variant does more work per image or leaves cores idle.
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ COMPONENT_VARIANTS = {
     "auto": ("component, as the pipeline runs it (auto: {settings})", {}),
     "in_memory": ("component, in_memory, one worker per core",
                   {"beam_direct_running_mode": "in_memory", "beam_direct_num_workers": 0}),
+    "in_memory_one": ("component, in_memory, one worker",
+                      {"beam_direct_running_mode": "in_memory", "beam_direct_num_workers": 1}),
     "multi_processing": ("component, multi_processing, one worker per core",
                          {"beam_direct_running_mode": "multi_processing",
                           "beam_direct_num_workers": 0}),
@@ -130,6 +134,7 @@ def child_main(args: argparse.Namespace) -> None:
 
     out_dir = tempfile.mkdtemp(prefix="ingest-bench-")
     try:
+        cpu_before = _cpu_seconds()
         started = time.perf_counter()
         if args.variant == "naive":
             count = naive_loop(args.data, out_dir)
@@ -138,9 +143,16 @@ def child_main(args: argparse.Namespace) -> None:
         else:
             count = component(args.data, out_dir, args.variant)
         seconds = time.perf_counter() - started
+        cpu_seconds = _cpu_seconds() - cpu_before
     finally:
         shutil.rmtree(out_dir, ignore_errors=True)
-    print(json.dumps({"seconds": seconds, "images": count}))
+    print(json.dumps({"seconds": seconds, "images": count, "cpu_seconds": cpu_seconds}))
+
+
+def _cpu_seconds() -> float:
+    """User + system CPU seconds of this process and its waited-for children so far."""
+    times = os.times()
+    return times.user + times.system + times.children_user + times.children_system
 
 
 def main() -> None:
@@ -178,16 +190,18 @@ def main() -> None:
     print(f"\nIngestion of {args.images} images of {args.sizes[0]}-{args.sizes[1]} px, "
           f"{os.cpu_count()} cores, median (min-max) of {args.rounds} interleaved rounds; load "
           f"average {load_before} before, {load_average()} after\n")
-    print("| variant | images/s | peak memory (MiB) |")
-    print("|---|---:|---:|")
+    print("| variant | images/s | CPU ms per image | cores busy | peak memory (MiB) |")
+    print("|---|---:|---:|---:|---:|")
     rates = {}
     for name, runs in results.items():
         assert all(r["images"] == args.images for r in runs), f"{name} lost images"
         rates[name] = [args.images / r["seconds"] for r in runs]
         label = BASELINE_LABELS.get(name) or COMPONENT_VARIANTS[name][0].format(
             settings=auto_settings)
-        print(f"| {label} | {spread(rates[name], '.0f')} | "
-              f"{median([r['peak_mib'] for r in runs]):.0f} |")
+        cpu_ms = [1000 * r["cpu_seconds"] / r["images"] for r in runs]
+        busy = [r["cpu_seconds"] / r["seconds"] for r in runs]
+        print(f"| {label} | {spread(rates[name], '.0f')} | {spread(cpu_ms, '.1f')} | "
+              f"{spread(busy, '.2f')} | {median([r['peak_mib'] for r in runs]):.0f} |")
     print()
     for name in component_variants:
         for baseline in ("naive", "naive_parallel"):
