@@ -12,7 +12,7 @@ Each round runs, in child processes and alternating which goes first: both pipel
 output directories), then both again with nothing changed (cached). Accuracy and AUC are computed
 the same way for both, by this script: each trained model's serving signature on its own
 pipeline's eval split (each pipeline splits the rows by its own hash, so the eval rows differ;
-both are a third of the rows). Medians over rounds are printed as a Markdown table.
+both are a third of the rows). Medians and ranges over rounds are printed as a Markdown table.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import sys
 import tempfile
 import time
 
-from benchmarks.common import median, run_child
+from benchmarks.common import median, run_child, spread
 from benchmarks.taxi_data import LABEL, taxi_csv_path, write_taxi_dataset
 
 TRAIN_STEPS, EVAL_STEPS, BATCH_SIZE = 1000, 150, 40  # TFX's taxi_pipeline_native_keras values
@@ -150,16 +150,16 @@ def main() -> None:
                 shutil.rmtree(work, ignore_errors=True)
 
     print(f"\nChicago taxi, binary big_tipper, {args.rounds} interleaved round(s), "
-          f"{os.cpu_count()} cores (medians)\n")
+          f"{os.cpu_count()} cores: median (min-max)\n")
     print("| pipeline | eval rows | eval accuracy | eval AUC | cold s | cached s | "
           "peak MiB (cold) |")
     print("|---|---|---|---|---|---|---|")
     for name, results in runs.items():
-        def med(key):
-            return median([r[key] for r in results])
-        print(f"| {TITLES[name]} | {med('eval_rows'):.0f} | {med('accuracy'):.4f} | "
-              f"{med('auc'):.4f} | {med('cold'):.0f} | {med('cached'):.0f} | "
-              f"{med('cold_peak_mib'):.0f} |")
+        def cell(key, fmt):
+            return spread([r[key] for r in results], fmt)
+        print(f"| {TITLES[name]} | {median([r['eval_rows'] for r in results]):.0f} | "
+              f"{cell('accuracy', '.4f')} | {cell('auc', '.4f')} | {cell('cold', '.0f')} | "
+              f"{cell('cached', '.0f')} | {cell('cold_peak_mib', '.0f')} |")
     print("\nPer round: " + json.dumps(runs))
 
 
