@@ -15,7 +15,7 @@ import json
 import os
 
 import schemas
-from pipeline.config import PipelineConfig
+from pipeline.config import ConfigError, PipelineConfig
 
 IMAGE_PACKAGE_ROOT = "/tfx-multimodal"  # where the Dockerfile puts this repository
 REPO_ROOT = os.path.dirname(schemas.SCHEMAS_DIR)
@@ -35,8 +35,8 @@ def path_in_image(local_path: str) -> str:
     """A file of this repository, as the container sees it."""
     relative = os.path.relpath(os.path.abspath(local_path), REPO_ROOT)
     if relative.startswith(".."):
-        raise ValueError(f"{local_path} is outside the repository, so not in the image; "
-                         "put the schema under schemas/ or give a gs:// path")
+        raise ConfigError(f"{local_path} is outside the repository, so not in the image; "
+                          "put the schema under schemas/ or give a gs:// path")
     return f"{IMAGE_PACKAGE_ROOT}/{relative}"
 
 

@@ -89,3 +89,19 @@ def test_runtime_parameters(compiled):
     assert evaluator_inputs["eval_config"].component_input_parameter == "eval-config"
     example_gen_inputs = spec.root.dag.tasks["CsvImageExampleGen"].inputs.parameters
     assert example_gen_inputs["input_base"].component_input_parameter == "data-root"
+
+
+def test_a_schema_outside_the_image_is_one_line(tmp_path, capsys):
+    import shutil
+
+    import schemas
+
+    schema = tmp_path / "schema.pbtxt"
+    shutil.copy(schemas.dataset_schema_path("digits"), schema)
+    config = tmp_path / "config.yaml"
+    config.write_text(f"schema_path: {schema}\n")
+    assert cli.main(["compile", "--config", str(config), "--target", "kubeflow", "--image",
+                     IMAGE, "--output", str(tmp_path / "pipeline.json")]) == 2
+    assert capsys.readouterr().err == (
+        f"error: {schema} is outside the repository, so not in the image; put the schema under "
+        "schemas/ or give a gs:// path\n")
