@@ -9,12 +9,16 @@
   for the Evaluator and for skew checks.
 
 The root object is a plain `tf.Module` holding the Keras model, so TFMA treats it as a generic
-SavedModel and needs no `compile()`d Keras model.
+SavedModel and needs no `compile()`d Keras model. A classifier's class names, in id order, are
+also written to `assets.extra/class_names.json` (TensorFlow's folder for files beside a
+SavedModel), so a warm start can tell whether the output layer still means the same classes.
 """
 
 from __future__ import annotations
 
-from typing import Dict
+import json
+import os
+from typing import Dict, Optional, Sequence, Tuple
 
 import tensorflow as tf
 import tf_keras as keras
@@ -29,6 +33,7 @@ PROBABILITIES_KEY = "probabilities"
 CLASS_ID_KEY = "class_id"
 CLASS_NAME_KEY = "class_name"
 POSITIVE_PROBABILITY_KEY = "positive_probability"
+CLASS_NAMES_FILE = os.path.join("assets.extra", "class_names.json")
 
 
 def serving_outputs(head: TaskHead, outputs: tf.Tensor) -> Dict[str, tf.Tensor]:
@@ -69,3 +74,23 @@ def export_serving_model(model: keras.Model, tf_transform_output, features: Feat
 
     tf.saved_model.save(module, export_dir, signatures={
         "serving_default": serve, TRANSFORM_SIGNATURE: transform_features})
+    if head.task.is_classification:
+        record_class_names(export_dir, head.class_names)
+
+
+def record_class_names(export_dir: str, class_names: Sequence[str]) -> None:
+    """Writes a classifier's class names (id order) beside its SavedModel."""
+    path = os.path.join(export_dir, CLASS_NAMES_FILE)
+    tf.io.gfile.makedirs(os.path.dirname(path))
+    with tf.io.gfile.GFile(path, "w") as handle:
+        json.dump(list(class_names), handle)
+
+
+def recorded_class_names(export_dir: str) -> Optional[Tuple[str, ...]]:
+    """The class names `record_class_names` wrote beside a SavedModel; None without them
+    (a regression model, or one exported before they were recorded)."""
+    path = os.path.join(export_dir, CLASS_NAMES_FILE)
+    if not tf.io.gfile.exists(path):
+        return None
+    with tf.io.gfile.GFile(path) as handle:
+        return tuple(json.load(handle))

@@ -2,7 +2,8 @@
 
 Also picks the distribution strategy (`TF_CONFIG` with several workers -> multi-worker), keeps
 checkpoints in a directory that outlives a killed Trainer execution (keyed by what is trained),
-and warm-starts from the base model TFX passes in when one is given. An open label domain gets
+and warm-starts from the base model TFX passes in when one is given (a classifier only from one
+with the same classes in the same order). An open label domain gets
 its classes from Transform's vocabulary here, before anything reads them. Next to the exported model,
 `training.json` in the Trainer's model run directory records the eval history, the task and the
 class names in id order (what run reports read).
@@ -15,7 +16,7 @@ import hashlib
 import json
 import os
 import tempfile
-from typing import Optional
+from typing import Optional, Tuple
 
 import tensorflow as tf
 import tensorflow_transform as tft
@@ -116,11 +117,21 @@ def checkpoint_dir(fn_args, settings: TrainerSettings) -> str:
     return os.path.join(trainer_root, CHECKPOINTS_DIR, key)
 
 
-def warm_start(keras_model: keras.Model, base_model_dir: str) -> None:
-    """Initializes the model's weights from an exported model of the same architecture."""
+def warm_start(keras_model: keras.Model, base_model_dir: str,
+               class_names: Tuple[str, ...] = ()) -> bool:
+    """Initializes the model's weights from an exported model of the same architecture; for a
+    classifier (`class_names` in id order) only when the base model recorded the same classes
+    in the same order (a class added to the domain, or found in an open domain, changes the
+    output layer's meaning). Returns whether it did."""
+    if class_names and export.recorded_class_names(base_model_dir) != tuple(class_names):
+        logging.warning("Not warm-starting from %s: its classes %s are not this run's %s",
+                        base_model_dir, export.recorded_class_names(base_model_dir),
+                        list(class_names))
+        return False
     variables = os.path.join(base_model_dir, "variables", "variables")
     tf.train.Checkpoint(model=keras_model).read(variables).expect_partial()
     logging.info("Warm-started from %s", base_model_dir)
+    return True
 
 
 def loop_settings(settings: TrainerSettings, train_steps: int, eval_steps: int
@@ -199,7 +210,7 @@ def run_fn(fn_args) -> None:
     base_model = getattr(fn_args, "base_model", None)
     checkpoints = checkpoint_dir(fn_args, settings) if chief else tempfile.mkdtemp()
     if base_model and not tf.train.latest_checkpoint(checkpoints):
-        warm_start(keras_model, base_model)
+        warm_start(keras_model, base_model, features.class_names)
 
     result = loop.train(
         keras_model, train_dataset, eval_dataset,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 
 from pipeline.config import PipelineConfig
 
@@ -25,4 +26,10 @@ def run_local(config: PipelineConfig) -> None:
 
     os.makedirs(config.output_dir, exist_ok=True)
     metadata = sqlite_metadata_connection_config(config.metadata_path)
-    LocalDagRunner().run(build_pipeline(config, metadata))
+    # TFX's Beam executors parse sys.argv as absl flags: this process's own command line (e.g.
+    # `run -v`, absl's short --verbosity) must not reach them.
+    argv, sys.argv = sys.argv, sys.argv[:1]
+    try:
+        LocalDagRunner().run(build_pipeline(config, metadata))
+    finally:
+        sys.argv = argv

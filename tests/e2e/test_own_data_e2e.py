@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from components.ingest import csv_files
+from components.trainer.export import recorded_class_names
 from components.trainer.run import TRAINING_RECORD
 from pipeline import cli
 from pipeline.config import load_config
@@ -93,6 +94,9 @@ def test_iris_with_an_open_label_domain(tmp_path, serve_csv_rows):
         recorded = json.load(handle)
     assert recorded["task"] == "multiclass"
     assert sorted(recorded["class_names"]) == ["setosa", "versicolor", "virginica"]
+    [exported] = glob.glob(os.path.join(config.pipeline_root, "Trainer", "model", "*",
+                                        "Format-Serving"))
+    assert recorded_class_names(exported) == tuple(recorded["class_names"])
     truth = [row["species"] for _, row in csv_files.iter_csv_rows(
         os.path.join(config.data_root, config.input_pattern))]
     assert len(predicted) == 150
