@@ -197,9 +197,7 @@ def read_anomalies(anomalies_uri: str, open_label: Optional[str] = None) -> List
     return found
 
 
-def open_label_name(schema) -> Optional[str]:
-    """The label's name when its domain is open (classes from the data), else None."""
-    import schemas
-
-    label = schemas.feature_set_from_schema(schema).label
-    return label.name if label.open_classes else None
+def open_label_name(features) -> Optional[str]:
+    """The label's name when its domain is open (classes from the data), else None
+    (`features`: a `schemas.FeatureSet`)."""
+    return features.label.name if features.label.open_classes else None

@@ -8,6 +8,7 @@ from tfx.dsl.components.base import base_executor
 from tfx.types import artifact_utils
 from tfx.utils import io_utils
 
+import schemas
 from components.data_gate import anomalies as anomalies_lib
 
 SCHEMA_FILE = "schema.pbtxt"
@@ -24,8 +25,9 @@ class Executor(base_executor.BaseExecutor):
         schema = artifact_utils.get_single_instance(input_dict["schema"])
         statistics = artifact_utils.get_single_instance(input_dict["statistics"])
         schema_proto = io_utils.SchemaReader().read(os.path.join(schema.uri, SCHEMA_FILE))
-        found = (anomalies_lib.read_anomalies(report.uri, anomalies_lib.open_label_name(
-                     schema_proto))
+        features = schemas.feature_set_from_schema(schema_proto)
+        found = (anomalies_lib.read_anomalies(report.uri,
+                                              anomalies_lib.open_label_name(features))
                  + anomalies_lib.read_statistics_anomalies(statistics.uri, schema_proto))
         if input_dict.get(PREVIOUS_STATISTICS_KEY):
             previous = artifact_utils.get_single_instance(input_dict[PREVIOUS_STATISTICS_KEY])

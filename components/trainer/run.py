@@ -123,11 +123,12 @@ def warm_start(keras_model: keras.Model, base_model_dir: str,
     classifier (`class_names` in id order) only when the base model recorded the same classes
     in the same order (a class added to the domain, or found in an open domain, changes the
     output layer's meaning). Returns whether it did."""
-    if class_names and export.recorded_class_names(base_model_dir) != tuple(class_names):
-        logging.warning("Not warm-starting from %s: its classes %s are not this run's %s",
-                        base_model_dir, export.recorded_class_names(base_model_dir),
-                        list(class_names))
-        return False
+    if class_names:
+        recorded = export.recorded_class_names(base_model_dir)
+        if recorded != tuple(class_names):
+            logging.warning("Not warm-starting from %s: its classes %s are not this run's %s",
+                            base_model_dir, recorded, list(class_names))
+            return False
     variables = os.path.join(base_model_dir, "variables", "variables")
     tf.train.Checkpoint(model=keras_model).read(variables).expect_partial()
     logging.info("Warm-started from %s", base_model_dir)

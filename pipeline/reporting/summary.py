@@ -204,10 +204,10 @@ def _first(nodes: List[NodeRun], artifact_type: str):
 
 
 def _anomaly_lines(anomalies_uri: str, features: FeatureSet) -> List[str]:
-    from components.data_gate.anomalies import read_anomalies
+    from components.data_gate.anomalies import open_label_name, read_anomalies
 
-    open_label = features.label.name if features.label.open_classes else None
-    return [anomaly.line() for anomaly in read_anomalies(anomalies_uri, open_label)]
+    return [anomaly.line()
+            for anomaly in read_anomalies(anomalies_uri, open_label_name(features))]
 
 
 def _overall_metrics(evaluation_uri: str) -> Dict[str, float]:
