@@ -30,6 +30,9 @@ def build_parser() -> argparse.ArgumentParser:
                           "data_root when missing (regress: the default; classify: digits as "
                           "class folders)")
     run.add_argument("--demo-rows", type=int, help="with --demo: only this many rows")
+    run.add_argument("--recheck", action="store_true",
+                     help="run through TFX even when nothing changed since the last "
+                          "successful run (its cache still applies per component)")
     run.add_argument("-v", "--verbose", action="store_true",
                      help="show TFX, Beam and TensorFlow logs (default: errors only)")
     run.set_defaults(handler=run_commands.cmd_run)

@@ -28,7 +28,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     try:
         with RunLock(config.output_dir):
-            return _run_and_report(config)
+            return _run_and_report(config, recheck=args.recheck)
     except AlreadyRunning as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
@@ -75,13 +75,33 @@ def _disk_full(err: BaseException):
     return None
 
 
-def _run_and_report(config: PipelineConfig) -> int:
-    """One pipeline run (the caller holds the run lock), then its summary; 1 on a data error."""
+def _run_and_report(config: PipelineConfig, recheck: bool = False) -> int:
+    """One pipeline run (the caller holds the run lock), then its summary; 1 on a data error.
+    Skipped, printing the last run's summary, when nothing it reads changed since that run
+    succeeded (unless `recheck`): see pipeline/runners/up_to_date.py."""
+    import logging
+
+    from pipeline.runners import up_to_date
+
+    started = time.monotonic()
+    inputs = up_to_date.run_inputs(config)
+    why = "--recheck" if recheck else up_to_date.why_not_skipped(config, inputs)
+    if why is None:
+        print(up_to_date.read_record(config).skip_message(), flush=True)
+        return 0
+    logging.info("Running through TFX: %s", why)
+    up_to_date.forget_success(config)
+    return _run_through_tfx(config, inputs, started)
+
+
+def _run_through_tfx(config: PipelineConfig, inputs, started: float) -> int:
+    """The run through TFX's LocalDagRunner, its summary, report and history; records it when
+    it succeeds."""
     from components.errors import DataError
+    from pipeline.runners import up_to_date
     from pipeline.runners.local import run_local
     from pipeline.reporting.summary import summarize_latest_run
 
-    started = time.monotonic()
     try:
         run_local(config)
     except DataError as err:
@@ -99,14 +119,18 @@ def _run_and_report(config: PipelineConfig) -> int:
               "cache)", file=sys.stderr)
         return 1
     summary = summarize_latest_run(config)
-    print(summary.render(elapsed_seconds=time.monotonic() - started))
+    printed = [summary.render(elapsed_seconds=time.monotonic() - started)]
+    print(printed[-1])
     from pipeline.reporting.report import write_report
 
     report_started = time.monotonic()
     report = write_report(summary, config.output_dir, config.features())
-    print(f"  {'report':<34}{report} ({os.path.getsize(report) / 1024:.0f} KB, written in "
-          f"{time.monotonic() - report_started:.1f} s)", flush=True)
-    print(f"  {'history':<34}{_write_history(config)}", flush=True)
+    printed.append(f"  {'report':<34}{report} ({os.path.getsize(report) / 1024:.0f} KB, "
+                   f"written in {time.monotonic() - report_started:.1f} s)")
+    print(printed[-1], flush=True)
+    printed.append(f"  {'history':<34}{_write_history(config)}")
+    print(printed[-1], flush=True)
+    up_to_date.record_success(config, inputs, summary.run_id, "\n".join(printed), report)
     return 0
 
 

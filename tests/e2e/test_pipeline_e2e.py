@@ -1,11 +1,15 @@
 """End to end on a small slice of the demo data: every component runs, the pushed model serves
-raw serialized examples, a second run comes entirely from cache, and a third, in a fresh process,
-too, without importing cloud clients."""
+raw serialized examples; a second run with nothing changed is skipped before any heavy import
+(checked in a fresh process), and runs with `--recheck` come entirely from TFX's cache without
+importing cloud clients."""
 
+import contextlib
 import glob
+import io
 import os
 import subprocess
 import sys
+import types
 
 import numpy as np
 import pytest
@@ -24,13 +28,36 @@ COMPONENTS = ["CsvImageExampleGen", "ImportSchemaGen", "StatisticsGen", "Example
               "DataGate",
               "Transform", "Trainer", "Evaluator", "Pusher"]
 RESOLVERS = ["previous_span_statistics_resolver", "baseline_model_resolver"]
+HEAVY = ("tensorflow", "apache_beam", "tfx", "google.cloud.aiplatform")
+
+
+def run_in_this_process(config_path, *flags):
+    """`run` through the CLI here: its stdout."""
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert cli.main(["run", "--config", str(config_path), *flags]) == 0
+    return out.getvalue()
+
+
+def run_in_a_fresh_process(config_path, *flags):
+    """`run` in a new interpreter: its stdout lines, the last one its exit code and which of
+    HEAVY it imported."""
+    script = "\n".join([
+        "import sys",
+        "from pipeline import cli",
+        f"code = cli.main(['run', '--config', {str(config_path)!r}, *{list(flags)!r}])",
+        f"print(code, sorted({{h for h in {HEAVY!r} for m in list(sys.modules)",
+        "                     if m == h or m.startswith(h + '.')}))"])
+    done = subprocess.run([sys.executable, "-c", script], cwd=os.path.dirname(schemas.SCHEMAS_DIR),
+                          capture_output=True, text=True, timeout=900)
+    assert done.stdout.strip(), done.stderr[-2000:]
+    return done.stdout.strip().splitlines()
 
 
 @pytest.fixture(scope="module")
 def pipeline_run(tmp_path_factory, digits_features):
-    """Runs the pipeline three times on 150 demo rows: twice through the CLI in this process,
-    then once more in a fresh interpreter that lists the cloud client modules it imported.
-    Yields (config, [three run summaries], the fresh process's last stdout line)."""
+    """Runs the pipeline on 150 demo rows: once, again with nothing changed (skipped), then with
+    --recheck here and in a fresh process, and plainly in a fresh process; what each showed."""
     root = tmp_path_factory.mktemp("e2e")
     data_root = root / "data"
     demo_data.generate(str(data_root), digits_features, rows=150)
@@ -39,23 +66,22 @@ def pipeline_run(tmp_path_factory, digits_features):
         "data_root": str(data_root), "output_dir": str(root / "out"), "train_steps": 60,
         "eval_steps": 5, "batch_size": 16, "image_height": 16, "image_width": 16,
         "max_eval_rmse": 100.0}))
-    config = load_config(str(config_path))
-    summaries = []
-    for _ in range(2):
-        assert cli.main(["run", "--config", str(config_path)]) == 0
-        summaries.append(summarize_latest_run(config))
-    script = ("import sys\nfrom pipeline import cli\n"
-              f"code = cli.main(['run', '--config', {str(config_path)!r}])\n"
-              "print(code, [m for m in sys.modules if m.startswith('google.cloud.aiplatform')])")
-    done = subprocess.run([sys.executable, "-c", script], cwd=os.path.dirname(schemas.SCHEMAS_DIR),
-                          capture_output=True, text=True, timeout=900)
-    assert done.stdout.strip(), done.stderr[-2000:]
-    summaries.append(summarize_latest_run(config))
-    return config, summaries, done.stdout.strip().splitlines()[-1]
+    runs = types.SimpleNamespace(config=load_config(str(config_path)))
+    run_in_this_process(config_path)
+    runs.first = summarize_latest_run(runs.config)
+    runs.skipped_stdout = run_in_this_process(config_path)
+    runs.after_skip = summarize_latest_run(runs.config)
+    run_in_this_process(config_path, "--recheck")
+    runs.recheck = summarize_latest_run(runs.config)
+    runs.fresh_recheck_stdout = run_in_a_fresh_process(config_path, "--recheck")
+    runs.fresh_recheck = summarize_latest_run(runs.config)
+    runs.fresh_plain_stdout = run_in_a_fresh_process(config_path)
+    runs.latest = summarize_latest_run(runs.config)
+    return runs
 
 
 def test_first_run_executes_every_component(pipeline_run):
-    _, (first, _, _), _ = pipeline_run
+    first = pipeline_run.first
     assert first.states == {name: "COMPLETE" for name in COMPONENTS + RESOLVERS}
     assert (first.rows_read, first.rows_ingested, first.rows_quarantined) == (150, 150, 0)
     assert first.anomalies == []
@@ -66,23 +92,38 @@ def test_first_run_executes_every_component(pipeline_run):
     assert "rows ingested" in first.render() and "pushed" in first.render()
 
 
-def test_second_run_comes_entirely_from_cache(pipeline_run):
-    config, (first, second, _), _ = pipeline_run
-    assert second.run_id != first.run_id
-    assert {name: second.states[name] for name in COMPONENTS} == {n: "CACHED" for n in COMPONENTS}
-    assert len(os.listdir(config.serving_dir)) == 1  # nothing pushed twice
+def test_a_run_with_nothing_changed_is_skipped(pipeline_run):
+    config, first, skipped = pipeline_run.config, pipeline_run.first, pipeline_run.skipped_stdout
+    assert pipeline_run.after_skip.run_id == first.run_id  # no new run in the metadata store
+    assert skipped.startswith(f"Nothing changed since run {first.run_id} (finished ")
+    assert f"That run:\nRun {first.run_id}: 9 components, 0 from cache" in skipped
+    assert skipped.rstrip().endswith(os.path.join(config.output_dir, "history.html"))
 
 
-def test_cached_run_process_imports_no_cloud_clients(pipeline_run):
+def test_recheck_comes_entirely_from_cache(pipeline_run):
+    recheck = pipeline_run.recheck
+    assert recheck.run_id != pipeline_run.first.run_id
+    assert {name: recheck.states[name] for name in COMPONENTS} == {n: "CACHED" for n in COMPONENTS}
+    assert len(os.listdir(pipeline_run.config.serving_dir)) == 1  # nothing pushed twice
+
+
+def test_a_recheck_imports_no_cloud_clients_and_a_skip_nothing_heavy(pipeline_run):
     """The pipeline imports TFX's modules, not `tfx.v1`, whose `extensions` import the Google
-    Cloud AI Platform clients (6-8 s of a cached run)."""
-    _, (_, _, third), fresh_process_line = pipeline_run
-    assert fresh_process_line == "0 []"
-    assert {name: third.states[name] for name in COMPONENTS} == {n: "CACHED" for n in COMPONENTS}
+    Cloud AI Platform clients (6-8 s of a cached run); a skipped run imports neither TFX nor
+    TensorFlow nor Beam."""
+    fresh_recheck = pipeline_run.fresh_recheck
+    assert pipeline_run.fresh_recheck_stdout[-1] == "0 ['apache_beam', 'tensorflow', 'tfx']"
+    assert fresh_recheck.run_id != pipeline_run.recheck.run_id  # it ran through TFX
+    assert ({name: fresh_recheck.states[name] for name in COMPONENTS}
+            == {n: "CACHED" for n in COMPONENTS})
+    plain = pipeline_run.fresh_plain_stdout
+    assert plain[-1] == "0 []"
+    assert plain[0].startswith(f"Nothing changed since run {fresh_recheck.run_id} ")
+    assert pipeline_run.latest.run_id == fresh_recheck.run_id
 
 
 def test_pushed_model_predicts_on_raw_serialized_examples(pipeline_run, make_raw_examples):
-    config, (first, _, _), _ = pipeline_run
+    config, first = pipeline_run.config, pipeline_run.first
     features = config.features()
     [pushed_dir] = glob.glob(os.path.join(config.serving_dir, "*"))
     assert first.pushed_to == pushed_dir
@@ -111,7 +152,7 @@ def test_no_training_serving_skew(pipeline_run):
     """Serving on raw examples == the model on the Transform output it was trained on."""
     import tensorflow_transform as tft
 
-    config, (first, _, _), _ = pipeline_run
+    config, first = pipeline_run.config, pipeline_run.first
     label = config.features().label.name
     nodes = {node.node_id: node for node in first.nodes}
     raw_uri = nodes["CsvImageExampleGen"].outputs["Examples"][0].uri
@@ -178,9 +219,9 @@ def check_in_browser(page_path, tmp_path, height):
 def test_report_renders_in_a_real_browser(pipeline_run, tmp_path):
     """Every run writes a self-contained report.html with charts and thumbnails; headless
     Chromium renders it."""
-    config, _, _ = pipeline_run
+    config = pipeline_run.config
     reports = glob.glob(os.path.join(config.output_dir, "reports", "*", "report.html"))
-    assert len(reports) == 3  # one per run
+    assert len(reports) == 3  # one per run through TFX
     dom = check_in_browser(sorted(reports)[0], tmp_path, 3000)
     for section in ("summary", "data", "anomalies", "training", "errors", "evaluation",
                     "push", "lineage"):
@@ -197,7 +238,8 @@ def test_report_renders_in_a_real_browser(pipeline_run, tmp_path):
 
 
 def test_history_page_links_every_run(pipeline_run, tmp_path):
-    config, (first, second, third), _ = pipeline_run
+    config = pipeline_run.config
+    first, second, third = pipeline_run.first, pipeline_run.recheck, pipeline_run.fresh_recheck
     page_path = os.path.join(config.output_dir, "history.html")
     dom = check_in_browser(page_path, tmp_path, 900)
     assert f"{config.pipeline_name}: 3 runs" in dom
@@ -213,7 +255,8 @@ def test_runs_prints_its_table_and_nothing_else(pipeline_run, tmp_path):
     import subprocess
     import sys
 
-    config, (first, second, third), _ = pipeline_run
+    config = pipeline_run.config
+    first, second, third = pipeline_run.first, pipeline_run.recheck, pipeline_run.fresh_recheck
     config_path = tmp_path / "config.yaml"
     config_path.write_text(yaml.safe_dump({"data_root": config.data_root,
                                            "output_dir": config.output_dir}))
