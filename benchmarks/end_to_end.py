@@ -1,13 +1,15 @@
-"""End-to-end pipeline time: cold and fully cached runs of the demo data and of a 10x larger
+"""End-to-end pipeline time: cold and repeated runs of the demo data and of a 10x larger
 generated dataset, with per-component times (from ML Metadata) and peak memory.
 
     .venv/bin/python -m benchmarks.end_to_end --rows 1797 17970 --cached-runs 3
 
 Each run is a child process (the CLI's `run`), timed as a whole process from start to exit
 (interpreter start-up and imports included); peak memory covers its whole process tree. After
-the cold run, `--cached-runs` fully cached runs follow; their row gives the median (min-max). The
-"imports only" row is a process that imports TFX's local runner and the DAG's modules and exits:
-what even a fully cached run cannot avoid.
+the cold run, `--cached-runs` rounds each run the pipeline again with nothing changed, twice,
+in alternating order: plainly (skipped before TFX is imported: pipeline/runners/up_to_date.py)
+and with `--recheck` (through TFX's runner, every component from its cache); their rows give
+the median (min-max). The "imports only" row is a process that imports TFX's local runner and
+the DAG's modules and exits: what any run through TFX cannot avoid.
 The reference point measured on this machine is TFX's own penguin example: 87 s cold and 18 s
 cached for 334 tabular rows.
 """
@@ -48,11 +50,14 @@ def component_seconds(output_dir: str) -> dict:
     return seconds
 
 
-def child(data: str, output_dir: str) -> None:
+REPEATS = {"unchanged (skipped)": [], "fully cached (--recheck)": ["--recheck"]}
+
+
+def child(data: str, output_dir: str, *flags: str) -> None:
     from pipeline import cli
 
     started = time.perf_counter()
-    code = cli.main(["run", "--data-root", data, "--output-dir", output_dir])
+    code = cli.main(["run", "--data-root", data, "--output-dir", output_dir, *flags])
     print(json.dumps({"seconds": time.perf_counter() - started, "exit": code}))
 
 
@@ -72,10 +77,11 @@ def main() -> None:
     parser.add_argument("--rows", type=int, nargs="+", default=[1797, 17970])
     parser.add_argument("--cached-runs", type=int, default=3)
     parser.add_argument("--child", nargs=2, metavar=("DATA", "OUT"), help=argparse.SUPPRESS)
+    parser.add_argument("--recheck", action="store_true", help=argparse.SUPPRESS)  # children
     parser.add_argument("--imports-child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(*args.child)
+        child(*args.child, *(["--recheck"] if args.recheck else []))
         return
     if args.imports_child:
         imports_child()
@@ -92,19 +98,31 @@ def main() -> None:
         data = os.path.join(tempfile.gettempdir(), f"pipeline-bench-{rows}")
         demo_data.ensure(data, load_config().features(), rows=rows)
         output_dir = tempfile.mkdtemp(prefix="pipeline-bench-out-")
+        def run(label: str, flags) -> dict:
+            result = run_child(["-m", "benchmarks.end_to_end", "--child", data, output_dir,
+                                *flags])
+            assert result["exit"] == 0, f"a {label} run of {rows} rows failed"
+            return result
+
+        def row(label: str, results, components: str) -> None:
+            lines.append(f"| {rows} | {label} | "
+                         f"{spread([r['process_seconds'] for r in results], '.1f')} | "
+                         f"{median([r['peak_mib'] for r in results]):.0f} | {components} |")
+            print(lines[-1], file=sys.stderr)
+
+        def last_run_components() -> str:
+            per = component_seconds(output_dir)
+            return " | ".join(f"{per.get(c, 0):.1f}" for c in COMPONENTS)
+
         try:
-            for label, count in (("cold", 1), ("cached", args.cached_runs)):
-                results = []
-                for _ in range(count):
-                    results.append(run_child(
-                        ["-m", "benchmarks.end_to_end", "--child", data, output_dir]))
-                    assert results[-1]["exit"] == 0, f"a {label} run of {rows} rows failed"
-                per = component_seconds(output_dir)
-                lines.append(f"| {rows} | {label} | "
-                             f"{spread([r['process_seconds'] for r in results], '.1f')} | "
-                             f"{median([r['peak_mib'] for r in results]):.0f} | "
-                             + " | ".join(f"{per.get(c, 0):.1f}" for c in COMPONENTS) + " |")
-                print(lines[-1], file=sys.stderr)
+            row("cold", [run("cold", [])], last_run_components())
+            results = {label: [] for label in REPEATS}
+            for round_ in range(args.cached_runs):
+                for label in list(REPEATS)[::1 if round_ % 2 == 0 else -1]:
+                    results[label].append(run(label, REPEATS[label]))
+            for label, flags in REPEATS.items():
+                row(label, results[label], last_run_components() if flags
+                    else " | ".join("-" for _ in COMPONENTS))
         finally:
             shutil.rmtree(output_dir, ignore_errors=True)
     imports = [run_child(["-m", "benchmarks.end_to_end", "--imports-child"])
@@ -112,8 +130,9 @@ def main() -> None:
     lines.append(f"| - | imports only | {spread([r['process_seconds'] for r in imports], '.1f')}"
                  f" | {median([r['peak_mib'] for r in imports]):.0f} | "
                  + " | ".join("-" for _ in COMPONENTS) + " |")
-    print(f"\nPipeline runs, {os.cpu_count()} cores; cached: median (min-max) of "
-          f"{args.cached_runs} runs; component columns: seconds of the last run; load average "
+    print(f"\nPipeline runs, {os.cpu_count()} cores; repeated runs: median (min-max) of "
+          f"{args.cached_runs} interleaved runs; component columns: seconds of the last run "
+          "through TFX (- : nothing ran); load average "
           f"{load_before} before, {load_average()} after\n")
     print("\n".join(lines))
 
