@@ -1,11 +1,12 @@
 """End-to-end pipeline time: cold and repeated runs of the demo data and of a 10x larger
 generated dataset, with per-component times (from ML Metadata) and peak memory.
 
-    .venv/bin/python -m benchmarks.end_to_end --rows 1797 17970 --cached-runs 3
+    .venv/bin/python -m benchmarks.end_to_end --rows 1797 17970 --cold-runs 3 --cached-runs 3
 
 Each run is a child process (the CLI's `run`), timed as a whole process from start to exit
-(interpreter start-up and imports included); peak memory covers its whole process tree. After
-the cold run, `--cached-runs` rounds each run the pipeline again with nothing changed, twice,
+(interpreter start-up and imports included); peak memory covers its whole process tree.
+`--cold-runs` cold runs, each into a fresh output directory, give the cold row (median
+(min-max); component columns from the last). After the last cold run, `--cached-runs` rounds each run the pipeline again with nothing changed, twice,
 in alternating order: plainly (skipped before TFX is imported: pipeline/runners/up_to_date.py)
 and with `--recheck` (through TFX's runner, every component from its cache); their rows give
 the median (min-max). The "imports only" row is a process that imports TFX's local runner and
@@ -75,6 +76,7 @@ def imports_child() -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, nargs="+", default=[1797, 17970])
+    parser.add_argument("--cold-runs", type=int, default=1)
     parser.add_argument("--cached-runs", type=int, default=3)
     parser.add_argument("--child", nargs=2, metavar=("DATA", "OUT"), help=argparse.SUPPRESS)
     parser.add_argument("--recheck", action="store_true", help=argparse.SUPPRESS)  # children
@@ -97,7 +99,8 @@ def main() -> None:
     for rows in args.rows:
         data = os.path.join(tempfile.gettempdir(), f"pipeline-bench-{rows}")
         demo_data.ensure(data, load_config().features(), rows=rows)
-        output_dir = tempfile.mkdtemp(prefix="pipeline-bench-out-")
+        output_dir = ""
+
         def run(label: str, flags) -> dict:
             result = run_child(["-m", "benchmarks.end_to_end", "--child", data, output_dir,
                                 *flags])
@@ -115,7 +118,12 @@ def main() -> None:
             return " | ".join(f"{per.get(c, 0):.1f}" for c in COMPONENTS)
 
         try:
-            row("cold", [run("cold", [])], last_run_components())
+            colds = []
+            for _ in range(args.cold_runs):
+                shutil.rmtree(output_dir, ignore_errors=True)
+                output_dir = tempfile.mkdtemp(prefix="pipeline-bench-out-")
+                colds.append(run("cold", []))
+            row("cold", colds, last_run_components())
             results = {label: [] for label in REPEATS}
             for round_ in range(args.cached_runs):
                 for label in list(REPEATS)[::1 if round_ % 2 == 0 else -1]:
@@ -130,8 +138,9 @@ def main() -> None:
     lines.append(f"| - | imports only | {spread([r['process_seconds'] for r in imports], '.1f')}"
                  f" | {median([r['peak_mib'] for r in imports]):.0f} | "
                  + " | ".join("-" for _ in COMPONENTS) + " |")
-    print(f"\nPipeline runs, {os.cpu_count()} cores; repeated runs: median (min-max) of "
-          f"{args.cached_runs} interleaved runs; component columns: seconds of the last run "
+    print(f"\nPipeline runs, {os.cpu_count()} cores; median (min-max) of {args.cold_runs} cold "
+          f"runs and of {args.cached_runs} interleaved repeated runs each; component columns: "
+          "seconds of the last run "
           "through TFX (- : nothing ran); load average "
           f"{load_before} before, {load_average()} after\n")
     print("\n".join(lines))
