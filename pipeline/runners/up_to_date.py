@@ -39,13 +39,20 @@ def _digest(value) -> str:
 
 
 def data_fingerprint(data_root: str, output_dir: Optional[str] = None) -> str:
-    """(relative path, size, mtime) of every file under `data_root`, hashed; the output
+    """(relative path, size, mtime) of every file under `data_root`, hashed. Symbolic links to
+    folders are followed (ingestion reads through them), each real folder once; the output
     directory is left out when it lies inside the data root (every run changes it)."""
-    skipped = os.path.realpath(output_dir) if output_dir else None
+    seen = {os.path.realpath(output_dir)} if output_dir else set()
     entries = []
-    for folder, folders, names in os.walk(data_root):
-        folders[:] = sorted(name for name in folders
-                            if os.path.realpath(os.path.join(folder, name)) != skipped)
+    for folder, folders, names in os.walk(data_root, followlinks=True):
+        seen.add(os.path.realpath(folder))
+        kept = []
+        for name in sorted(folders):
+            real = os.path.realpath(os.path.join(folder, name))
+            if real not in seen:
+                seen.add(real)
+                kept.append(name)
+        folders[:] = kept
         for name in sorted(names):
             path = os.path.join(folder, name)
             try:
@@ -131,6 +138,8 @@ def read_record(config: PipelineConfig) -> Optional[SuccessfulRun]:
 def why_not_skipped(config: PipelineConfig, inputs: Dict[str, str]) -> Optional[str]:
     """None when the last successful run had these inputs and its outputs are intact; else
     why a run is needed, e.g. "changed since the last successful run: data"."""
+    if "://" in config.data_root:
+        return "the data root is remote, so its files are not fingerprinted"
     record = read_record(config)
     if record is None:
         return "no successful run is recorded"

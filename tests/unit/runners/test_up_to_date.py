@@ -42,6 +42,17 @@ def test_data_fingerprint_leaves_out_an_output_dir_inside_the_data_root(data_roo
     assert up_to_date.data_fingerprint(str(data_root)) != before
 
 
+def test_data_fingerprint_follows_linked_folders_once(data_root, tmp_path):
+    outside = tmp_path / "drops"
+    outside.mkdir()
+    (outside / "span-1.csv").write_text("image,y\n")
+    (data_root / "drops").symlink_to(outside)
+    (data_root / "img" / "loop").symlink_to(data_root)  # a cycle: walked once, no hang
+    before = up_to_date.data_fingerprint(str(data_root))
+    (outside / "span-1.csv").write_text("image,y\nimg/a.png,2\n")
+    assert up_to_date.data_fingerprint(str(data_root)) != before
+
+
 def test_run_inputs_name_the_kind_that_changed(data_root, tmp_path):
     schema = tmp_path / "schema.pbtxt"
     shutil.copy(load_config().resolved_schema_path, schema)
@@ -149,6 +160,13 @@ def test_a_later_run_or_a_lost_store_is_not_skipped(succeeded):
     os.remove(config.metadata_path)
     assert (up_to_date.why_not_skipped(config, inputs)
             == f"the metadata store {config.metadata_path} is gone")
+
+
+def test_a_remote_data_root_is_never_skipped(succeeded):
+    config, inputs, _ = succeeded
+    remote = config.model_copy(update={"data_root": "gs://bucket/data"})
+    assert (up_to_date.why_not_skipped(remote, inputs)
+            == "the data root is remote, so its files are not fingerprinted")
 
 
 def test_a_forgotten_or_unreadable_record_is_not_skipped(succeeded):
