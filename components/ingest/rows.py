@@ -153,12 +153,15 @@ def read_image(path: str, column: str, max_pixels: int) -> bytes:
             if width * height > max_pixels:
                 raise RowRejected(Reason.IMAGE_TOO_LARGE, column,
                                   f"{path}: {width}x{height} px > {max_pixels}")
-            image.verify()  # structure and checksums (a PNG cut short decodes regardless)
-        with Image.open(io.BytesIO(data)) as image:
             if image.format == "JPEG":
-                # decode at 1/8 scale: every coefficient is still entropy-decoded (where
-                # truncation and corruption show), the inverse DCT runs on an eighth
+                # PIL's verify() checks nothing for JPEG, so decode this image at once, at 1/8
+                # scale: every coefficient is still entropy-decoded (where truncation and
+                # corruption show), the inverse DCT runs on an eighth
                 image.draft(image.mode, (1, 1))
+                image.load()
+                return data
+            image.verify()  # PNG: structure and checksums (a PNG cut short decodes regardless)
+        with Image.open(io.BytesIO(data)) as image:
             image.load()  # decode: catches truncated and corrupt pixel data
     except RowRejected:
         raise
