@@ -188,7 +188,10 @@ def train(model: keras.Model, train_dataset: tf.data.Dataset, eval_dataset: tf.d
         optimizer = make_optimizer(settings)
         step_counter = tf.Variable(0, dtype=tf.int64, trainable=False, name="step")
     train_data = strategy.experimental_distribute_dataset(train_dataset)
-    eval_data = strategy.experimental_distribute_dataset(eval_dataset.take(settings.eval_steps))
+    # the same eval batches every round: read and parse them once, then keep them in memory
+    # (a fresh pass would reopen, decompress and parse the files at every evaluation)
+    eval_data = strategy.experimental_distribute_dataset(
+        eval_dataset.take(settings.eval_steps).cache())
     steps = make_step_functions(model, optimizer, settings.global_batch_size,
                                 settings.clip_norm, strategy, step_counter, head)
     metric_names = LOSS_NAMES + tuple(name for name in steps.metrics if name not in LOSS_NAMES)
