@@ -6,10 +6,10 @@ generated dataset, with per-component times (from ML Metadata) and peak memory.
 Each run is a child process (the CLI's `run`), timed as a whole process from start to exit
 (interpreter start-up and imports included); peak memory covers its whole process tree.
 `--cold-runs` cold runs, each into a fresh output directory, give the cold row (median
-(min-max); component columns from the last). After the last cold run, `--cached-runs` rounds each run the pipeline again with nothing changed, twice,
-in alternating order: plainly (skipped before TFX is imported: pipeline/runners/up_to_date.py)
-and with `--recheck` (through TFX's runner, every component from its cache); their rows give
-the median (min-max). The "imports only" row is a process that imports TFX's local runner and
+(min-max); component columns from the last). After the last cold run, `--cached-runs` rounds
+each run the pipeline again with nothing changed, twice, in alternating order: plainly
+(skipped before TFX is imported: pipeline/runners/up_to_date.py) and with `--recheck` (through
+TFX's runner, every component from its cache); their rows give the median (min-max). The "imports only" row is a process that imports TFX's local runner and
 the DAG's modules and exits: what any run through TFX cannot avoid.
 The reference point measured on this machine is TFX's own penguin example: 87 s cold and 18 s
 cached for 334 tabular rows.
@@ -140,8 +140,7 @@ def main() -> None:
                  + " | ".join("-" for _ in COMPONENTS) + " |")
     print(f"\nPipeline runs, {os.cpu_count()} cores; median (min-max) of {args.cold_runs} cold "
           f"runs and of {args.cached_runs} interleaved repeated runs each; component columns: "
-          "seconds of the last run "
-          "through TFX (- : nothing ran); load average "
+          "seconds of the last run through TFX (- : nothing ran); load average "
           f"{load_before} before, {load_average()} after\n")
     print("\n".join(lines))
 

@@ -3,8 +3,8 @@
 Also picks the distribution strategy (`TF_CONFIG` with several workers -> multi-worker), keeps
 checkpoints in a directory that outlives a killed Trainer execution (keyed by what is trained),
 and warm-starts from the base model TFX passes in when one is given (a classifier only from one
-with the same classes in the same order). An open label domain gets
-its classes from Transform's vocabulary here, before anything reads them. Next to the exported model,
+with the same classes in the same order). An open label domain gets its classes from
+Transform's vocabulary here, before anything reads them. Next to the exported model,
 `training.json` in the Trainer's model run directory records the eval history, the task and the
 class names in id order (what run reports read).
 """
