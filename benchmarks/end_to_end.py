@@ -9,9 +9,9 @@ Each run is a child process (the CLI's `run`), timed as a whole process from sta
 (min-max); component columns from the last). After the last cold run, `--cached-runs` rounds
 each run the pipeline again with nothing changed, twice, in alternating order: plainly
 (skipped before TFX is imported: pipeline/runners/up_to_date.py) and with `--recheck` (through
-TFX's runner, every component from its cache); their rows give the median (min-max). The "imports only" row is a process that imports TFX's local runner and
-the DAG's modules and exits: what any run through TFX cannot avoid.
-The reference point measured on this machine is TFX's own penguin example: 87 s cold and 18 s
+TFX's runner, every component from its cache); their rows give the median (min-max). The
+"imports only" row is a process that imports TFX's local runner and the DAG's modules and
+exits: what any run through TFX cannot avoid. The reference point measured on this machine is TFX's own penguin example: 87 s cold and 18 s
 cached for 334 tabular rows.
 """
 
