@@ -11,8 +11,8 @@ each run the pipeline again with nothing changed, twice, in alternating order: p
 (skipped before TFX is imported: pipeline/runners/up_to_date.py) and with `--recheck` (through
 TFX's runner, every component from its cache); their rows give the median (min-max). The
 "imports only" row is a process that imports TFX's local runner and the DAG's modules and
-exits: what any run through TFX cannot avoid. The reference point measured on this machine is TFX's own penguin example: 87 s cold and 18 s
-cached for 334 tabular rows.
+exits: what any run through TFX cannot avoid. The reference point measured on this machine is
+TFX's own penguin example: 87 s cold and 18 s cached for 334 tabular rows.
 """
 
 from __future__ import annotations
