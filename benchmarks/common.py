@@ -63,10 +63,19 @@ def run_child(argv: Sequence[str]) -> Dict[str, float]:
 
 
 def interleave(variants: Dict[str, List[str]], rounds: int) -> Dict[str, List[Dict[str, float]]]:
-    """Runs every variant once per round, in turn, so machine noise hits all of them alike."""
-    results: Dict[str, List[Dict[str, float]]] = {name: [] for name in variants}
+    """Runs every variant once per round, in turn, so machine noise hits all of them alike.
+
+    The order rotates by one variant per round (round 2 starts with the second variant), so
+    each variant's place in the round changes: a fixed place (say, always first, or always
+    last after the others have warmed the machine) would bias a variant the same way in every
+    round.
+    """
+    names = list(variants)
+    results: Dict[str, List[Dict[str, float]]] = {name: [] for name in names}
     for round_index in range(rounds):
-        for name, argv in variants.items():
+        shift = round_index % len(names)
+        for name in names[shift:] + names[:shift]:
+            argv = variants[name]
             result = run_child(argv)
             results[name].append(result)
             print(f"  round {round_index + 1} {name}: {result['seconds']:.1f} s, "
