@@ -14,6 +14,51 @@ def test_bad_rows_are_rejected_with_reason(bad_row_case, ingest_settings, image_
     assert (raised.value.reason, raised.value.column) == (reason, column)
 
 
+def _photo(image_format: str) -> bytes:
+    """A 96 x 96 noise image, encoded: big enough that cutting it leaves a valid header."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    pixels = np.random.RandomState(0).randint(0, 256, (96, 96, 3), dtype=np.uint8)
+    encoded = io.BytesIO()
+    Image.fromarray(pixels).save(encoded, image_format)
+    return encoded.getvalue()
+
+
+@pytest.mark.parametrize("image_format,name,detail", [
+    ("JPEG", "cut.jpg", "cut.jpg: jpeg::Uncompress failed. Invalid JPEG data or crop window."),
+    ("PNG", "cut.png", "cut.png: Truncated File Read"),
+    ("JPEG", "text.jpg", "text.jpg: not an image file PIL can identify"),
+])
+def test_image_that_does_not_decode_is_rejected_with_a_one_line_reason(tmp_path, image_format,
+                                                                       name, detail):
+    """Files whose header reads but whose pixels do not decode (cut at 70%): the reason is the
+    decoder's, on one line, with no object addresses (PIL's own message names one)."""
+    encoded = _photo(image_format)
+    path = tmp_path / name
+    path.write_bytes(b"not an image" if name.startswith("text")
+                     else encoded[:len(encoded) * 7 // 10])
+    with pytest.raises(rows.RowRejected) as raised:
+        rows.read_image(str(path), "image", 10**6)
+    assert raised.value.reason is rows.Reason.IMAGE_UNREADABLE
+    assert raised.value.detail == f"{tmp_path}/{detail}"
+
+
+def test_image_checks_use_transforms_decoders(monkeypatch, tmp_path):
+    """The pixels are decoded by TensorFlow (what Transform decodes with), a JPEG at 1/8 scale."""
+    import tensorflow as tf
+
+    calls = []
+    monkeypatch.setattr(tf.io, "decode_jpeg", lambda data, ratio=1: calls.append(("jpeg", ratio)))
+    monkeypatch.setattr(tf.io, "decode_png", lambda data: calls.append(("png", None)))
+    for image_format, name in (("JPEG", "a.jpg"), ("PNG", "b.png")):
+        (tmp_path / name).write_bytes(_photo(image_format))
+        rows.read_image(str(tmp_path / name), "image", 10**6)
+    assert calls == [("jpeg", 8), ("png", None)]
+
+
 def test_symlink_inside_the_data_root_is_followed(ingest_settings, image_data_root, make_row):
     example = rows.row_to_example(make_row(image="img/inside_link.png"), ingest_settings,
                                   str(image_data_root))
