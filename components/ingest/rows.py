@@ -163,7 +163,7 @@ def read_image(path: str, column: str, max_pixels: int) -> bytes:
                                   f"{path}: {width}x{height} px > {max_pixels}")
             image_format = image.format
             if image_format == "PNG":
-                image.verify()  # structure and checksums (a PNG cut short decodes regardless)
+                image.verify()  # every chunk's checksum, ancillary chunks' too
     except RowRejected:
         raise
     except Image.DecompressionBombError as err:  # PIL's own, far larger limit

@@ -34,8 +34,8 @@ def _photo(image_format: str) -> bytes:
 ])
 def test_image_that_does_not_decode_is_rejected_with_a_one_line_reason(tmp_path, image_format,
                                                                        name, detail):
-    """Files whose header reads but whose pixels do not decode (cut at 70%): the reason is the
-    decoder's, on one line, with no object addresses (PIL's own message names one)."""
+    """A JPEG or PNG cut at 70% (its header still reads) and text named .jpg: one line of
+    reason, the decoder's or PIL's, with no object address (PIL's own message names one)."""
     encoded = _photo(image_format)
     path = tmp_path / name
     path.write_bytes(b"not an image" if name.startswith("text")
