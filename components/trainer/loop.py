@@ -81,12 +81,12 @@ class TrainResult:
 class StepFunctions:
     """The compiled graph calls and the metrics they update.
 
-    `train_steps(iterator, n)` runs n train steps on batches from a (distributed) iterator;
-    `evaluate(dataset)` runs an eval step on every batch of a (distributed) dataset.
+    `train_steps(iterator, n)` and `eval_steps(iterator, n)` run n train or eval steps on
+    batches from a (distributed) iterator.
     """
 
     train_steps: Callable
-    evaluate: Callable
+    eval_steps: Callable
     metrics: Dict[str, keras.metrics.Metric]
 
 
@@ -133,11 +133,16 @@ def make_step_functions(model: keras.Model, optimizer: keras.optimizers.Optimize
             step_counter.assign_add(tf.cast(num_steps, tf.int64))
 
     @tf.function
-    def evaluate(dataset):
-        for features, labels in dataset:
-            strategy.run(replica_eval_step, args=(features, labels))
+    def eval_steps(iterator, num_steps):
+        for _ in tf.range(num_steps):
+            strategy.run(replica_eval_step, args=next(iterator))
 
-    return StepFunctions(train_steps, evaluate, metrics)
+    return StepFunctions(train_steps, eval_steps, metrics)
+
+
+def count_batches(dataset: tf.data.Dataset) -> int:
+    """Batches in a finite dataset (one pass, in the graph)."""
+    return int(dataset.reduce(tf.constant(0, tf.int64), lambda count, *_: count + 1))
 
 
 def make_optimizer(settings: LoopSettings) -> keras.optimizers.Optimizer:
@@ -188,10 +193,13 @@ def train(model: keras.Model, train_dataset: tf.data.Dataset, eval_dataset: tf.d
         optimizer = make_optimizer(settings)
         step_counter = tf.Variable(0, dtype=tf.int64, trainable=False, name="step")
     train_data = strategy.experimental_distribute_dataset(train_dataset)
-    # the same eval batches every round: read and parse them once, then keep them in memory
-    # (a fresh pass would reopen, decompress and parse the files at every evaluation)
-    eval_data = strategy.experimental_distribute_dataset(
-        eval_dataset.take(settings.eval_steps).cache())
+    # The same eval batches every round: read and parse once, then kept in memory and read
+    # round after round from one iterator (a fresh pass would reopen, decompress and parse the
+    # files; a fresh iterator per round costs a graph call's worth of set-up). The count makes
+    # each round take exactly one pass, also when the eval data has fewer than `eval_steps`.
+    eval_batches = eval_dataset.take(settings.eval_steps).cache()
+    eval_count = tf.constant(count_batches(eval_batches), tf.int64)
+    eval_iterator = iter(strategy.experimental_distribute_dataset(eval_batches.repeat()))
     steps = make_step_functions(model, optimizer, settings.global_batch_size,
                                 settings.clip_norm, strategy, step_counter, head)
     metric_names = LOSS_NAMES + tuple(name for name in steps.metrics if name not in LOSS_NAMES)
@@ -219,7 +227,7 @@ def train(model: keras.Model, train_dataset: tf.data.Dataset, eval_dataset: tf.d
             manager.save(checkpoint_number=step)
         if step % settings.eval_interval and step != settings.train_steps:
             continue
-        steps.evaluate(eval_data)
+        steps.eval_steps(eval_iterator, eval_count)
         record = {"step": step, **{name: float(steps.metrics[name].result())
                                    for name in metric_names}}
         history.append(record)

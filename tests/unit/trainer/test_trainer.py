@@ -111,14 +111,32 @@ def test_graph_calls_do_not_retrace_for_other_step_counts_or_batch_sizes(digits_
     step_counter = tf.Variable(0, dtype=tf.int64)
     steps = loop.make_step_functions(keras_model, keras.optimizers.Adam(), global_batch_size=3,
                                      step_counter=step_counter)
-    iterator = iter(dataset.repeat())
+    iterator, eval_iterator = iter(dataset.repeat()), iter(dataset.repeat())
     for size in (1, 3, 2):
         steps.train_steps(iterator, tf.constant(size, tf.int64))
-        steps.evaluate(dataset)
+        steps.eval_steps(eval_iterator, tf.constant(3, tf.int64))
     assert steps.train_steps.experimental_get_tracing_count() == 1
-    assert steps.evaluate.experimental_get_tracing_count() == 1
+    assert steps.eval_steps.experimental_get_tracing_count() == 1
     assert int(step_counter.numpy()) == 6
     assert int(steps.metrics["eval_loss"].count.numpy()) == 3 * 7  # every eval example, 3 times
+
+
+def test_every_evaluation_reads_each_eval_example_once(tmp_path, digits_features):
+    """Eval data shorter than `eval_steps` (10 examples: batches of 4, 4, 2): each round reads
+    exactly that one pass, partial batch included, from the loop's one eval iterator."""
+    eval_path = write_records(tmp_path / "eval.gz", 10, seed=1)
+    eval_ds = data.make_dataset(eval_path, SPEC, "y", 4, shuffle=False)
+    assert loop.count_batches(eval_ds) == 3
+    keras.utils.set_random_seed(0)
+    keras_model = model.build_model(digits_features, SPEC, {"pen": 3})
+    features, labels = next(iter(data.make_dataset(eval_path, SPEC, "y", 10, shuffle=False)))
+    expected = float(tf.reduce_mean(tf.square(keras_model(features) - labels)))
+    settings = loop.LoopSettings(train_steps=9, eval_steps=10, eval_every=3, learning_rate=0.0,
+                                 global_batch_size=4, steps_per_execution=2)
+    train_ds = data.make_dataset(eval_path, SPEC, "y", 4, shuffle=False, repeat=True)
+    history = loop.train(keras_model, train_ds, eval_ds, settings).history
+    assert [record["step"] for record in history] == [3, 6, 9]
+    assert [record["eval_loss"] for record in history] == pytest.approx([expected] * 3, rel=1e-5)
 
 
 @pytest.mark.parametrize("start, settings, sizes", [
