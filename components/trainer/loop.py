@@ -193,11 +193,10 @@ def train(model: keras.Model, train_dataset: tf.data.Dataset, eval_dataset: tf.d
         optimizer = make_optimizer(settings)
         step_counter = tf.Variable(0, dtype=tf.int64, trainable=False, name="step")
     train_data = strategy.experimental_distribute_dataset(train_dataset)
-    # The same eval batches every round: parsed on the first round, then kept in memory and
-    # read round after round from one iterator (a fresh pass would reopen, decompress and parse
-    # the files; a fresh iterator per round costs a graph call's worth of set-up). Counting them
-    # first (one more read of the files) makes each round take exactly one pass, also when the
-    # eval data has fewer than `eval_steps` batches.
+    # The same eval batches every round, read from the files once: counting them is that read
+    # and fills the in-memory cache every round then reads, from one iterator kept for the run
+    # (a fresh iterator per round costs a graph call's worth of set-up). The count makes each
+    # round take exactly one pass, also when the eval data has fewer than `eval_steps` batches.
     eval_batches = eval_dataset.take(settings.eval_steps).cache()
     eval_count = tf.constant(count_batches(eval_batches), tf.int64)
     eval_iterator = iter(strategy.experimental_distribute_dataset(eval_batches.repeat()))

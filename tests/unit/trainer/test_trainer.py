@@ -123,10 +123,18 @@ def test_graph_calls_do_not_retrace_for_other_step_counts_or_batch_sizes(digits_
 
 def test_every_evaluation_reads_each_eval_example_once(tmp_path, digits_features):
     """Eval data shorter than `eval_steps` (10 examples: batches of 4, 4, 2): each round reads
-    exactly that one pass, partial batch included, from the loop's one eval iterator."""
+    exactly that one pass, partial batch included, from the loop's one eval iterator; the
+    batches come from the files once, for the whole run."""
     eval_path = write_records(tmp_path / "eval.gz", 10, seed=1)
+    batches_read = tf.Variable(0)
+
+    def count_read(features, labels):
+        batches_read.assign_add(1)
+        return features, labels
+
     eval_ds = data.make_dataset(eval_path, SPEC, "y", 4, shuffle=False)
     assert loop.count_batches(eval_ds) == 3
+    eval_ds = eval_ds.map(count_read)
     keras.utils.set_random_seed(0)
     keras_model = model.build_model(digits_features, SPEC, {"pen": 3})
     features, labels = next(iter(data.make_dataset(eval_path, SPEC, "y", 10, shuffle=False)))
@@ -137,6 +145,7 @@ def test_every_evaluation_reads_each_eval_example_once(tmp_path, digits_features
     history = loop.train(keras_model, train_ds, eval_ds, settings).history
     assert [record["step"] for record in history] == [3, 6, 9]
     assert [record["eval_loss"] for record in history] == pytest.approx([expected] * 3, rel=1e-5)
+    assert int(batches_read.numpy()) == 3  # one read of the files, not one per round
 
 
 @pytest.mark.parametrize("start, settings, sizes", [
