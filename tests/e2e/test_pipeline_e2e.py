@@ -83,6 +83,8 @@ def pipeline_run(tmp_path_factory, digits_features):
 def test_first_run_executes_every_component(pipeline_run):
     first = pipeline_run.first
     assert first.states == {name: "COMPLETE" for name in COMPONENTS + RESOLVERS}
+    transform = next(node for node in first.nodes if node.node_id == "Transform")
+    assert sorted(transform.outputs) == ["Examples", "TransformGraph"]  # no unread cache
     assert (first.rows_read, first.rows_ingested, first.rows_quarantined) == (150, 150, 0)
     assert first.anomalies == []
     assert first.eval_metrics["example_count"] > 0
