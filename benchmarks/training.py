@@ -140,7 +140,8 @@ def child(variant: str, args: argparse.Namespace) -> None:
         everything = next(iter(data.make_dataset(stream_files, spec, label, 10**7,
                                                  shuffle=False)))
         reader = (tf.data.Dataset.from_tensor_slices(everything).shuffle(2048, seed=0).repeat()
-                  .batch(batch, drop_remainder=True).prefetch(tf.data.AUTOTUNE))
+                  .batch(batch, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
+                  .with_options(data.without_autotune_model()))  # as the reader's
     head = TaskHead.for_features(features)
     sizes = {f.name: tft_output.vocabulary_size_by_name(vocabulary_name(f.name)) + NUM_OOV_BUCKETS
              for f in features.with_role(Role.CATEGORICAL)}

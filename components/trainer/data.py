@@ -3,6 +3,12 @@
 Files are read in parallel and interleaved, examples are shuffled *before* batching (shuffling
 after batching only reorders batches), parsed in parallel per batch, and prefetched. When the
 files are small enough, examples are parsed once and kept in memory for the later epochs.
+
+tf.data's autotuning model is off (`AUTOTUNE` then means one reader or parser per core, the
+most it would pick): its background thread re-plans at doubling intervals (up to a minute), and
+deleting an iterator in TensorFlow 2.16 sometimes waits out the current interval. That was a
+stall of 18-21 s at the end of training in 5 of 10 cold demo runs (a native stack showed the
+iterator's deletion waiting for `Model::OptimizeLoop`; benchmarks/RESULTS.md).
 """
 
 from __future__ import annotations
@@ -54,7 +60,14 @@ def make_dataset(file_pattern, feature_spec: Mapping[str, tf.io.FixedLenFeature]
     batches = records.batch(batch_size, drop_remainder=repeat)
     if not cached:
         batches = batches.map(parse, num_parallel_calls=AUTOTUNE)
-    return batches.prefetch(AUTOTUNE)
+    return batches.prefetch(AUTOTUNE).with_options(without_autotune_model())
+
+
+def without_autotune_model() -> tf.data.Options:
+    """Options that switch off tf.data's autotuning model (see the module docstring)."""
+    options = tf.data.Options()
+    options.autotune.enabled = False
+    return options
 
 
 def label_counts(file_pattern, label_key: str, num_classes: int) -> List[int]:

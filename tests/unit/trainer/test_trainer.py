@@ -83,6 +83,20 @@ def test_reader_without_shuffle_keeps_order_and_partial_batch(tmp_path, cache_li
         [0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]
 
 
+@CACHE_MODES
+def test_reader_runs_without_the_autotune_model_also_when_sharded(tmp_path, cache_limit):
+    """No tf.data model thread: deleting an iterator could wait out its re-planning interval
+    (data.py's docstring); the Trainer's sharding options must not switch it back on."""
+    from components.trainer.run import shard_by_files_or_data
+
+    path = write_records(tmp_path / "a.gz", 10)
+    for shuffle in (True, False):
+        dataset = data.make_dataset(path, SPEC, "y", batch_size=4, shuffle=shuffle,
+                                    repeat=shuffle, cache_limit_bytes=cache_limit)
+        assert dataset.options().autotune.enabled is False
+        assert shard_by_files_or_data(dataset, [path], 1).options().autotune.enabled is False
+
+
 def test_custom_loop_learns_and_traces_once(tmp_path, digits_features):
     train_path = write_records(tmp_path / "train.gz", 256, seed=0)
     eval_path = write_records(tmp_path / "eval.gz", 64, seed=1)
