@@ -5,10 +5,11 @@ after batching only reorders batches), parsed in parallel per batch, and prefetc
 files are small enough, examples are parsed once and kept in memory for the later epochs.
 
 tf.data's autotuning model is off (`AUTOTUNE` then means one reader or parser per core, the
-most it would pick): its background thread re-plans at doubling intervals (up to a minute), and
-deleting an iterator in TensorFlow 2.16 sometimes waits out the current interval. That was a
-stall of 18-21 s at the end of training in 5 of 10 cold demo runs (a native stack showed the
-iterator's deletion waiting for `Model::OptimizeLoop`; benchmarks/RESULTS.md).
+most it would pick): its background thread re-plans at doubling intervals (10 ms, 20 ms, ...,
+tens of seconds within a minute of use), and deleting an iterator in TensorFlow 2.16 sometimes
+waits out the current interval. That was a stall of 18-21 s at the end of training in 5 of 10
+cold demo runs (a native stack showed the iterator's deletion waiting for
+`Model::OptimizeLoop`; benchmarks/RESULTS.md).
 """
 
 from __future__ import annotations
