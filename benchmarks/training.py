@@ -5,9 +5,9 @@ and vs. the model's pure compute floor, and the streaming TFRecord reader vs. in
 
 Every variant trains the demo model (the demo's Transform output; the pipeline is run first when
 `--output-dir` has none) with the same optimizer, loss, batch size and threads (TensorFlow's
-defaults: every core) and AutoGraph rules (`tf_keras` not converted, as in the Trainer), in its
-own process. Steps are timed in segments of `--segment` steps; the
-first `--warmup-steps` are the warm-up (tracing, compiling, filling buffers). Per variant:
+defaults: every core) and AutoGraph rules (`tf_keras` and tf.Transform not converted, as in the
+Trainer), in its own process. Steps are timed in segments of `--segment` steps; the first
+`--warmup-steps` are the warm-up (tracing, compiling, filling buffers). Per variant:
 
 - steady state: examples/s over the `--steps` steps after the warm-up;
 - start-up: seconds from calling `train`/`fit` to the end of the warm-up, minus the time the
@@ -111,13 +111,13 @@ def child(variant: str, args: argparse.Namespace) -> None:
     from absl import logging as absl_logging
 
     from components.trainer import data, loop, model
-    from components.trainer.autograph_rules import keep_autograph_out_of_tf_keras
+    from components.trainer.autograph_rules import keep_autograph_out_of_libraries
     from components.trainer.task_head import TaskHead
     from components.transform.preprocessing import NUM_OOV_BUCKETS, vocabulary_name
     from pipeline.config import load_config
     from schemas import Role
 
-    keep_autograph_out_of_tf_keras()  # as the Trainer runs: every variant traces with it
+    keep_autograph_out_of_libraries()  # as the Trainer runs: every variant traces with it
     config = load_config(overrides={"output_dir": args.output_dir})
     features = config.features()
     examples_uri, graph_uri = transform_outputs(args.output_dir)

@@ -24,7 +24,7 @@ import tf_keras as keras
 from absl import logging
 
 from components.trainer import data, export, loop, model
-from components.trainer.autograph_rules import keep_autograph_out_of_tf_keras
+from components.trainer.autograph_rules import keep_autograph_out_of_libraries
 from components.trainer.task_head import CLASS_WEIGHTS, TaskHead, balanced_class_weights
 from components.errors import DataError
 from components.transform.preprocessing import category_id_count, open_class_names
@@ -184,7 +184,7 @@ def task_head(settings: TrainerSettings, train_files) -> TaskHead:
 
 def run_fn(fn_args) -> None:
     """Trains the model with the custom loop and exports it to `fn_args.serving_model_dir`."""
-    keep_autograph_out_of_tf_keras()
+    keep_autograph_out_of_libraries()
     tf_transform_output = tft.TFTransformOutput(fn_args.transform_output)
     settings = with_data_classes(TrainerSettings.from_dict(fn_args.custom_config),
                                  tf_transform_output)
