@@ -34,10 +34,9 @@ def cmd_predict(args: argparse.Namespace) -> int:
         ignored = batch.check_input(csv_path, settings.features, settings.max_line_bytes)
         if ignored:
             print(f"Ignoring columns the schema does not use: {', '.join(ignored)}")
-        mode, workers = config.direct_runner_settings(os.path.getsize(csv_path) / 2**20)
         counts = batch.predict_csv(
             csv_path, settings, data_root, os.path.abspath(model_dir), args.output,
-            beam_args=[f"--direct_running_mode={mode}", f"--direct_num_workers={workers}"])
+            beam_args=config.beam_pipeline_args(os.path.getsize(csv_path) / 2**20))
     except DataError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1

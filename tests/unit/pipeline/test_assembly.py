@@ -1,4 +1,5 @@
-"""Assembly: DirectRunner settings sized to the input; the config's settings reach the loop."""
+"""Assembly: DirectRunner settings sized to the input, Beam jobs pickling with cloudpickle; the
+config's settings reach the loop."""
 
 import logging
 
@@ -22,6 +23,21 @@ def test_local_args_switch_to_one_worker_per_core_from_the_threshold(tmp_path, c
         assert "--direct_num_workers=1" in local_beam_pipeline_args(small)
         assert "--direct_num_workers=0" in local_beam_pipeline_args(large)
     assert "Beam DirectRunner: in_memory, one worker per core (input 1.0 MB" in caplog.text
+
+
+def test_local_beam_jobs_pickle_their_functions_with_cloudpickle(tmp_path):
+    import apache_beam as beam
+    from apache_beam.internal import cloudpickle_pickler, pickler
+    from apache_beam.testing.util import assert_that, equal_to
+
+    config = load_config(overrides={"data_root": str(tmp_path)})
+    try:
+        with beam.Pipeline(argv=local_beam_pipeline_args(config)) as pipeline:
+            assert pickler.desired_pickle_lib is cloudpickle_pickler
+            squares = pipeline | beam.Create([1, 2, 3]) | beam.Map(lambda x: x * x)
+            assert_that(squares, equal_to([1, 4, 9]))
+    finally:
+        pickler.set_library(pickler.DEFAULT_PICKLE_LIB)
 
 
 def test_trainer_settings_reach_the_loop_under_the_same_names():
