@@ -202,7 +202,7 @@ class PipelineConfig(BaseModel):
         does not build an sdist of itself before every Beam job (about 1.5 s per component);
         DirectRunner never starts a container. `--pickle_library=cloudpickle`: Beam pickles every
         function of a job when it builds it and unpickles them per stage; the demo's four Beam
-        jobs made 3,230 and 4,291 such calls, 6-7 s with Beam 2.59's default (dill) against
+        jobs made 3,230 and 4,291 such calls, 6.1-7.5 s with Beam 2.59's default (dill) against
         3.3-4.7 s (benchmarks/RESULTS.md). Worker processes read the same option.
         """
         mode, workers = self.direct_runner_settings(input_mb)
