@@ -8,10 +8,14 @@
 * `transform_features`: parse raw examples (label included) and return the transformed features,
   for the Evaluator and for skew checks.
 
-The root object is a plain `tf.Module` holding the Keras model, so TFMA treats it as a generic
-SavedModel and needs no `compile()`d Keras model. A classifier's class names, in id order, are
-also written to `assets.extra/class_names.json` (TensorFlow's folder for files beside a
-SavedModel), so a warm start can tell whether the output layer still means the same classes.
+The root object is a plain `tf.Module`, so TFMA treats it as a generic SavedModel and needs no
+`compile()`d Keras model. It holds the model's variables (`model_variables`, what a warm start
+reads) and `model`, a function from the named transformed features to the model's raw outputs,
+not the Keras model itself: saving a Keras model traces every layer's calls so that Keras can
+revive them, about 40% of the export and a third of every load (benchmarks/RESULTS.md). A
+classifier's class names, in id order, are also written to `assets.extra/class_names.json`
+(TensorFlow's folder for files beside a SavedModel), so a warm start can tell whether the output
+layer still means the same classes.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from typing import Dict, Optional, Sequence, Tuple
 
 import tensorflow as tf
 import tf_keras as keras
+from absl import logging
 
 from components.trainer.model import PREDICTION_KEY
 from components.trainer.task_head import TaskHead
@@ -34,6 +39,7 @@ CLASS_ID_KEY = "class_id"
 CLASS_NAME_KEY = "class_name"
 POSITIVE_PROBABILITY_KEY = "positive_probability"
 CLASS_NAMES_FILE = os.path.join("assets.extra", "class_names.json")
+MODEL_VARIABLES = "model_variables"
 
 
 def serving_outputs(head: TaskHead, outputs: tf.Tensor) -> Dict[str, tf.Tensor]:
@@ -54,7 +60,7 @@ def export_serving_model(model: keras.Model, tf_transform_output, features: Feat
     """Writes the SavedModel with both signatures to `export_dir`."""
     head = TaskHead.for_features(features)
     module = tf.Module()
-    module.model = model
+    attach_model(module, model)
     module.tft_layer = tf_transform_output.transform_features_layer()
     raw_spec = tf_transform_output.raw_feature_spec()
     serving_spec = {name: spec for name, spec in raw_spec.items() if name != features.label.name}
@@ -64,8 +70,7 @@ def export_serving_model(model: keras.Model, tf_transform_output, features: Feat
     @tf.function(input_signature=[examples_spec])
     def serve(examples):
         transformed = module.tft_layer(tf.io.parse_example(examples, serving_spec))
-        outputs = module.model({name: transformed[name] for name in input_names},
-                               training=False)
+        outputs = model({name: transformed[name] for name in input_names}, training=False)
         return serving_outputs(head, outputs)
 
     @tf.function(input_signature=[examples_spec])
@@ -76,6 +81,44 @@ def export_serving_model(model: keras.Model, tf_transform_output, features: Feat
         "serving_default": serve, TRANSFORM_SIGNATURE: transform_features})
     if head.task.is_classification:
         record_class_names(export_dir, head.class_names)
+
+
+def attach_model(module: tf.Module, model: keras.Model) -> None:
+    """Gives `module` the model's variables and `model(features)`, the model's raw outputs on a
+    dict of named transformed features (a `tf.function` with the model's input signature)."""
+    setattr(module, MODEL_VARIABLES, list(model.variables))
+    signature = {name: tf.TensorSpec(tensor.shape, tensor.dtype, name=name)
+                 for name, tensor in model.input.items()}
+    module.model = tf.function(lambda features: model(features, training=False),
+                               input_signature=[signature])
+
+
+def read_weights(model: keras.Model, export_dir: str) -> bool:
+    """Sets `model`'s weights from an exported model of the same architecture: one exported by
+    `attach_model` (every shape is checked before any weight is set), or, before it, one whose
+    `model` was the Keras model itself. Returns whether it did."""
+    path = os.path.join(export_dir, "variables", "variables")
+    reader = tf.train.load_checkpoint(path)
+    shapes = reader.get_variable_to_shape_map()
+    keys = [f"{MODEL_VARIABLES}/{index}/.ATTRIBUTES/VARIABLE_VALUE"
+            for index in range(len(model.variables) + 1)]
+    if keys[0] in shapes:
+        matches = keys[-1] not in shapes and all(
+            shapes.get(key) == variable.shape.as_list()
+            for key, variable in zip(keys, model.variables))
+        if matches:
+            for key, variable in zip(keys, model.variables):
+                variable.assign(reader.get_tensor(key))
+    else:  # exported before `attach_model`: the Keras model itself at `model`
+        try:
+            tf.train.Checkpoint(model=model).read(path).assert_existing_objects_matched()
+            matches = True
+        except (AssertionError, ValueError):
+            matches = False
+    if not matches:
+        logging.warning("Not warm-starting from %s: its variables are not this model's",
+                        export_dir)
+    return matches
 
 
 def record_class_names(export_dir: str, class_names: Sequence[str]) -> None:

@@ -5,8 +5,8 @@ checkpoints in a directory that outlives a killed Trainer execution (keyed by wh
 and warm-starts from the base model TFX passes in when one is given (a classifier only from one
 with the same classes in the same order). An open label domain gets its classes from
 Transform's vocabulary here, before anything reads them. Next to the exported model,
-`training.json` in the Trainer's model run directory records the eval history, the task and the
-class names in id order (what run reports read).
+`training.json` in the Trainer's model run directory records the eval history, the task, the
+class names in id order (what run reports read) and the model it warm-started from, if any.
 """
 
 from __future__ import annotations
@@ -130,8 +130,8 @@ def warm_start(keras_model: keras.Model, base_model_dir: str,
             logging.warning("Not warm-starting from %s: its classes %s are not this run's %s",
                             base_model_dir, recorded, list(class_names))
             return False
-    variables = os.path.join(base_model_dir, "variables", "variables")
-    tf.train.Checkpoint(model=keras_model).read(variables).expect_partial()
+    if not export.read_weights(keras_model, base_model_dir):
+        return False
     logging.info("Warm-started from %s", base_model_dir)
     return True
 
@@ -212,8 +212,9 @@ def run_fn(fn_args) -> None:
     model.check_inputs_match(keras_model, train_dataset.element_spec[0].keys())
     base_model = getattr(fn_args, "base_model", None)
     checkpoints = checkpoint_dir(fn_args, settings) if chief else tempfile.mkdtemp()
+    warm_started = False
     if base_model and not tf.train.latest_checkpoint(checkpoints):
-        warm_start(keras_model, base_model, features.class_names)
+        warm_started = warm_start(keras_model, base_model, features.class_names)
 
     result = loop.train(
         keras_model, train_dataset, eval_dataset,
@@ -227,7 +228,8 @@ def run_fn(fn_args) -> None:
         tf.io.gfile.makedirs(fn_args.model_run_dir)
         with tf.io.gfile.GFile(os.path.join(fn_args.model_run_dir, TRAINING_RECORD), "w") as out:
             json.dump(dict(dataclasses.asdict(result), task=features.task.value,
-                           class_names=list(features.class_names)), out, indent=1)
+                           class_names=list(features.class_names),
+                           warm_started_from=base_model if warm_started else None), out, indent=1)
         if tf.io.gfile.exists(checkpoints):
             tf.io.gfile.rmtree(checkpoints)  # the job is done: nothing left to resume
         logging.info("Exported the model to %s", fn_args.serving_model_dir)

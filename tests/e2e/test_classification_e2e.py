@@ -92,7 +92,7 @@ def test_served_classes_equal_the_model_on_the_transform_output(folders_run):
 
     served = loaded.signatures["serving_default"](examples=tf.constant(raw))
     assert set(served) == {"probabilities", "class_id", "class_name"}
-    logits = loaded.model({"image": tf.gather(transformed["image"], order)}, training=False)
+    logits = loaded.model({"image": tf.gather(transformed["image"], order)})
     np.testing.assert_allclose(served["probabilities"].numpy(),
                                tf.nn.softmax(logits).numpy(), atol=1e-5)
     names = [n.decode() for n in served["class_name"].numpy()]

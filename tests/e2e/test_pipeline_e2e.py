@@ -172,7 +172,7 @@ def test_no_training_serving_skew(pipeline_run):
     loaded = tf.saved_model.load(glob.glob(os.path.join(config.serving_dir, "*"))[0])
     served = loaded.signatures["serving_default"](examples=tf.constant(raw))["prediction"]
     inputs = {f.name: tf.gather(transformed[f.name], order) for f in config.features().inputs}
-    trained_on = loaded.model(inputs, training=False)
+    trained_on = loaded.model(inputs)
     assert np.max(np.abs(served.numpy() - trained_on.numpy())) < 1e-5
 
 

@@ -4,6 +4,7 @@ the run and exits 0); a worse model is evaluated but not pushed; a tick with no 
 skipped."""
 
 import glob
+import json
 import os
 import signal
 import subprocess
@@ -15,6 +16,7 @@ import pytest
 import yaml
 
 import schemas
+from components.trainer.run import TRAINING_RECORD
 from pipeline import cli
 from pipeline.datasets import demo_data
 from pipeline.config import load_config
@@ -30,6 +32,10 @@ def drop_span(data_root, features, span, label_shift=0.0):
                        subdir=f"span-{span}/train", label_shift=label_shift)
     demo_data.generate(str(data_root), features, rows=50, seed=2 * span + 1,
                        subdir=f"span-{span}/eval")
+
+
+def trainer_outputs(summary, key):
+    return {node.node_id: node for node in summary.nodes}["Trainer"].outputs[key]
 
 
 def tick(config_path):
@@ -90,6 +96,10 @@ def test_three_spans_and_a_quiet_tick(tmp_path, digits_features, capsys):
     drop_span(data_root, digits_features, 1)
     second = tick(str(config_path))
     assert second.spans == [1]
+    [first_model] = trainer_outputs(first, "Model")
+    [second_run] = trainer_outputs(second, "ModelRun")
+    with open(os.path.join(second_run.uri, TRAINING_RECORD)) as handle:  # from span 0's model
+        assert json.load(handle)["warm_started_from"].startswith(first_model.uri)
     assert "root_mean_squared_error_diff" in second.eval_metrics  # compared with span 0's model
     not_worse = second.eval_metrics["root_mean_squared_error_diff"] <= 0
     assert second.blessed == not_worse and second.pushed == not_worse

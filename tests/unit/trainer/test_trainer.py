@@ -244,12 +244,12 @@ def test_custom_builder_gets_the_named_inputs(digits_features):
 
 
 def test_warm_start_reads_weights_of_an_exported_model(tmp_path, digits_features):
-    from components.trainer import run
+    from components.trainer import export, run
 
     keras.utils.set_random_seed(0)
     exported = model.build_model(digits_features, SPEC, {"pen": 3})
     module = tf.Module()
-    module.model = exported
+    export.attach_model(module, exported)
     tf.saved_model.save(module, str(tmp_path / "exported"))
 
     keras.utils.set_random_seed(1)
@@ -265,7 +265,7 @@ def test_a_classifier_warm_starts_only_from_the_same_classes(tmp_path, digits_fe
 
     exported = model.build_model(digits_features, SPEC, {"pen": 3})
     module = tf.Module()
-    module.model = exported
+    export.attach_model(module, exported)
     tf.saved_model.save(module, str(tmp_path / "exported"))
     fresh = model.build_model(digits_features, SPEC, {"pen": 3})
     before = [w.copy() for w in fresh.get_weights()]
