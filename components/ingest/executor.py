@@ -3,7 +3,8 @@
 Splits, spans and versions, output format and the split hashing come from
 `BaseExampleGenExecutor`; this executor supplies the row-to-example PTransform, writes each split
 in the stage that converts its rows (see `WriteExamples`) and, after the Beam job, records the
-counts on the Examples artifact and enforces the quarantine limit.
+counts on the Examples artifact and enforces the quarantine limit (keeping the quarantine
+records of a run it fails where TFX does not delete them).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import posixpath
-from typing import Any, Dict, List
+from typing import Any, Callable, Dict, List
 
 import apache_beam as beam
 from absl import logging
@@ -27,6 +28,7 @@ from components.errors import DataError
 from components.ingest import beam_transforms, csv_files, rows
 
 REPORT_DIR_NAME = "ingest_report"
+FAILED_REPORTS_DIR_NAME = "failed-ingest-reports"
 IGNORED_COLUMNS_FILE = "ignored-columns.json"
 _REPORT_DIR_KEY = "_ingest_report_dir"
 COUNT_KEYS = ("rows_read", "rows_ingested", "rows_quarantined")
@@ -159,15 +161,33 @@ def read_counts(report_dir: str) -> Dict[str, int]:
     return totals
 
 
-def check_quarantine_share(counts: Dict[str, int], limit: float, report_dir: str) -> None:
-    """Raises QuarantineLimitError when more than `limit` of the rows read were quarantined."""
+def check_quarantine_share(counts: Dict[str, int], limit: float,
+                           keep_report: Callable[[], str]) -> None:
+    """Raises QuarantineLimitError when more than `limit` of the rows read were quarantined,
+    naming the folder `keep_report()` returns, where the quarantine records stay."""
     if counts["rows_read"] == 0:
         raise QuarantineLimitError("no data rows were read: the input CSV files are empty")
     share = counts["rows_quarantined"] / counts["rows_read"]
     if share > limit:
         raise QuarantineLimitError(
             f"{counts['rows_quarantined']} of {counts['rows_read']} rows ({share:.1%}) were "
-            f"quarantined, over the limit of {limit:.1%}; reasons are in {report_dir}")
+            f"quarantined, over the limit of {limit:.1%}; reasons are in {keep_report()}")
+
+
+def keep_failed_report(report_dir: str, examples_uri: str) -> str:
+    """Copies the ingest report of a failing execution next to the component's outputs and
+    returns the copy's folder: TFX deletes a failed execution's output artifacts, the report
+    inside the Examples artifact with them. <component>/examples/<id> -> <component>/
+    failed-ingest-reports/<id>."""
+    import tensorflow as tf
+
+    examples_uri = examples_uri.rstrip("/")
+    kept = posixpath.join(posixpath.dirname(posixpath.dirname(examples_uri)),
+                          FAILED_REPORTS_DIR_NAME, posixpath.basename(examples_uri))
+    tf.io.gfile.makedirs(kept)
+    for path in tf.io.gfile.glob(posixpath.join(report_dir, "*")):
+        tf.io.gfile.copy(path, posixpath.join(kept, posixpath.basename(path)), overwrite=True)
+    return kept
 
 
 @beam.ptransform_fn
@@ -208,7 +228,8 @@ class Executor(BaseExampleGenExecutor):
         examples.set_string_custom_property("ingest_report_dir", report_dir)
         logging.info("Ingested %d of %d rows; %d quarantined (%s).", counts["rows_ingested"],
                      counts["rows_read"], counts["rows_quarantined"], report_dir)
-        check_quarantine_share(counts, settings.max_quarantine_fraction, report_dir)
+        check_quarantine_share(counts, settings.max_quarantine_fraction,
+                               lambda: keep_failed_report(report_dir, examples.uri))
 
     def _generate_examples(self, output_dict, exec_properties) -> None:
         """`BaseExampleGenExecutor.Do` with `WriteExamples` in place of TFX's `WriteSplit`."""

@@ -3,7 +3,9 @@ per anomaly; a column added only to the schema is ingested, transformed and used
 
 import csv
 import glob
+import json
 import os
+import re
 import shutil
 
 import numpy as np
@@ -146,6 +148,12 @@ def test_wrong_type_column_stops_the_run(tmp_path, tiny_demo_data, capsys):
     assert cli.main(["run", "--config", write_config(tmp_path, data_root=str(data_root))]) == 1
     err = capsys.readouterr().err
     assert "60 of 60 rows (100.0%) were quarantined, over the limit of 1.0%" in err
+    # the records outlive the failed execution's artifacts, which TFX deletes
+    kept = re.search(r"reasons are in (\S+)", err).group(1)
+    [records] = glob.glob(os.path.join(kept, "*.jsonl"))
+    with open(records) as handle:
+        reasons = [json.loads(line)["reason"] for line in handle]
+    assert reasons == ["non-numeric value"] * 60
     summary = summarize_latest_run(load_config(write_config(tmp_path,
                                                             data_root=str(data_root))))
     assert summary.states["CsvImageExampleGen"] == "FAILED"

@@ -2,8 +2,10 @@
 the quarantine limit, both DirectRunner modes, and its settings passed as custom_config."""
 
 import collections
+import json
 import glob
 import os
+import re
 import shutil
 
 import pytest
@@ -24,7 +26,7 @@ from pipeline.datasets import demo_data
 def run_executor(tmp_path, data_root, settings, input_config, output_config, beam_args=()):
     """Runs Executor.Do outside any orchestrator; returns the Examples artifact."""
     examples = standard_artifacts.Examples()
-    examples.uri = str(tmp_path / "examples")
+    examples.uri = str(tmp_path / "out" / "examples" / "1")  # as TFX lays it out
     exec_properties = {
         "input_base": str(data_root),
         "input_config": json_format.MessageToJson(input_config),
@@ -149,20 +151,34 @@ def test_over_limit_quarantine_fails_the_run(tmp_path, tiny_demo_data, digits_fe
         os.remove(data_root / demo_data.IMAGES_DIR / name)
     configs = example_gen_configs("*.csv", None, 1, 1)
     with pytest.raises(executor.QuarantineLimitError,
-                       match=r"2 of 60 rows \(3.3%\) were quarantined, over the limit of 1.0%"):
+                       match=r"2 of 60 rows \(3.3%\) were quarantined, over the limit of 1.0%; "
+                             r"reasons are in (\S+)$") as failure:
         run_executor(tmp_path, data_root, settings_for(digits_features), *configs)
+    kept = re.search(r"reasons are in (\S+)$", str(failure.value)).group(1)
+    # outside the Examples artifact, which TFX deletes when the execution fails
+    assert kept == str(tmp_path / "out" / executor.FAILED_REPORTS_DIR_NAME / "1")
+    [records] = glob.glob(os.path.join(kept, "*.jsonl"))
+    with open(records) as handle:
+        assert [json.loads(line)["reason"] for line in handle] == ["missing image file"] * 2
 
 
 def test_quarantine_share_limit():
+    kept = []
+
+    def keep_report():
+        kept.append("kept")
+        return "kept/1"
+
     executor.check_quarantine_share(
-        {"rows_read": 100, "rows_ingested": 99, "rows_quarantined": 1}, 0.01, "r")
+        {"rows_read": 100, "rows_ingested": 99, "rows_quarantined": 1}, 0.01, keep_report)
+    assert kept == []  # under the limit: nothing copied
     with pytest.raises(executor.QuarantineLimitError,
-                       match=r"2 of 100 rows \(2.0%\).*limit of 1.0%"):
+                       match=r"2 of 100 rows \(2.0%\).*limit of 1.0%; reasons are in kept/1$"):
         executor.check_quarantine_share(
-            {"rows_read": 100, "rows_ingested": 98, "rows_quarantined": 2}, 0.01, "r")
+            {"rows_read": 100, "rows_ingested": 98, "rows_quarantined": 2}, 0.01, keep_report)
     with pytest.raises(executor.QuarantineLimitError, match="empty"):
         executor.check_quarantine_share(
-            {"rows_read": 0, "rows_ingested": 0, "rows_quarantined": 0}, 0.01, "r")
+            {"rows_read": 0, "rows_ingested": 0, "rows_quarantined": 0}, 0.01, keep_report)
 
 
 def test_settings_round_trip_through_custom_config(ingest_settings):
