@@ -13,6 +13,7 @@ from typing import List, Optional
 
 from pipeline.cli import dataset_commands, kubeflow_commands, predict_command, run_commands
 from pipeline.cli.arguments import add_config_arguments
+from pipeline.cli.console import configure_logging
 from pipeline.config import ConfigError
 
 
@@ -136,6 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Optional[List[str]] = None) -> int:
     args = build_parser().parse_args(argv)
+    configure_logging(getattr(args, "verbose", False))  # before any library loads
     try:
         return args.handler(args)
     except ConfigError as err:

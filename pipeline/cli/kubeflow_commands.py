@@ -7,14 +7,12 @@ import os
 import sys
 
 from pipeline.cli.arguments import config_from
-from pipeline.cli.console import configure_logging
 from pipeline.config import ConfigError
 
 
 def cmd_compile(args: argparse.Namespace) -> int:
     """Writes the Kubeflow pipeline JSON."""
     config = config_from(args)
-    configure_logging(verbose=False)
     from pipeline.runners.kubeflow import compile_pipeline
 
     path = compile_pipeline(config, args.image, args.output, args.spec)

@@ -7,7 +7,6 @@ import argparse
 import os
 import sys
 
-from pipeline.cli.console import configure_logging
 from pipeline.config import ConfigError, load_config
 
 
@@ -18,7 +17,6 @@ def cmd_predict(args: argparse.Namespace) -> int:
         raise ConfigError(f"--csv {args.csv} is not a file")
     if args.model and not os.path.isdir(args.model):
         raise ConfigError(f"--model {args.model} is not a folder")
-    configure_logging(args.verbose)
     from components.errors import DataError
     from components.ingest.rows import IngestSettings
     from components.prediction import batch

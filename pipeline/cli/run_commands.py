@@ -10,7 +10,6 @@ import time
 from typing import Optional
 
 from pipeline.cli.arguments import config_from
-from pipeline.cli.console import configure_logging
 from pipeline.config import ConfigError, PipelineConfig
 
 
@@ -23,7 +22,6 @@ def cmd_run(args: argparse.Namespace) -> int:
                                   rows=args.demo_rows):
         print(f"Generated demo data in {os.path.abspath(config.data_root)}")
     _preflight(config)
-    configure_logging(args.verbose)
     from pipeline.runners.run_lock import AlreadyRunning, RunLock
 
     try:
@@ -157,7 +155,6 @@ def cmd_schedule(args: argparse.Namespace) -> int:
     except CronError as err:
         raise ConfigError(str(err)) from None
     _preflight(config)
-    configure_logging(args.verbose)
     if args.once:
         return 0 if scheduler.tick() in ("ran", "skipped") else 1
     scheduler.stop_on_signals()
@@ -173,7 +170,6 @@ def _scheduled_run(config: PipelineConfig) -> None:
 def cmd_runs(args: argparse.Namespace) -> int:
     """Lists past runs from the metadata store (and writes the history page with --html)."""
     config = config_from(args)
-    configure_logging(args.verbose)
     from pipeline.reporting.summary import render_history, summarize_all_runs
 
     try:
