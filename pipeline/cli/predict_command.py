@@ -41,7 +41,8 @@ def cmd_predict(args: argparse.Namespace) -> int:
     except OSError as err:  # an unreadable input or an unwritable output
         print(f"error: {err.filename}: {err.strerror}", file=sys.stderr)
         return 1
-    print(f"Wrote {args.output}: {counts['rows_scored']} rows scored, "
+    scored = counts["rows_scored"]
+    print(f"Wrote {args.output}: {scored} row{'' if scored == 1 else 's'} scored, "
           f"{counts['rows_quarantined']} quarantined (reason in the quarantine_reason column), "
           f"model {model_dir}")
     return 0

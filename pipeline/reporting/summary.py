@@ -85,8 +85,9 @@ class RunSummary:
             if name.endswith(DIFF_SUFFIX):
                 continue
             diff = self.eval_metrics.get(name + DIFF_SUFFIX)
-            row(f"eval {name}", _format_number(value)
-                + (f" (vs. baseline {diff:+.4f})" if diff is not None else ""))
+            digits = 0 if name.endswith("count") else 4  # example_count, else rates and errors
+            row(f"eval {name}", f"{value:.{digits}f}"
+                + (f" (vs. baseline {diff:+.{digits}f})" if diff is not None else ""))
         if self.mean_predictor_rmse is not None:
             row("eval RMSE of the mean predictor", f"{self.mean_predictor_rmse:.4f}")
         if self.majority_class_accuracy is not None:
@@ -129,10 +130,6 @@ def render_history(summaries: List[RunSummary]) -> str:
 
 def yes_no(flag: Optional[bool]) -> str:
     return "n/a" if flag is None else ("yes" if flag else "no")
-
-
-def _format_number(value: float) -> str:
-    return f"{value:.0f}" if float(value).is_integer() else f"{value:.4f}"
 
 
 def open_store(metadata_path: str):
