@@ -111,7 +111,8 @@ def build_parser() -> argparse.ArgumentParser:
         "infer", help="write a draft schema from a CSV file (runs as it is; review it)")
     infer.add_argument("--csv", required=True, help="a CSV file of the dataset")
     infer.add_argument("--label", required=True, help="the label column")
-    infer.add_argument("--out", required=True, help="where to write schema.pbtxt")
+    infer.add_argument("--out", required=True, help="the schema file to write, or a folder "
+                       "to write schema.pbtxt in")
     infer.add_argument("--data-root", help="folder image paths are relative to (default: the "
                        "CSV's folder)")
     infer.add_argument("--rows", type=int, help="read only this many rows (default: all)")

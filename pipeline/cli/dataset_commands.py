@@ -8,6 +8,8 @@ import os
 import shlex
 import sys
 
+import schemas
+
 from pipeline.cli.arguments import config_from
 from pipeline.config import ConfigError
 
@@ -45,7 +47,10 @@ def cmd_schema_infer(args: argparse.Namespace) -> int:
         table = csv_table.read_table(args.csv, args.label, args.rows)
         data_root = os.path.abspath(args.data_root or os.path.dirname(os.path.abspath(args.csv)))
         draft = schema_infer.infer_draft(table, args.label, data_root)
-        path = schema_infer.write_text(schema_infer.render_draft(draft, args.csv), args.out,
+        out = args.out
+        if out.endswith(("/", os.sep)) or os.path.isdir(out):  # a folder, as `init --out` takes
+            out = os.path.join(out, schemas.SCHEMA_FILE_NAME)
+        path = schema_infer.write_text(schema_infer.render_draft(draft, args.csv), out,
                                        force=args.force)
         print(f"Wrote a draft schema to {path} ({draft.rows} rows read).")
         if table.converted:

@@ -100,6 +100,18 @@ def test_draft_runs_through_cli_and_is_not_overwritten(tiny_demo_data, tmp_path,
     assert "# curated by hand" not in out.read_text()
 
 
+@pytest.mark.parametrize("folder", ["existing", "new/"])
+def test_out_may_name_a_folder_as_init_takes(tiny_demo_data, tmp_path, capsys, folder):
+    (tmp_path / "existing").mkdir()
+    out = os.path.join(str(tmp_path), folder)  # keeps the trailing slash
+    assert cli.main(["schema", "infer", "--csv", str(tiny_demo_data / demo_data.CSV_NAME),
+                     "--label", "y", "--out", out]) == 0
+    written = os.path.join(out, schemas.SCHEMA_FILE_NAME)
+    assert f"Wrote a draft schema to {written}" in capsys.readouterr().out
+    assert schemas.load_feature_set(written).label.name == "y"
+    assert sorted(os.listdir(os.path.dirname(written))) == [schemas.SCHEMA_FILE_NAME]
+
+
 BAD_CSVS = [
     ("", "y", 1, "is empty: expected a header line"),
     ("1,2,3\n4,5,6\n", "y", 1, "has no header line: its first line (1,2,3) holds values"),
