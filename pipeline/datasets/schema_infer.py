@@ -10,8 +10,9 @@ Each column is profiled over the sample (`profile_columns`), then given a role (
 * integers are INT, other numbers FLOAT; an INT column with at most MAX_INT_CATEGORIES distinct
   values is categorical (`int_domain { is_categorical: true }`), else numeric;
 * a text column with at most MAX_STRING_CATEGORIES distinct values is categorical (a string
-  domain of the values seen); one whose values are all distinct (an id) is a key, kept for
-  prediction output but never a model input; any other is left out of the model
+  domain of the values seen); one whose values are all distinct and hold no spaces (an id) is
+  a key, kept for prediction output but never a model input; any other, free text included, is
+  left out of the model
   (`lifecycle_stage: DEPRECATED`: read, not used), as is a column with no value at all or a
   single value;
 * the label must hold a value in every row; its task is regression (numbers), binary or
@@ -188,6 +189,9 @@ def decide(profile: ColumnProfile, label: str, data_root: str) -> Decision:
     if dtype == "FLOAT":
         return Decision(name, "numeric", **common)
     if count == profile.present and count >= MIN_KEY_VALUES:
+        if any(any(char.isspace() for char in value) for value in profile.counts):
+            return Decision(name, "left_out", **common, note="free text (a distinct value in "
+                            "every row, with spaces): not an id")
         return Decision(name, "key", **common, note="a distinct value in every row: an id")
     if count <= MAX_STRING_CATEGORIES:
         return Decision(name, "categorical", **common, values=_sorted_values(profile.distinct,
@@ -299,8 +303,8 @@ def render_draft(draft: Draft, source: str) -> str:
         f"{PRESENCE_MARGIN:.2f}",
         f"# below the share seen); INT columns with <= {MAX_INT_CATEGORIES} distinct values and "
         f"text columns with <= {MAX_STRING_CATEGORIES}",
-        "# are categorical; a text column with a distinct value in every row is a key (never a "
-        "model input);",
+        "# are categorical; a text column with a distinct value without spaces in every row is a "
+        "key (never a model input);",
         "# DEPRECATED features (left out) are read but not used. Columns:",
     ]
     header += [f"#{line[1:]}" for line in describe(draft).splitlines()]

@@ -53,6 +53,15 @@ def test_gaps_ints_categories_ids_and_left_out_columns(tmp_path):
     assert "const" not in features.names and "empty" not in features.names
 
 
+def test_free_text_with_a_distinct_value_per_row_is_not_an_id(tmp_path):
+    rows = [f"id{i},note number {i},{i % 3},{i}.5" for i in range(schema_infer.MIN_KEY_VALUES)]
+    draft = draft_of(tmp_path, "id,note,k,y\n" + "\n".join(rows) + "\n")
+    kinds = {d.name: (d.kind, d.note) for d in draft.decisions}
+    assert kinds["id"] == ("key", "a distinct value in every row: an id")
+    assert kinds["note"] == ("left_out", "free text (a distinct value in every row, with "
+                                         "spaces): not an id")
+
+
 def test_more_distinct_texts_than_the_threshold_are_left_out(tmp_path):
     count = schema_infer.MAX_STRING_CATEGORIES + 1
     rows = [f"w{i % count},{i},{i % 2}.5" for i in range(count * 2)]
