@@ -14,13 +14,13 @@ import math
 import os
 import posixpath
 import re
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Optional, Sequence
 
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
 from components.errors import DataError
-from schemas import DType, FeatureSet, FeatureSettings, Role
+from schemas import DType, Feature, FeatureSet, FeatureSettings, Role
 
 LAYOUT_CSV = "csv"
 LAYOUT_CLASS_FOLDERS = "class_folders"
@@ -47,16 +47,19 @@ class Reason(str, enum.Enum):
 
 
 class RowRejected(Exception):
-    """A row that cannot become an example; carries the reason and the offending column."""
+    """A row that cannot become an example; carries the reason and the offending column (the
+    first one), and `also`, the problems of the row's other columns, as text."""
 
-    def __init__(self, reason: Reason, column: str, detail: str = ""):
-        super().__init__(f"{column}: {reason.value}" + (f" ({detail})" if detail else ""))
+    def __init__(self, reason: Reason, column: str, detail: str = "", also: Sequence[str] = ()):
+        first = f"{column}: {reason.value}" + (f" ({detail})" if detail else "")
+        super().__init__("; ".join([first, *also]))
         self.reason = reason
         self.column = column
         self.detail = detail
+        self.also = tuple(also)
 
     def __reduce__(self):  # crosses Beam stages inside elements
-        return RowRejected, (self.reason, self.column, self.detail)
+        return RowRejected, (self.reason, self.column, self.detail, self.also)
 
 
 class ColumnsError(DataError, ValueError):
@@ -210,39 +213,54 @@ def parse_number(cell: str, column: str, dtype: DType) -> float:
 
 def row_to_example(row: Dict[str, str], settings: IngestSettings, data_root: str,
                    real_directories: Optional[Dict[str, str]] = None, with_label: bool = True):
-    """Builds the tf.Example of one CSV row, or raises RowRejected (`real_directories`: see
-    `resolve_image_path`; `with_label` off: the label is neither read nor required, as for
-    rows to predict)."""
+    """Builds the tf.Example of one CSV row, or raises RowRejected naming every bad column
+    (`real_directories`: see `resolve_image_path`; `with_label` off: the label is neither read
+    nor required, as for rows to predict)."""
     import tensorflow as tf
 
-    feature = {}
+    feature, problems = {}, []
     for spec in settings.features.features:
         if spec.role is Role.LABEL and not with_label:
             continue
-        cell = row.get(spec.name)
-        if spec.role is Role.IMAGE:
-            path = resolve_image_path(data_root, (cell or "").strip(), spec.name,
-                                      real_directories)
-            value = read_image(path, spec.name, settings.max_image_pixels)
-            feature[spec.name] = tf.train.Feature(bytes_list=tf.train.BytesList(value=[value]))
-        elif not spec.required and (cell is None or not cell.strip()):
-            continue  # an optional value left out: Transform imputes it or gives it its own id
-        elif spec.dtype is DType.BYTES:
-            if cell is None or not cell.strip():
-                raise RowRejected(Reason.MISSING_VALUE, spec.name)
-            feature[spec.name] = tf.train.Feature(
-                bytes_list=tf.train.BytesList(value=[cell.strip().encode("utf-8")]))
-        elif spec.dtype is DType.INT:
-            number = parse_number(cell, spec.name, spec.dtype)
-            feature[spec.name] = tf.train.Feature(int64_list=tf.train.Int64List(value=[number]))
-        else:
-            number = parse_number(cell, spec.name, spec.dtype)
-            feature[spec.name] = tf.train.Feature(float_list=tf.train.FloatList(value=[number]))
+        try:
+            value = _feature(spec, row.get(spec.name), settings, data_root, real_directories)
+        except RowRejected as rejected:
+            problems.append(rejected)
+            continue
+        if value is not None:
+            feature[spec.name] = value
+    if problems:
+        first = problems[0]
+        raise RowRejected(first.reason, first.column, first.detail,
+                          also=[str(problem) for problem in problems[1:]])
     return tf.train.Example(features=tf.train.Features(feature=feature))
+
+
+def _feature(spec: Feature, cell: Optional[str], settings: IngestSettings, data_root: str,
+             real_directories: Optional[Dict[str, str]]):
+    """One column's tf.train.Feature; None for an optional value left out (Transform imputes it
+    or gives it its own id)."""
+    import tensorflow as tf
+
+    if spec.role is Role.IMAGE:
+        path = resolve_image_path(data_root, (cell or "").strip(), spec.name, real_directories)
+        value = read_image(path, spec.name, settings.max_image_pixels)
+        return tf.train.Feature(bytes_list=tf.train.BytesList(value=[value]))
+    if not spec.required and (cell is None or not cell.strip()):
+        return None
+    if spec.dtype is DType.BYTES:
+        if cell is None or not cell.strip():
+            raise RowRejected(Reason.MISSING_VALUE, spec.name)
+        return tf.train.Feature(bytes_list=tf.train.BytesList(value=[cell.strip().encode("utf-8")]))
+    number = parse_number(cell, spec.name, spec.dtype)
+    if spec.dtype is DType.INT:
+        return tf.train.Feature(int64_list=tf.train.Int64List(value=[number]))
+    return tf.train.Feature(float_list=tf.train.FloatList(value=[number]))
 
 
 def quarantine_record(source: str, line: int, row: Dict[str, str],
                       rejection: RowRejected) -> Dict[str, Any]:
     """The JSON-able record kept for a rejected row."""
     return {"source": source, "line": line, "reason": rejection.reason.value,
-            "column": rejection.column, "detail": rejection.detail, "row": row}
+            "column": rejection.column, "detail": rejection.detail,
+            "also": list(rejection.also), "row": row}

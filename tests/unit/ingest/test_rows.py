@@ -14,6 +14,23 @@ def test_bad_rows_are_rejected_with_reason(bad_row_case, ingest_settings, image_
     assert (raised.value.reason, raised.value.column) == (reason, column)
 
 
+def test_every_bad_column_of_a_row_is_named(ingest_settings, image_data_root, make_row):
+    row = make_row(image="img/absent.png", z="abc", y="inf")
+    with pytest.raises(rows.RowRejected) as raised:
+        rows.row_to_example(row, ingest_settings, str(image_data_root))
+    rejected = raised.value
+    assert (rejected.reason, rejected.column) == (rows.Reason.IMAGE_MISSING, "image")
+    assert rejected.also == ("z: non-numeric value ('abc')", "y: NaN or infinite value ('inf')")
+    absent = image_data_root / "img" / "absent.png"
+    assert str(rejected) == (f"image: missing image file ({absent}); "
+                             "z: non-numeric value ('abc'); y: NaN or infinite value ('inf')")
+    record = rows.quarantine_record("data.csv", 7, row, rejected)
+    assert record["also"] == list(rejected.also) and record["column"] == "image"
+    import pickle
+
+    assert str(pickle.loads(pickle.dumps(rejected))) == str(rejected)  # crosses Beam stages
+
+
 def _photo(image_format: str) -> bytes:
     """A 96 x 96 noise image, encoded: big enough that cutting it leaves a valid header."""
     import io
