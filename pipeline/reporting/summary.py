@@ -110,22 +110,30 @@ def render_history(summaries: List[RunSummary]) -> str:
     """One line per run: time, spans, eval and baseline metric (RMSE, or accuracy / AUC for
     classifiers), blessed, pushed model version."""
     metric = summaries[-1].primary_metric if summaries else RMSE_METRIC
-    header = (f"{'run':<28}{'spans':<8}{'components':<12}{HISTORY_TITLES[metric]:>10}"
+    ran = [components_ran(summary) for summary in summaries]
+    width = max([12] + [len(text) + 2 for text in ran])
+    header = (f"{'run':<28}{'spans':<8}{'components':<{width}}{HISTORY_TITLES[metric]:>10}"
               f"{'baseline':>10}  {'blessed':<8}{'pushed model':<14}")
     lines = [header, "-" * len(header)]
-    for summary in summaries:
+    for summary, components in zip(summaries, ran):
         rmse = summary.eval_metrics.get(metric)
         diff = summary.eval_metrics.get(metric + DIFF_SUFFIX)
         baseline = f"{rmse - diff:.4f}" if rmse is not None and diff is not None else "-"
-        executed = sum(1 for node in summary.components if node.state == "COMPLETE")
         pushed = (summary.pushed_version or "yes") if summary.pushed else "no"
         if summary.pushed and summary.states.get("Pusher") == "CACHED":
             pushed = "(cached)"
         lines.append(
             f"{summary.run_id:<28}{','.join(map(str, summary.spans)) or '-':<8}"
-            f"{f'{executed} ran':<12}{(f'{rmse:.4f}' if rmse is not None else '-'):>10}"
+            f"{components:<{width}}{(f'{rmse:.4f}' if rmse is not None else '-'):>10}"
             f"{baseline:>10}  {yes_no(summary.blessed):<8}{pushed:<14}")
     return "\n".join(lines)
+
+
+def components_ran(summary: RunSummary) -> str:
+    """"N ran", or "N ran, <component> failed" for a run that stopped at a component."""
+    executed = sum(1 for node in summary.components if node.state == "COMPLETE")
+    failed = [node.node_id for node in summary.components if node.state == "FAILED"]
+    return f"{executed} ran" + (f", {failed[0]} failed" if failed else "")
 
 
 def yes_no(flag: Optional[bool]) -> str:

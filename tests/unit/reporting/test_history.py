@@ -44,7 +44,7 @@ def test_page_marks_blessed_rejected_and_pushed_runs_and_links_reports(tmp_path)
     assert "eval RMSE at 3: 9" in page
     assert page.count("<a href='reports/2026-11-28T01-00-01.000001/report.html'>report</a>") == 1
     assert "ingested 1: 98" in page and "quarantined 4: 2" in page
-    assert "<td>3</td><td>2026-11-28T02:00:01.000001</td><td>2</td><td>2</td><td>98</td>" in page
+    assert "<td>3</td><td>2026-11-28T02:00:01.000001</td><td>2</td><td>2 ran</td><td>98</td>" in page
     assert page.count("<td>no</td><td>no</td><td>-</td></tr>") == 2  # no report written
     assert "<td>yes</td><td>17</td><td><a href=" in page
     assert "script" not in page and "http" not in page.replace("http://www.w3.org/2000/svg", "")
