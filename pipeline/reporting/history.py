@@ -71,6 +71,8 @@ def metric_chart(summaries: Sequence[RunSummary], metric: str) -> str:
 
 
 def rows_chart(summaries: Sequence[RunSummary]) -> str:
+    if not any(s.rows_read for s in summaries):
+        return "<p class='muted'>no run has ingested rows yet</p>"
     runs = [str(i) for i in range(1, len(summaries) + 1)]
     return charts.bars(runs, {"ingested": [s.rows_ingested or 0 for s in summaries],
                               "quarantined": [s.rows_quarantined or 0 for s in summaries]},

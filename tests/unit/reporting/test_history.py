@@ -48,3 +48,12 @@ def test_page_marks_blessed_rejected_and_pushed_runs_and_links_reports(tmp_path)
     assert page.count("<td>no</td><td>no</td><td>-</td></tr>") == 2  # no report written
     assert "<td>yes</td><td>17</td><td><a href=" in page
     assert "script" not in page and "http" not in page.replace("http://www.w3.org/2000/svg", "")
+
+
+def test_no_rows_chart_before_any_run_ingested_rows(tmp_path):
+    failed = RunSummary(run_id="2026-11-28T00:00:01.000001",
+                        nodes=[NodeRun("CsvImageExampleGen", "FAILED", {})])
+    page = history.render_page([failed], str(tmp_path), "p")
+    assert "no run has ingested rows yet" in page and "rows per run" not in page
+    assert "rows per run" in history.render_page([failed, run("2026-11-28T01:00:01.000001", 1.0)],
+                                                 str(tmp_path), "p")
