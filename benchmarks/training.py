@@ -113,7 +113,7 @@ def child(variant: str, args: argparse.Namespace) -> None:
     from components.trainer import data, loop, model
     from components.trainer.autograph_rules import keep_autograph_out_of_libraries
     from components.trainer.task_head import TaskHead
-    from components.transform.preprocessing import NUM_OOV_BUCKETS, vocabulary_name
+    from components.transform.preprocessing import category_id_count
     from pipeline.config import load_config
     from schemas import Role
 
@@ -143,8 +143,7 @@ def child(variant: str, args: argparse.Namespace) -> None:
                   .batch(batch, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
                   .with_options(data.without_autotune_model()))  # as the reader's
     head = TaskHead.for_features(features)
-    sizes = {f.name: tft_output.vocabulary_size_by_name(vocabulary_name(f.name)) + NUM_OOV_BUCKETS
-             for f in features.with_role(Role.CATEGORICAL)}
+    sizes = {f.name: category_id_count(f, tft_output) for f in features.with_role(Role.CATEGORICAL)}
     keras_model = model.build_model(features, spec, sizes, head)
     settings = loop.LoopSettings(train_steps=total, eval_steps=1, eval_every=args.segment,
                                  learning_rate=config.learning_rate, global_batch_size=batch,

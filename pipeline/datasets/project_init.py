@@ -15,10 +15,11 @@ import os
 import posixpath
 from typing import List, Optional
 
+import schemas
 from pipeline.config import ConfigError
 from pipeline.datasets import csv_table, schema_infer
 
-SCHEMA_NAME = "schema.pbtxt"
+SCHEMA_NAME = schemas.SCHEMA_FILE_NAME
 CONFIG_NAME = "config.yaml"
 DATA_DIR = "data"
 CLASS_LABEL = "label"

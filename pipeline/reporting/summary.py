@@ -119,14 +119,19 @@ def render_history(summaries: List[RunSummary]) -> str:
         rmse = summary.eval_metrics.get(metric)
         diff = summary.eval_metrics.get(metric + DIFF_SUFFIX)
         baseline = f"{rmse - diff:.4f}" if rmse is not None and diff is not None else "-"
-        pushed = (summary.pushed_version or "yes") if summary.pushed else "no"
-        if summary.pushed and summary.states.get("Pusher") == "CACHED":
-            pushed = "(cached)"
+        pushed = pushed_text(summary)
         lines.append(
             f"{summary.run_id:<28}{','.join(map(str, summary.spans)) or '-':<8}"
             f"{components:<{width}}{(f'{rmse:.4f}' if rmse is not None else '-'):>10}"
             f"{baseline:>10}  {yes_no(summary.blessed):<8}{pushed:<14}")
     return "\n".join(lines)
+
+
+def pushed_text(summary: RunSummary) -> str:
+    """The pushed model's version, "(cached)" when the Pusher came from the cache, or "no"."""
+    if summary.pushed and summary.states.get("Pusher") == "CACHED":
+        return "(cached)"
+    return (summary.pushed_version or "yes") if summary.pushed else "no"
 
 
 def components_ran(summary: RunSummary) -> str:
