@@ -31,7 +31,12 @@ def _tree_rss(process) -> int:
 
 def run_child(argv: Sequence[str]) -> Dict[str, float]:
     """Runs `python argv...`, which prints one JSON line; adds the tree's peak RSS (MiB) and the
-    process's wall time from start to exit (`process_seconds`)."""
+    process's wall time from start to exit (`process_seconds`).
+
+    The wall time stops when the child is reaped, not when the memory sampler notices; the peak
+    is the larger of the sampled tree and the child's own peak from the kernel (`wait4`), so a
+    child that exits between two samples still counts.
+    """
     import psutil
 
     started = time.perf_counter()
@@ -46,18 +51,20 @@ def run_child(argv: Sequence[str]) -> Dict[str, float]:
                 peak[0] = max(peak[0], _tree_rss(watched))
             except psutil.Error:
                 pass
-            time.sleep(SAMPLE_SECONDS)
+            done.wait(SAMPLE_SECONDS)
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
-    out, _ = child.communicate()
+    out = child.stdout.read()
+    _, status, usage = os.wait4(child.pid, 0)
+    process_seconds = time.perf_counter() - started
+    child.returncode = os.waitstatus_to_exitcode(status)
     done.set()
     sampler.join()
     if child.returncode != 0:
         raise RuntimeError(f"benchmark child {argv} failed with exit code {child.returncode}")
-    process_seconds = time.perf_counter() - started
     result = json.loads(out.strip().splitlines()[-1])
-    result["peak_mib"] = peak[0] / 2**20
+    result["peak_mib"] = max(peak[0], usage.ru_maxrss * 1024) / 2**20  # ru_maxrss is in KiB
     result["process_seconds"] = process_seconds  # the whole process: start-up, imports, exit
     return result
 
@@ -91,6 +98,22 @@ def spread(values: List[float], fmt: str) -> str:
     """"median (min-max)" of a benchmark's values over rounds."""
     return (f"{format(median(values), fmt)} ({format(min(values), fmt)}-"
             f"{format(max(values), fmt)})")
+
+
+def machine() -> str:
+    """The core count and CPU, for table headings: figures from different CPUs differ."""
+    fields: Dict[str, str] = {}
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            for line in cpuinfo:
+                key, _, value = line.partition(":")
+                fields.setdefault(key.strip(), value.strip())
+    except OSError:
+        pass
+    cpu = fields.get("model name", "unknown CPU")
+    if "cpu family" in fields:
+        cpu += f", family {fields['cpu family']} model {fields.get('model', '?')}"
+    return f"{os.cpu_count()} cores ({cpu})"
 
 
 def load_average() -> str:

@@ -13,6 +13,7 @@ import os
 import tempfile
 import time
 
+from benchmarks.common import machine
 from pipeline.datasets import demo_data
 
 
@@ -35,7 +36,7 @@ def main() -> None:
                for i in range(0, len(encoded), args.batch)]
 
     print(f"\nTransform image decoding, {len(encoded)} images, batches of {args.batch}, "
-          f"{os.cpu_count()} cores\n")
+          f"{machine()}\n")
     print("| output | images/s |")
     print("|---|---:|")
     for height, width, channels in ((32, 32, 1), (64, 64, 3), (224, 224, 3)):

@@ -25,7 +25,7 @@ import sys
 import tempfile
 import time
 
-from benchmarks.common import load_average, median, run_child, spread
+from benchmarks.common import load_average, machine, median, run_child, spread
 
 COMPONENTS = ("CsvImageExampleGen", "StatisticsGen", "ExampleValidator", "DataGate",
               "Transform", "Trainer", "Evaluator", "Pusher")
@@ -138,7 +138,7 @@ def main() -> None:
     lines.append(f"| - | imports only | {spread([r['process_seconds'] for r in imports], '.1f')}"
                  f" | {median([r['peak_mib'] for r in imports]):.0f} | "
                  + " | ".join("-" for _ in COMPONENTS) + " |")
-    print(f"\nPipeline runs, {os.cpu_count()} cores; median (min-max) of {args.cold_runs} cold "
+    print(f"\nPipeline runs, {machine()}; median (min-max) of {args.cold_runs} cold "
           f"runs and of {args.cached_runs} interleaved repeated runs each; component columns: "
           "seconds of the last run through TFX (- : nothing ran); load average "
           f"{load_before} before, {load_average()} after\n")

@@ -21,7 +21,7 @@ import os
 import sys
 import time
 
-from benchmarks.common import interleave, load_average, median, spread
+from benchmarks.common import interleave, load_average, machine, median, spread
 
 VARIANTS = ("trainer", "keras_inside")
 LABELS = {"trainer": "Trainer's export (variables + a function on transformed features)",
@@ -97,7 +97,7 @@ def main() -> None:
     load_before = load_average()
     results = interleave({name: ["-m", "benchmarks.export", "--variant", name, *passed]
                           for name in VARIANTS}, args.rounds)
-    print(f"\nExporting the demo model, {os.cpu_count()} cores; median (min-max) of "
+    print(f"\nExporting the demo model, {machine()}; median (min-max) of "
           f"{args.rounds} interleaved rounds; load average {load_before} before, "
           f"{load_average()} after\n")
     print("| variant | export s | load s | first serve s | SavedModel MB |")

@@ -28,7 +28,7 @@ import sys
 import tempfile
 import time
 
-from benchmarks.common import interleave, load_average, median, spread
+from benchmarks.common import interleave, load_average, machine, median, spread
 
 # variant -> (table label, config overrides); "auto" is what a pipeline run picks for the data.
 COMPONENT_VARIANTS = {
@@ -188,7 +188,7 @@ def main() -> None:
     load_before = load_average()
     results = interleave(variants, args.rounds)
     print(f"\nIngestion of {args.images} images of {args.sizes[0]}-{args.sizes[1]} px, "
-          f"{os.cpu_count()} cores, median (min-max) of {args.rounds} interleaved rounds; load "
+          f"{machine()}, median (min-max) of {args.rounds} interleaved rounds; load "
           f"average {load_before} before, {load_average()} after\n")
     print("| variant | images/s | CPU ms per image | cores busy | peak memory (MiB) |")
     print("|---|---:|---:|---:|---:|")

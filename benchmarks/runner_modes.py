@@ -20,7 +20,7 @@ import sys
 import tempfile
 import time
 
-from benchmarks.common import median, run_child
+from benchmarks.common import machine, median, run_child
 from benchmarks.end_to_end import component_seconds
 
 BEAM_COMPONENTS = ("CsvImageExampleGen", "StatisticsGen", "Transform", "Evaluator")
@@ -95,7 +95,7 @@ def main() -> None:
                 f"{median([r['seconds'] for r, _ in results]):.0f} | "
                 f"{median([beam for _, beam in results]):.1f} | "
                 f"{median([r['peak_mib'] for r, _ in results]):.0f} |")
-    print(f"\nDirectRunner settings by data size, {os.cpu_count()} cores, cold runs with "
+    print(f"\nDirectRunner settings by data size, {machine()}, cold runs with "
           f"{args.train_steps} training steps, median of {args.rounds} interleaved rounds\n")
     print("\n".join(lines))
 

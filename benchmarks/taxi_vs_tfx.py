@@ -28,7 +28,7 @@ import sys
 import tempfile
 import time
 
-from benchmarks.common import median, run_child, spread
+from benchmarks.common import machine, median, run_child, spread
 from benchmarks.taxi_data import LABEL, taxi_csv_path, write_taxi_dataset
 
 TRAIN_STEPS, EVAL_STEPS, BATCH_SIZE = 1000, 150, 40  # TFX's taxi_pipeline_native_keras values
@@ -152,7 +152,7 @@ def main() -> None:
                 shutil.rmtree(work, ignore_errors=True)
 
     print(f"\nChicago taxi, binary big_tipper, {args.rounds} interleaved round(s), "
-          f"{os.cpu_count()} cores: median (min-max)\n")
+          f"{machine()}: median (min-max)\n")
     print("| pipeline | eval rows | eval accuracy | eval AUC | cold s | cached s | "
           "peak MiB (cold) |")
     print("|---|---|---|---|---|---|---|")

@@ -41,7 +41,7 @@ import shutil
 import sys
 import time
 
-from benchmarks.common import interleave, load_average, median, spread
+from benchmarks.common import interleave, load_average, machine, median, spread
 
 VARIANTS = ("loop", "fit_same", "fit_default", "floor", "stream", "memory")
 LABELS = {
@@ -227,7 +227,7 @@ def main() -> None:
                           for name in args.variants}, args.rounds)
     print(f"\nTraining the demo model: batch {args.batch_size}, {args.steps_per_execution} "
           f"steps per call, warm-up {args.warmup_steps} steps, then {args.steps} steps timed; "
-          f"{os.cpu_count()} cores; median (min-max) of {args.rounds} interleaved rounds; "
+          f"{machine()}; median (min-max) of {args.rounds} interleaved rounds; "
           f"load average {load_before} before, {load_average()} after\n")
     print("| variant | start-up s | steady-state examples/s | peak memory (MiB) |")
     print("|---|---:|---:|---:|")
