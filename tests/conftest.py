@@ -284,7 +284,7 @@ def _serve_csv_rows(config, csv_path, limit=None):
     settings = rows.IngestSettings(features=config.features(),
                                    max_image_pixels=config.max_image_pixels,
                                    max_quarantine_fraction=1.0)
-    examples = [rows.row_to_example(row, settings, config.data_root, with_label=False)
+    examples = [rows.row_to_example(row, settings, config.data_root, for_serving=True)
                 .SerializeToString()
                 for _, row in itertools.islice(csv_files.iter_csv_rows(csv_path), limit)]
     model = tf.saved_model.load(batch.latest_model(config.serving_dir))

@@ -51,15 +51,16 @@ def _physical_lines(handle, max_bytes: int):
 
 
 def check_columns(path: str, header: List[str], features: FeatureSet,
-                  with_label: bool = True) -> List[str]:
-    """Fails fast when a CSV header lacks a schema feature (the label only when `with_label`) or
-    names a column twice; returns the columns the schema does not list, which are ignored."""
+                  for_serving: bool = False) -> List[str]:
+    """Fails fast when a CSV header lacks a schema feature (`for_serving`: one the model reads,
+    so neither the label nor a key) or names a column twice; returns the columns the schema does
+    not list, which are ignored."""
     if not header:
         raise ColumnsError(f"{path}: the file is empty (no header line)")
     duplicated = sorted({name for name in header if header.count(name) > 1})
     if duplicated:
         raise ColumnsError(f"{path}: column names appear more than once: {duplicated}")
-    needed = [name for name in features.names if with_label or name != features.label.name]
+    needed = [f.name for f in (features.inputs if for_serving else features.features)]
     missing = [name for name in needed if name not in header]
     if missing:
         raise ColumnsError(f"{path}: columns of the schema missing from the file: {missing} "

@@ -212,20 +212,25 @@ def parse_number(cell: str, column: str, dtype: DType) -> float:
 
 
 def row_to_example(row: Dict[str, str], settings: IngestSettings, data_root: str,
-                   real_directories: Optional[Dict[str, str]] = None, with_label: bool = True):
+                   real_directories: Optional[Dict[str, str]] = None, for_serving: bool = False):
     """Builds the tf.Example of one CSV row, or raises RowRejected naming every bad column
-    (`real_directories`: see `resolve_image_path`; `with_label` off: the label is neither read
-    nor required, as for rows to predict)."""
+    (`real_directories`: see `resolve_image_path`).
+
+    `for_serving`, a row to predict: only the model's inputs are required; the label is not
+    read, and a key goes in only when its cell is valid (the serving signature reads no keys;
+    `predict` copies them from the row, and models exported before that change still parse them).
+    """
     import tensorflow as tf
 
     feature, problems = {}, []
     for spec in settings.features.features:
-        if spec.role is Role.LABEL and not with_label:
+        if spec.role is Role.LABEL and for_serving:
             continue
         try:
             value = _feature(spec, row.get(spec.name), settings, data_root, real_directories)
         except RowRejected as rejected:
-            problems.append(rejected)
+            if not (for_serving and spec.role is Role.KEY):
+                problems.append(rejected)
             continue
         if value is not None:
             feature[spec.name] = value

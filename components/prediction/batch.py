@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import os
 import tempfile
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
@@ -89,6 +90,7 @@ class ScoreChunk(beam.DoFn):
         self._model_dir = model_dir
         self._keys = [f.name for f in settings.features.with_role(Role.KEY)]
         self._serve = None
+        self._refused = Exception
         self._columns: List[str] = []
         self._real_directories: Dict[str, str] = {}
 
@@ -96,11 +98,10 @@ class ScoreChunk(beam.DoFn):
         import tensorflow as tf
 
         self._serve = tf.saved_model.load(self._model_dir).signatures["serving_default"]
+        self._refused = tf.errors.InvalidArgumentError
         self._columns = prediction_columns(self._serve.structured_outputs)
 
     def process(self, chunk):
-        import tensorflow as tf
-
         scored, serialized = [], []
         for _, line, row, rejection in chunk:
             keys = [(row or {}).get(name, "") for name in self._keys]
@@ -108,18 +109,50 @@ class ScoreChunk(beam.DoFn):
                 if rejection is not None:
                     raise rejection
                 example = row_to_example(row, self._settings, self._data_root,
-                                         self._real_directories, with_label=False)
+                                         self._real_directories, for_serving=True)
             except RowRejected as rejected:
-                yield line, [str(line), *keys, *[""] * len(self._columns), str(rejected)]
+                yield line, self._rejected_cells(line, keys, str(rejected))
                 continue
             scored.append((line, keys))
             serialized.append(example.SerializeToString())
         if not serialized:
             return
-        outputs = {name: tensor.numpy() for name, tensor in
-                   self._serve(examples=tf.constant(serialized)).items()}
+        try:
+            outputs = self._serve_examples(serialized)
+        except self._refused as refused:  # some row the model cannot read: score rows alone
+            logging.info("Scoring %d rows one by one: %s", len(serialized), first_line(refused))
+            for (line, keys), example in zip(scored, serialized):
+                yield line, self._score_alone(line, keys, example)
+            return
         for index, (line, keys) in enumerate(scored):
             yield line, [str(line), *keys, *prediction_cells(outputs, index), ""]
+
+    def _serve_examples(self, serialized: List[bytes]) -> Dict[str, np.ndarray]:
+        import tensorflow as tf
+
+        return {name: tensor.numpy() for name, tensor in
+                self._serve(examples=tf.constant(serialized)).items()}
+
+    def _score_alone(self, line: int, keys: List[str], example: bytes) -> List[str]:
+        try:
+            outputs = self._serve_examples([example])
+        except self._refused as refused:
+            return self._rejected_cells(line, keys, f"the model refused the row: "
+                                                    f"{first_line(refused)}")
+        return [str(line), *keys, *prediction_cells(outputs, 0), ""]
+
+    def _rejected_cells(self, line: int, keys: List[str], reason: str) -> List[str]:
+        return [str(line), *keys, *[""] * len(self._columns), reason]
+
+
+def first_line(error: Exception) -> str:
+    """The line of a TensorFlow error that says what went wrong: in a function's error, the one
+    before the failing node's `[[...]]` line (after "Graph execution error:" and a stack)."""
+    lines = (getattr(error, "message", None) or str(error)).splitlines()
+    for line, following in zip(lines, lines[1:]):
+        if following.lstrip().startswith("[[") and line.strip():
+            return line.strip().removeprefix("Name: <unknown>, ")
+    return next((line.strip() for line in lines if line.strip()), type(error).__name__)
 
 
 def _csv_text(rows: Sequence[Sequence[str]]) -> str:
@@ -156,7 +189,7 @@ def PredictCsvFile(pipeline, csv_path: str, settings: IngestSettings, data_root:
 def check_input(csv_path: str, features: FeatureSet, max_line_bytes: int) -> List[str]:
     """Fails on a header without the schema's input columns; returns the ignored columns."""
     header = csv_files.read_header(csv_path, max_line_bytes)
-    return csv_files.check_columns(csv_path, header, features, with_label=False)
+    return csv_files.check_columns(csv_path, header, features, for_serving=True)
 
 
 def predict_csv(csv_path: str, settings: IngestSettings, data_root: str, model_dir: str,

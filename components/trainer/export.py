@@ -63,8 +63,8 @@ def export_serving_model(model: keras.Model, tf_transform_output, features: Feat
     attach_model(module, model)
     module.tft_layer = tf_transform_output.transform_features_layer()
     raw_spec = tf_transform_output.raw_feature_spec()
-    serving_spec = {name: spec for name, spec in raw_spec.items() if name != features.label.name}
     input_names = [f.name for f in features.inputs]
+    serving_spec = {name: raw_spec[name] for name in input_names}  # no label, no keys
     examples_spec = tf.TensorSpec([None], tf.string, name=EXAMPLES_KEY)
 
     @tf.function(input_signature=[examples_spec])

@@ -31,7 +31,7 @@ def test_extra_columns_are_returned_to_be_ignored(tmp_path, digits_features, wri
         "id", "note"]
     no_label = write_csv(tmp_path / "new.csv", [], header=("image", "z", "pen"))
     assert csv_files.check_columns(no_label, csv_files.read_header(no_label), digits_features,
-                                   with_label=False) == []
+                                   for_serving=True) == []
 
 
 @pytest.mark.parametrize("content, message", [

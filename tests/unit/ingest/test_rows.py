@@ -117,7 +117,27 @@ def test_optional_categorical_may_be_missing_and_label_may_be_left_out(image_dat
     settings = settings_with_optional("pen")
     root = str(image_data_root)
     assert "pen" not in rows.row_to_example(make_row(pen=""), settings, root).features.feature
-    unlabelled = rows.row_to_example(make_row(y=""), settings, root, with_label=False)
+    unlabelled = rows.row_to_example(make_row(y=""), settings, root, for_serving=True)
     assert sorted(unlabelled.features.feature) == ["image", "pen", "z"]
     with pytest.raises(rows.RowRejected, match="y: missing required value"):
         rows.row_to_example(make_row(y=""), settings, root)
+
+
+def test_a_row_to_predict_goes_in_without_a_valid_key(image_data_root, make_row):
+    """Training rows need their key; a row to predict does not (the model reads no key), and a
+    valid one still goes in for models exported when the serving signature parsed keys."""
+    from google.protobuf import text_format
+
+    schema = schemas.load_schema(schemas.dataset_schema_path("digits"))
+    text_format.Parse('name: "id" type: INT annotation { tag: "key" } shape { dim { size: 1 } }',
+                      schema.feature.add())
+    settings = rows.IngestSettings(features=schemas.feature_set_from_schema(schema),
+                                   max_image_pixels=10**6, max_quarantine_fraction=0.01)
+    root = str(image_data_root)
+    for cell in ("", "r7"):
+        with pytest.raises(rows.RowRejected, match="^id: "):
+            rows.row_to_example({**make_row(), "id": cell}, settings, root)
+        served = rows.row_to_example({**make_row(), "id": cell}, settings, root, for_serving=True)
+        assert sorted(served.features.feature) == ["image", "pen", "z"]
+    served = rows.row_to_example({**make_row(), "id": " 7"}, settings, root, for_serving=True)
+    assert served.features.feature["id"].int64_list.value == [7]

@@ -25,19 +25,41 @@ def features(tmp_path_factory):
     return schemas.load_feature_set(str(path))
 
 
-@pytest.fixture(scope="module")
-def doubling_model(tmp_path_factory):
-    """A serving model whose `prediction` is twice `x` (it reads the key, as exported ones do)."""
+def _doubling_model(path, reads_key):
+    """A serving model whose `prediction` is twice `x`; `reads_key`: its signature also parses
+    the key, as the Trainer's exports did before keys left the serving signature."""
     module = tf.Module()
-    spec = {"id": tf.io.FixedLenFeature([1], tf.string), "x": tf.io.FixedLenFeature([1], tf.float32)}
+    spec = {"x": tf.io.FixedLenFeature([1], tf.float32)}
+    if reads_key:
+        spec["id"] = tf.io.FixedLenFeature([1], tf.string)
 
     @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="examples")])
     def serve(examples):
         return {"prediction": 2.0 * tf.io.parse_example(examples, spec)["x"]}
 
-    path = str(tmp_path_factory.mktemp("serving") / "1700000000")
-    tf.saved_model.save(module, path, signatures={"serving_default": serve})
-    return path
+    tf.saved_model.save(module, str(path), signatures={"serving_default": serve})
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def doubling_model(tmp_path_factory):
+    return _doubling_model(tmp_path_factory.mktemp("serving") / "1700000000", reads_key=False)
+
+
+@pytest.fixture(scope="module")
+def key_reading_model(tmp_path_factory):
+    return _doubling_model(tmp_path_factory.mktemp("old-serving") / "1600000000", reads_key=True)
+
+
+def _predict(tmp_path, features, model_dir, lines):
+    data = tmp_path / "new.csv"
+    data.write_text("\n".join(lines) + "\n")
+    batch.check_input(str(data), features, 1 << 20)
+    out = tmp_path / "out" / "predictions.csv"
+    settings = IngestSettings(features=features, max_image_pixels=1, max_quarantine_fraction=1.0)
+    counts = batch.predict_csv(str(data), settings, str(tmp_path), model_dir, str(out))
+    with open(out, newline="") as handle:
+        return counts, list(csv.reader(handle))
 
 
 def test_rows_in_order_with_keys_predictions_and_reasons(tmp_path, features, doubling_model,
@@ -60,6 +82,26 @@ def test_rows_in_order_with_keys_predictions_and_reasons(tmp_path, features, dou
            ["10", "", "", "(line): wrong number of fields (2 fields, header has 3)"],
            ["11", "r8", "16.0", ""]])
     assert sorted(p.name for p in out.parent.iterdir()) == ["predictions.csv"]
+
+
+def test_rows_without_a_key_are_scored_with_the_key_column_left_empty(tmp_path, features,
+                                                                       doubling_model):
+    counts, table = _predict(tmp_path, features, doubling_model, ["x,id", "1,", "2,r2"])
+    assert counts == {"rows_scored": 2, "rows_quarantined": 0}
+    assert table[1:] == [["2", "", "2.0", ""], ["3", "r2", "4.0", ""]]
+    counts, table = _predict(tmp_path, features, doubling_model, ["x", "3"])  # no key column
+    assert table == [["line", "id", "prediction", "quarantine_reason"], ["2", "", "6.0", ""]]
+
+
+def test_a_row_an_older_model_refuses_is_quarantined_and_the_others_scored(
+        tmp_path, features, key_reading_model):
+    counts, table = _predict(tmp_path, features, key_reading_model, ["x,id", "1,r1", "2,", "3,r3"])
+    assert counts == {"rows_scored": 2, "rows_quarantined": 1}
+    assert table[1:] == [
+        ["2", "r1", "2.0", ""],
+        ["3", "", "", "the model refused the row: Feature: id (data type: string) is required "
+                      "but could not be found."],
+        ["4", "r3", "6.0", ""]]
 
 
 def test_missing_input_column_fails_before_anything_is_written(tmp_path, features):
