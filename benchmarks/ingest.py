@@ -13,6 +13,12 @@ processes, interleaved over rounds; the table reports images/s as median (min-ma
 and each ratio is the median (min-max) of the per-round ratios. CPU time (user + system, the
 process and its waited-for children, over the timed section) per image and divided by the wall
 time ("cores busy") show whether a variant does more work per image or leaves cores idle.
+
+Start-up and steady state: every variant also ingests a second, smaller data set (a fifth as
+many images, made the same way) in the same round. Per round, the steady-state rate is the
+extra images over the extra seconds, (N - n) / (T - t), and start-up is what remains of the
+small run's time, t - n / rate (building and starting the Beam job or the pool, the first
+reads); the whole-run rate N / T includes both.
 """
 
 from __future__ import annotations
@@ -41,6 +47,8 @@ COMPONENT_VARIANTS = {
                          {"beam_direct_running_mode": "multi_processing",
                           "beam_direct_num_workers": 0}),
 }
+
+SMALL = "@small"  # suffix of the variants that ingest the smaller data set
 
 BASELINE_LABELS = {
     "naive": "naive loop, one process (PIL + TFRecordWriter)",
@@ -168,48 +176,63 @@ def main() -> None:
         child_main(args)
         return
 
-    from pipeline.datasets import demo_data
+    from pipeline.assembly import describe_direct_runner, input_megabytes
     from pipeline.config import load_config
 
-    data = args.data or os.path.join(
-        tempfile.gettempdir(), f"ingest-bench-{args.images}-{args.sizes[0]}-{args.sizes[1]}")
-    if demo_data.ensure(data, load_config().features(), rows=args.images,
-                        sizes=tuple(args.sizes)):
-        print(f"generated {args.images} rows in {data}", file=sys.stderr)
-    from pipeline.assembly import describe_direct_runner, input_megabytes
-
-    auto_settings = describe_direct_runner(load_config(), input_megabytes(data))
+    sizes = {"": args.images, SMALL: max(1, args.images // 5)}
+    roots = {suffix: ensure_data(args, count) for suffix, count in sizes.items()}
+    auto_settings = describe_direct_runner(load_config(), input_megabytes(roots[""]))
     component_variants = [  # a forced setting that equals auto's would be a duplicate row
         name for name, (_, overrides) in COMPONENT_VARIANTS.items() if name == "auto" or
-        describe_direct_runner(load_config(overrides=overrides), input_megabytes(data))
+        describe_direct_runner(load_config(overrides=overrides), input_megabytes(roots[""]))
         != auto_settings]
-    variants = {name: ["-m", "benchmarks.ingest", "--variant", name, "--data", data]
-                for name in ("naive", "naive_parallel", *component_variants)}
+    names = ("naive", "naive_parallel", *component_variants)
+    variants = {name + suffix: ["-m", "benchmarks.ingest", "--variant", name, "--data", root]
+                for name in names for suffix, root in roots.items()}
     load_before = load_average()
     results = interleave(variants, args.rounds)
-    print(f"\nIngestion of {args.images} images of {args.sizes[0]}-{args.sizes[1]} px, "
-          f"{machine()}, median (min-max) of {args.rounds} interleaved rounds; load "
-          f"average {load_before} before, {load_average()} after\n")
-    print("| variant | images/s | CPU ms per image | cores busy | peak memory (MiB) |")
-    print("|---|---:|---:|---:|---:|")
-    rates = {}
-    for name, runs in results.items():
+    print(f"\nIngestion of {args.images} images of {args.sizes[0]}-{args.sizes[1]} px (and "
+          f"{sizes[SMALL]} for the steady state), {machine()}, median (min-max) of {args.rounds} "
+          f"interleaved rounds; load average {load_before} before, {load_average()} after\n")
+    print("| variant | images/s, whole run | steady-state images/s | start-up s | CPU ms per image "
+          "| cores busy | peak memory (MiB) |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    whole, steady = {}, {}
+    for name in names:
+        runs, small = results[name], results[name + SMALL]
         assert all(r["images"] == args.images for r in runs), f"{name} lost images"
-        rates[name] = [args.images / r["seconds"] for r in runs]
+        assert all(r["images"] == sizes[SMALL] for r in small), f"{name} lost images"
+        whole[name] = [args.images / r["seconds"] for r in runs]
+        steady[name] = [(args.images - s["images"]) / (r["seconds"] - s["seconds"])
+                        for r, s in zip(runs, small)]
+        startup = [s["seconds"] - s["images"] / rate for s, rate in zip(small, steady[name])]
         label = BASELINE_LABELS.get(name) or COMPONENT_VARIANTS[name][0].format(
             settings=auto_settings)
         cpu_ms = [1000 * r["cpu_seconds"] / r["images"] for r in runs]
         busy = [r["cpu_seconds"] / r["seconds"] for r in runs]
-        print(f"| {label} | {spread(rates[name], '.0f')} | {spread(cpu_ms, '.1f')} | "
-              f"{spread(busy, '.2f')} | {median([r['peak_mib'] for r in runs]):.0f} |")
+        print(f"| {label} | {spread(whole[name], '.0f')} | {spread(steady[name], '.0f')} | "
+              f"{spread(startup, '.1f')} | {spread(cpu_ms, '.1f')} | {spread(busy, '.2f')} | "
+              f"{median([r['peak_mib'] for r in runs]):.0f} |")
     print()
-    for name in component_variants:
-        for baseline in ("naive", "naive_parallel"):
-            ratios = [a / b for a, b in zip(rates[name], rates[baseline])]
-            print(f"- {COMPONENT_VARIANTS[name][0].format(settings=auto_settings)} / "
-                  f"{BASELINE_LABELS[baseline]}: {median(ratios):.2f}x "
-                  f"(per round {min(ratios):.2f}-{max(ratios):.2f}x)")
+    for rates, kind in ((steady, "steady state"), (whole, "whole run")):
+        for name in component_variants:
+            for baseline in ("naive", "naive_parallel"):
+                ratios = [a / b for a, b in zip(rates[name], rates[baseline])]
+                print(f"- {kind}, {COMPONENT_VARIANTS[name][0].format(settings=auto_settings)} / "
+                      f"{BASELINE_LABELS[baseline]}: {median(ratios):.2f}x "
+                      f"(per round {min(ratios):.2f}-{max(ratios):.2f}x)")
 
+
+def ensure_data(args: argparse.Namespace, count: int) -> str:
+    """The benchmark data of `count` rows (`--data` for the full count), made once."""
+    from pipeline.config import load_config
+    from pipeline.datasets import demo_data
+
+    data = (args.data if args.data and count == args.images else os.path.join(
+        tempfile.gettempdir(), f"ingest-bench-{count}-{args.sizes[0]}-{args.sizes[1]}"))
+    if demo_data.ensure(data, load_config().features(), rows=count, sizes=tuple(args.sizes)):
+        print(f"generated {count} rows in {data}", file=sys.stderr)
+    return data
 
 if __name__ == "__main__":
     main()

@@ -1,8 +1,11 @@
 """The input pipeline: a batched, dict-keyed `tf.data.Dataset` over transformed TFRecords.
 
-Files are read in parallel and interleaved, examples are shuffled *before* batching (shuffling
-after batching only reorders batches), parsed in parallel per batch, and prefetched. When the
-files are small enough, examples are parsed once and kept in memory for the later epochs.
+Files are read in parallel and interleaved; each file's reader parses its records in blocks of
+_PARSE_BATCH, so the readers hand parsed blocks, not single records, across threads (handing
+over each record cost more CPU than the parsing: benchmarks/RESULTS.md). Examples are then
+shuffled *before* batching (shuffling after batching only reorders batches), batched and
+prefetched. When the files are small enough, the parsed examples are kept in memory for the
+later epochs.
 
 tf.data's autotuning model is off (`AUTOTUNE` then means one reader or parser per core, the
 most it would pick): its background thread re-plans at doubling intervals (10 ms, 20 ms, ...,
@@ -46,21 +49,20 @@ def make_dataset(file_pattern, feature_spec: Mapping[str, tf.io.FixedLenFeature]
         label = parsed.pop(label_key)
         return parsed, label
 
+    def read_file(path: tf.Tensor) -> tf.data.Dataset:
+        return (tf.data.TFRecordDataset(path, compression_type="GZIP").batch(_PARSE_BATCH)
+                .map(parse, num_parallel_calls=AUTOTUNE))
+
     files = tf.data.Dataset.list_files(file_pattern, shuffle=shuffle, seed=seed)
-    records = files.interleave(
-        lambda path: tf.data.TFRecordDataset(path, compression_type="GZIP"),
-        cycle_length=AUTOTUNE, num_parallel_calls=AUTOTUNE, deterministic=not shuffle)
-    cached = _total_bytes(file_pattern) <= cache_limit_bytes
-    if cached:  # parse once, keep the tensors: later epochs cost no I/O and no parsing
-        records = (records.batch(_PARSE_BATCH).map(parse, num_parallel_calls=AUTOTUNE)
-                   .unbatch().cache())
+    examples = files.interleave(read_file, cycle_length=AUTOTUNE, num_parallel_calls=AUTOTUNE,
+                                deterministic=not shuffle).unbatch()
+    if _total_bytes(file_pattern) <= cache_limit_bytes:  # later epochs: no I/O, no parsing
+        examples = examples.cache()
     if shuffle:
-        records = records.shuffle(shuffle_buffer, seed=seed, reshuffle_each_iteration=True)
+        examples = examples.shuffle(shuffle_buffer, seed=seed, reshuffle_each_iteration=True)
     if repeat:
-        records = records.repeat()
-    batches = records.batch(batch_size, drop_remainder=repeat)
-    if not cached:
-        batches = batches.map(parse, num_parallel_calls=AUTOTUNE)
+        examples = examples.repeat()
+    batches = examples.batch(batch_size, drop_remainder=repeat)
     return batches.prefetch(AUTOTUNE).with_options(without_autotune_model())
 
 
