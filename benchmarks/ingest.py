@@ -14,8 +14,8 @@ and each ratio is the median (min-max) of the per-round ratios. CPU time (user +
 process and its waited-for children, over the timed section) per image and divided by the wall
 time ("cores busy") show whether a variant does more work per image or leaves cores idle.
 
-Start-up and steady state: every variant also ingests a second, smaller data set (a fifth as
-many images, made the same way) in the same round. Per round, the steady-state rate is the
+Start-up and steady state: every variant also ingests a second, smaller data set (the first
+fifth of the rows, the same image files) in the same round. Per round, the steady-state rate is the
 extra images over the extra seconds, (N - n) / (T - t), and start-up is what remains of the
 small run's time, t - n / rate (building and starting the Beam job or the pool, the first
 reads); the whole-run rate N / T includes both.
@@ -180,7 +180,8 @@ def main() -> None:
     from pipeline.config import load_config
 
     sizes = {"": args.images, SMALL: max(1, args.images // 5)}
-    roots = {suffix: ensure_data(args, count) for suffix, count in sizes.items()}
+    roots = {"": ensure_data(args)}
+    roots[SMALL] = first_rows_data(roots[""], sizes[SMALL])
     auto_settings = describe_direct_runner(load_config(), input_megabytes(roots[""]))
     component_variants = [  # a forced setting that equals auto's would be a duplicate row
         name for name, (_, overrides) in COMPONENT_VARIANTS.items() if name == "auto" or
@@ -223,16 +224,36 @@ def main() -> None:
                       f"(per round {min(ratios):.2f}-{max(ratios):.2f}x)")
 
 
-def ensure_data(args: argparse.Namespace, count: int) -> str:
-    """The benchmark data of `count` rows (`--data` for the full count), made once."""
+def ensure_data(args: argparse.Namespace) -> str:
+    """The benchmark data (`--data`, or a folder named by the count and sizes), made once."""
     from pipeline.config import load_config
     from pipeline.datasets import demo_data
 
-    data = (args.data if args.data and count == args.images else os.path.join(
-        tempfile.gettempdir(), f"ingest-bench-{count}-{args.sizes[0]}-{args.sizes[1]}"))
-    if demo_data.ensure(data, load_config().features(), rows=count, sizes=tuple(args.sizes)):
-        print(f"generated {count} rows in {data}", file=sys.stderr)
+    data = args.data or os.path.join(
+        tempfile.gettempdir(), f"ingest-bench-{args.images}-{args.sizes[0]}-{args.sizes[1]}")
+    if demo_data.ensure(data, load_config().features(), rows=args.images,
+                        sizes=tuple(args.sizes)):
+        print(f"generated {args.images} rows in {data}", file=sys.stderr)
     return data
 
-if __name__ == "__main__":
-    main()
+
+def first_rows_data(data: str, count: int) -> str:
+    """A data root of the first `count` rows of `data`'s CSV with hard links to their images
+    (the very same files: the small run's images cost what the large run's first ones do)."""
+    target = f"{data.rstrip(os.sep)}-first-{count}"
+    if os.path.isfile(os.path.join(target, "data.csv")):
+        return target
+    partial = target + ".partial"
+    shutil.rmtree(partial, ignore_errors=True)
+    with open(os.path.join(data, "data.csv"), newline="", encoding="utf-8") as handle:
+        reader = csv.reader(handle)
+        header = next(reader)
+        rows = [row for _, row in zip(range(count), reader)]
+    for row in rows:
+        image = row[header.index("image")]
+        os.makedirs(os.path.dirname(os.path.join(partial, image)), exist_ok=True)
+        os.link(os.path.join(data, image), os.path.join(partial, image))
+    with open(os.path.join(partial, "data.csv"), "w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows([header, *rows])
+    os.replace(partial, target)
+    return target
