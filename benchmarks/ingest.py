@@ -257,3 +257,7 @@ def first_rows_data(data: str, count: int) -> str:
         csv.writer(handle).writerows([header, *rows])
     os.replace(partial, target)
     return target
+
+
+if __name__ == "__main__":
+    main()
