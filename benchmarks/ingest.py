@@ -13,12 +13,6 @@ processes, interleaved over rounds; the table reports images/s as median (min-ma
 and each ratio is the median (min-max) of the per-round ratios. CPU time (user + system, the
 process and its waited-for children, over the timed section) per image and divided by the wall
 time ("cores busy") show whether a variant does more work per image or leaves cores idle.
-
-Start-up and steady state: every variant also ingests a second, smaller data set (the first
-fifth of the rows, the same image files) in the same round. Per round, the steady-state rate is the
-extra images over the extra seconds, (N - n) / (T - t), and start-up is what remains of the
-small run's time, t - n / rate (building and starting the Beam job or the pool, the first
-reads); the whole-run rate N / T includes both.
 """
 
 from __future__ import annotations
@@ -47,8 +41,6 @@ COMPONENT_VARIANTS = {
                          {"beam_direct_running_mode": "multi_processing",
                           "beam_direct_num_workers": 0}),
 }
-
-SMALL = "@small"  # suffix of the variants that ingest the smaller data set
 
 BASELINE_LABELS = {
     "naive": "naive loop, one process (PIL + TFRecordWriter)",
@@ -176,87 +168,47 @@ def main() -> None:
         child_main(args)
         return
 
-    from pipeline.assembly import describe_direct_runner, input_megabytes
-    from pipeline.config import load_config
-
-    sizes = {"": args.images, SMALL: max(1, args.images // 5)}
-    roots = {"": ensure_data(args)}
-    roots[SMALL] = first_rows_data(roots[""], sizes[SMALL])
-    auto_settings = describe_direct_runner(load_config(), input_megabytes(roots[""]))
-    component_variants = [  # a forced setting that equals auto's would be a duplicate row
-        name for name, (_, overrides) in COMPONENT_VARIANTS.items() if name == "auto" or
-        describe_direct_runner(load_config(overrides=overrides), input_megabytes(roots[""]))
-        != auto_settings]
-    names = ("naive", "naive_parallel", *component_variants)
-    variants = {name + suffix: ["-m", "benchmarks.ingest", "--variant", name, "--data", root]
-                for name in names for suffix, root in roots.items()}
-    load_before = load_average()
-    results = interleave(variants, args.rounds)
-    print(f"\nIngestion of {args.images} images of {args.sizes[0]}-{args.sizes[1]} px (and "
-          f"{sizes[SMALL]} for the steady state), {machine()}, median (min-max) of {args.rounds} "
-          f"interleaved rounds; load average {load_before} before, {load_average()} after\n")
-    print("| variant | images/s, whole run | steady-state images/s | start-up s | CPU ms per image "
-          "| cores busy | peak memory (MiB) |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
-    whole, steady = {}, {}
-    for name in names:
-        runs, small = results[name], results[name + SMALL]
-        assert all(r["images"] == args.images for r in runs), f"{name} lost images"
-        assert all(r["images"] == sizes[SMALL] for r in small), f"{name} lost images"
-        whole[name] = [args.images / r["seconds"] for r in runs]
-        steady[name] = [(args.images - s["images"]) / (r["seconds"] - s["seconds"])
-                        for r, s in zip(runs, small)]
-        startup = [s["seconds"] - s["images"] / rate for s, rate in zip(small, steady[name])]
-        label = BASELINE_LABELS.get(name) or COMPONENT_VARIANTS[name][0].format(
-            settings=auto_settings)
-        cpu_ms = [1000 * r["cpu_seconds"] / r["images"] for r in runs]
-        busy = [r["cpu_seconds"] / r["seconds"] for r in runs]
-        print(f"| {label} | {spread(whole[name], '.0f')} | {spread(steady[name], '.0f')} | "
-              f"{spread(startup, '.1f')} | {spread(cpu_ms, '.1f')} | {spread(busy, '.2f')} | "
-              f"{median([r['peak_mib'] for r in runs]):.0f} |")
-    print()
-    for rates, kind in ((steady, "steady state"), (whole, "whole run")):
-        for name in component_variants:
-            for baseline in ("naive", "naive_parallel"):
-                ratios = [a / b for a, b in zip(rates[name], rates[baseline])]
-                print(f"- {kind}, {COMPONENT_VARIANTS[name][0].format(settings=auto_settings)} / "
-                      f"{BASELINE_LABELS[baseline]}: {median(ratios):.2f}x "
-                      f"(per round {min(ratios):.2f}-{max(ratios):.2f}x)")
-
-
-def ensure_data(args: argparse.Namespace) -> str:
-    """The benchmark data (`--data`, or a folder named by the count and sizes), made once."""
-    from pipeline.config import load_config
     from pipeline.datasets import demo_data
+    from pipeline.config import load_config
 
     data = args.data or os.path.join(
         tempfile.gettempdir(), f"ingest-bench-{args.images}-{args.sizes[0]}-{args.sizes[1]}")
     if demo_data.ensure(data, load_config().features(), rows=args.images,
                         sizes=tuple(args.sizes)):
         print(f"generated {args.images} rows in {data}", file=sys.stderr)
-    return data
+    from pipeline.assembly import describe_direct_runner, input_megabytes
 
-
-def first_rows_data(data: str, count: int) -> str:
-    """A data root of the first `count` rows of `data`'s CSV with hard links to their images
-    (the very same files: the small run's images cost what the large run's first ones do)."""
-    target = f"{data.rstrip(os.sep)}-first-{count}"
-    if os.path.isfile(os.path.join(target, "data.csv")):
-        return target
-    partial = target + ".partial"
-    shutil.rmtree(partial, ignore_errors=True)
-    with open(os.path.join(data, "data.csv"), newline="", encoding="utf-8") as handle:
-        reader = csv.reader(handle)
-        header = next(reader)
-        rows = [row for _, row in zip(range(count), reader)]
-    for row in rows:
-        image = row[header.index("image")]
-        os.makedirs(os.path.dirname(os.path.join(partial, image)), exist_ok=True)
-        os.link(os.path.join(data, image), os.path.join(partial, image))
-    with open(os.path.join(partial, "data.csv"), "w", newline="", encoding="utf-8") as handle:
-        csv.writer(handle).writerows([header, *rows])
-    os.replace(partial, target)
-    return target
+    auto_settings = describe_direct_runner(load_config(), input_megabytes(data))
+    component_variants = [  # a forced setting that equals auto's would be a duplicate row
+        name for name, (_, overrides) in COMPONENT_VARIANTS.items() if name == "auto" or
+        describe_direct_runner(load_config(overrides=overrides), input_megabytes(data))
+        != auto_settings]
+    variants = {name: ["-m", "benchmarks.ingest", "--variant", name, "--data", data]
+                for name in ("naive", "naive_parallel", *component_variants)}
+    load_before = load_average()
+    results = interleave(variants, args.rounds)
+    print(f"\nIngestion of {args.images} images of {args.sizes[0]}-{args.sizes[1]} px, "
+          f"{machine()}, median (min-max) of {args.rounds} interleaved rounds; load "
+          f"average {load_before} before, {load_average()} after\n")
+    print("| variant | images/s | CPU ms per image | cores busy | peak memory (MiB) |")
+    print("|---|---:|---:|---:|---:|")
+    rates = {}
+    for name, runs in results.items():
+        assert all(r["images"] == args.images for r in runs), f"{name} lost images"
+        rates[name] = [args.images / r["seconds"] for r in runs]
+        label = BASELINE_LABELS.get(name) or COMPONENT_VARIANTS[name][0].format(
+            settings=auto_settings)
+        cpu_ms = [1000 * r["cpu_seconds"] / r["images"] for r in runs]
+        busy = [r["cpu_seconds"] / r["seconds"] for r in runs]
+        print(f"| {label} | {spread(rates[name], '.0f')} | {spread(cpu_ms, '.1f')} | "
+              f"{spread(busy, '.2f')} | {median([r['peak_mib'] for r in runs]):.0f} |")
+    print()
+    for name in component_variants:
+        for baseline in ("naive", "naive_parallel"):
+            ratios = [a / b for a, b in zip(rates[name], rates[baseline])]
+            print(f"- {COMPONENT_VARIANTS[name][0].format(settings=auto_settings)} / "
+                  f"{BASELINE_LABELS[baseline]}: {median(ratios):.2f}x "
+                  f"(per round {min(ratios):.2f}-{max(ratios):.2f}x)")
 
 
 if __name__ == "__main__":

@@ -11,7 +11,9 @@ Trainer), in its own process. Steps are timed in segments of `--segment` steps; 
 
 - steady state: examples/s over the `--steps` steps after the warm-up;
 - start-up: seconds from calling `train`/`fit` to the end of the warm-up, minus the time the
-  warm-up steps take at the steady rate (tracing, `compile`, first batches).
+  warm-up steps take at the steady rate (tracing, `compile`, first batches);
+- CPU per example and cores busy: the process's CPU time (every thread) over the timed steps,
+  per example and per second of wall time (2.00: both cores all the time).
 
 Variants:
 - `loop`: `components.trainer.loop.train` as the Trainer runs it (the reader caches this small
@@ -87,21 +89,24 @@ def make_stream_data(output_dir: str) -> str:
 
 
 class SegmentClock:
-    """Time stamps at segment ends: (steps done, seconds since start)."""
+    """Time stamps at segment ends: (steps done, seconds since start, process CPU seconds)."""
 
     def __init__(self):
         self.start = time.perf_counter()
         self.marks = []
 
     def mark(self, steps: int) -> None:
-        self.marks.append((steps, time.perf_counter() - self.start))
+        self.marks.append((steps, time.perf_counter() - self.start, time.process_time()))
 
     def result(self, warmup_steps: int, batch_size: int) -> dict:
-        warm = dict(self.marks)[warmup_steps]
-        steps, end = self.marks[-1]
+        warm, warm_cpu = next((t, c) for s, t, c in self.marks if s == warmup_steps)
+        steps, end, end_cpu = self.marks[-1]
         rate = (steps - warmup_steps) / (end - warm)  # steps/s after the warm-up
+        cpu = end_cpu - warm_cpu  # every thread of the process, after the warm-up
         return {"startup_s": warm - warmup_steps / rate,
-                "examples_per_s": rate * batch_size, "seconds": end}
+                "examples_per_s": rate * batch_size, "seconds": end,
+                "cpu_us_per_example": 1e6 * cpu / ((steps - warmup_steps) * batch_size),
+                "cores_busy": cpu / (end - warm)}
 
 
 def child(variant: str, args: argparse.Namespace) -> None:
@@ -229,12 +234,15 @@ def main() -> None:
           f"steps per call, warm-up {args.warmup_steps} steps, then {args.steps} steps timed; "
           f"{machine()}; median (min-max) of {args.rounds} interleaved rounds; "
           f"load average {load_before} before, {load_average()} after\n")
-    print("| variant | start-up s | steady-state examples/s | peak memory (MiB) |")
-    print("|---|---:|---:|---:|")
+    print("| variant | start-up s | steady-state examples/s | CPU us per example | cores busy "
+          "| peak memory (MiB) |")
+    print("|---|---:|---:|---:|---:|---:|")
     for name in args.variants:
         runs = results[name]
         print(f"| {LABELS[name]} | {spread([r['startup_s'] for r in runs], '.1f')} | "
               f"{spread([r['examples_per_s'] for r in runs], '.0f')} | "
+              f"{spread([r['cpu_us_per_example'] for r in runs], '.0f')} | "
+              f"{spread([r['cores_busy'] for r in runs], '.2f')} | "
               f"{median([r['peak_mib'] for r in runs]):.0f} |")
     print()
     for numerator, denominator, text, target in (
