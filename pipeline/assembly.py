@@ -13,7 +13,7 @@ import os
 from typing import Any, Dict
 
 from pipeline.config import PipelineConfig
-from pipeline.fingerprint import code_fingerprint
+from pipeline.fingerprint import code_fingerprint, file_fingerprint
 
 # The code each component runs, fingerprinted into its properties.
 INGEST_CODE = ("components.ingest", "schemas")
@@ -76,6 +76,7 @@ def pipeline_arguments(config: PipelineConfig) -> Dict[str, Any]:
         pipeline_root=config.pipeline_root,
         data_root=os.path.abspath(config.data_root),
         schema_path=config.resolved_schema_path,
+        schema_fingerprint=file_fingerprint(config.resolved_schema_path),
         serving_dir=config.serving_dir,
         ingest=IngestSettings(features=features, max_image_pixels=config.max_image_pixels,
                               max_quarantine_fraction=config.max_quarantine_fraction,

@@ -19,7 +19,6 @@ from typing import Dict, List, Optional, Union
 from tfx.components.evaluator.component import Evaluator
 from tfx.components.example_validator.component import ExampleValidator
 from tfx.components.pusher.component import Pusher
-from tfx.components.schema_gen.import_schema_gen.component import ImportSchemaGen
 from tfx.components.statistics_gen.component import StatisticsGen
 from tfx.components.trainer.component import Trainer
 from tfx.components.transform.component import Transform
@@ -38,6 +37,7 @@ from components.ingest.rows import IngestSettings
 from components.resolvers.blessed_before import BlessedBeforeStrategy
 from components.resolvers.latest_spans import LatestSpansStrategy
 from components.resolvers.previous_span import PreviousSpanStatisticsStrategy
+from components.schema_import.component import SchemaImport
 from components.transform.preprocessing import TransformSettings
 
 PREPROCESSING_FN = "components.transform.preprocessing.preprocessing_fn"
@@ -73,6 +73,7 @@ def create_pipeline(
     pipeline_root: str,
     data_root: str,
     schema_path: str,
+    schema_fingerprint: str,
     serving_dir: str,
     ingest: IngestSettings,
     input_pattern: str,
@@ -96,7 +97,7 @@ def create_pipeline(
     """Builds the pipeline; every argument is explicit (see `pipeline/assembly.py`).
 
     `ingest` and `transform` settings and `trainer_config` (the Trainer's custom_config) carry
-    the fingerprint of the code they run. `data_root`, `train_steps`, `trainer_config` and
+    the fingerprint of the code they run, `schema_fingerprint` that of the schema file's bytes. `data_root`, `train_steps`, `trainer_config` and
     `eval_config` (a `tfma.EvalConfig`) may be `RuntimeParameter`s (Kubeflow). With `orchestrator`
     "kubeflow", resolvers are TFX's own (its compiler knows no others): no drift check against
     the previous span, and a span window of 1. `component_beam_args` adds Beam arguments per
@@ -113,7 +114,8 @@ def create_pipeline(
         settings=ingest,
         input_config=input_config, output_config=output_config)
 
-    schema_gen = ImportSchemaGen(schema_file=schema_path)
+    schema_gen = SchemaImport(schema_file=schema_path,
+                              schema_fingerprint=schema_fingerprint).with_id("ImportSchemaGen")
     # With the schema, TFDV computes byte sizes (not string stats) for image features.
     statistics_gen = StatisticsGen(examples=example_gen.outputs["examples"],
                                                   schema=schema_gen.outputs["schema"])

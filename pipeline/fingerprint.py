@@ -37,3 +37,10 @@ def code_fingerprint(module_names: Iterable[str]) -> str:
             with open(path, "rb") as handle:
                 digest.update(handle.read())
     return digest.hexdigest()[:16]
+
+
+def file_fingerprint(path: str) -> str:
+    """SHA-256 of a file's bytes (16 hex digits), e.g. the schema file ImportSchemaGen copies:
+    TFX's cache key has its path, not its content."""
+    with open(path, "rb") as handle:
+        return hashlib.sha256(handle.read()).hexdigest()[:16]

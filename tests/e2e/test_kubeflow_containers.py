@@ -12,9 +12,11 @@ import pytest
 import tensorflow as tf
 import yaml
 
+import schemas
 from kfp_launcher import Launcher, metadata
 from pipeline import cli
 from pipeline.datasets import demo_data
+from pipeline.fingerprint import file_fingerprint
 
 pytestmark = pytest.mark.slow
 
@@ -76,7 +78,8 @@ def test_every_task_ran_in_dag_order_on_parameter_values(runs):
               for name, inputs in containers.items()}
     assert values["CsvImageExampleGen"]["input_base"] == data
     assert values["ImportSchemaGen"] == {
-        "schema_file": "/tfx-multimodal/schemas/digits/schema.pbtxt"}
+        "schema_file": "/tfx-multimodal/schemas/digits/schema.pbtxt",
+        "schema_fingerprint": file_fingerprint(schemas.dataset_schema_path("digits"))}
     assert values["Trainer"]["train_args"] == '{"num_steps": 20}'
     assert values["DataGate"] == {}
 

@@ -132,3 +132,29 @@ def test_class_folders(tmp_path):
     assert predicted[-1]["quarantine_reason"].startswith("image: missing image file")
     assert predicted[-1]["class_name"] == ""
     assert {row["class_name"] for row in predicted[:-1]} <= {"digit_0", "digit_1", "digit_2"}
+
+
+def test_a_schema_edited_between_runs_is_imported_again(tmp_path):
+    """TFX's ImportSchemaGen keys its cache on the schema's path: an edit in place (here, iris's
+    second column made optional) came from the cache and the run kept the old schema."""
+    from google.protobuf import text_format
+
+    import schemas
+
+    source = os.path.join(SKLEARN_DATA, "iris.csv")
+    config, _ = init_run_predict(tmp_path, ["--csv", source, "--label", "species"])
+    schema = schemas.load_schema(config.resolved_schema_path)
+    feature = next(f for f in schema.feature if f.name == "feature_2")
+    feature.ClearField("shape")
+    feature.presence.min_fraction = 0.5
+    with open(config.resolved_schema_path, "w") as handle:
+        handle.write(text_format.MessageToString(schema))
+    assert cli.main(["run", "--config", str(tmp_path / "project" / "config.yaml"), *FAST]) == 0
+    runs = summarize_all_runs(config)
+    assert len(runs) == 2
+    imported = []
+    for run in runs:
+        [node] = [node for node in run.nodes if node.node_id == "ImportSchemaGen"]
+        imported.append(schemas.load_schema(os.path.join(node.outputs["Schema"][0].uri,
+                                                         "schema.pbtxt")))
+    assert imported[1] == schema and imported[0] != schema

@@ -22,3 +22,28 @@ def test_unknown_module_is_an_error():
 
     with pytest.raises(ImportError, match="no_such_module_xyz"):
         code_fingerprint(["no_such_module_xyz"])
+
+
+def test_the_pipelines_schema_import_carries_the_schema_files_fingerprint(tmp_path):
+    """TFX's cache key has ImportSchemaGen's path, not the file: the fingerprint property is
+    what makes an edited schema import again."""
+    import shutil
+
+    import schemas
+    from pipeline.config import load_config
+    from pipeline.fingerprint import file_fingerprint
+    from pipeline.runners.local import build_pipeline
+
+    path = tmp_path / "schema.pbtxt"
+    shutil.copy(schemas.dataset_schema_path("digits"), path)
+    config = load_config(overrides={"schema_path": str(path), "output_dir": str(tmp_path)})
+
+    def imported_properties():
+        [node] = [c for c in build_pipeline(config).components
+                  if c.id == "ImportSchemaGen"]
+        return node.exec_properties
+
+    before = imported_properties()
+    assert before == {"schema_file": str(path), "schema_fingerprint": file_fingerprint(str(path))}
+    path.write_text(path.read_text() + "# edited\n")
+    assert imported_properties()["schema_fingerprint"] != before["schema_fingerprint"]
