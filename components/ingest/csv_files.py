@@ -11,6 +11,8 @@ from components.ingest.rows import (MAX_LINE_BYTES, NUL, ColumnsError, Reason, R
                                     open_binary)
 from schemas import FeatureSet, Role
 
+UTF8_BOM = b"\xef\xbb\xbf"
+
 
 def read_header(path: str, max_line_bytes: int = MAX_LINE_BYTES) -> List[str]:
     """The column names of a CSV file (its first row)."""
@@ -35,6 +37,8 @@ def _physical_lines(handle, max_bytes: int):
         if not raw:
             return
         number += 1
+        if number == 1 and raw.startswith(UTF8_BOM):  # Excel's "CSV UTF-8" starts with one
+            raw = raw[len(UTF8_BOM):]
         if len(raw) > max_bytes and not raw.endswith(b"\n"):
             size = len(raw)
             while raw and not raw.endswith(b"\n"):

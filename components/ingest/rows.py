@@ -35,6 +35,7 @@ class Reason(str, enum.Enum):
     MISSING_VALUE = "missing required value"
     NOT_NUMERIC = "non-numeric value"
     NOT_FINITE = "NaN or infinite value"
+    NOT_INTEGER = "not a whole number"
     PATH_ESCAPES_ROOT = "image path escapes the data root"
     IMAGE_MISSING = "missing image file"
     IMAGE_UNREADABLE = "unreadable image"
@@ -199,16 +200,24 @@ def _check_decodes(data: bytes, image_format: str, path: str, column: str) -> No
 
 
 def parse_number(cell: str, column: str, dtype: DType) -> float:
-    """A finite number from a non-empty CSV cell."""
+    """A finite number from a non-empty CSV cell; an INT column takes whole numbers written as
+    decimals too ("127.0", "1.5e2": pandas writes integers with missing values that way)."""
     if cell is None or not cell.strip():
         raise RowRejected(Reason.MISSING_VALUE, column)
     try:
-        value = int(cell) if dtype is DType.INT else float(cell)
+        value = float(cell)
     except ValueError:
         raise RowRejected(Reason.NOT_NUMERIC, column, repr(cell[:40])) from None
     if not math.isfinite(value):
         raise RowRejected(Reason.NOT_FINITE, column, repr(cell[:40]))
-    return value
+    if dtype is not DType.INT:
+        return value
+    try:
+        return int(cell)  # exact, beyond float precision
+    except ValueError:
+        if not value.is_integer():
+            raise RowRejected(Reason.NOT_INTEGER, column, repr(cell[:40])) from None
+        return int(value)
 
 
 def row_to_example(row: Dict[str, str], settings: IngestSettings, data_root: str,

@@ -17,6 +17,10 @@ def cmd_predict(args: argparse.Namespace) -> int:
         raise ConfigError(f"--csv {args.csv} is not a file")
     if args.model and not os.path.isdir(args.model):
         raise ConfigError(f"--model {args.model} is not a folder")
+    if os.path.isdir(args.output):
+        raise ConfigError(f"--output {args.output} is a folder: name the file to write")
+    if os.path.exists(args.output) and os.path.samefile(args.output, args.csv):
+        raise ConfigError(f"--output {args.output} is the --csv input: name another file")
     from components.errors import DataError
     from components.ingest.rows import IngestSettings
     from components.prediction import batch

@@ -29,3 +29,15 @@ def test_no_pushed_model_or_input_is_one_line(tmp_path, tiny_demo_data, capsys):
                      "--model", str(tmp_path)]) == 1
     assert "columns of the schema missing from the file: ['z']" in capsys.readouterr().err
     assert not output.exists()
+
+
+def test_an_output_that_is_the_input_or_a_folder_is_refused(tmp_path, tiny_demo_data, capsys):
+    config = write_config(tmp_path)
+    csv_path = str(tiny_demo_data / "data.csv")
+    before = open(csv_path).read()
+    for output, message in ((csv_path, "is the --csv input: name another file"),
+                            (str(tmp_path), "is a folder: name the file to write")):
+        assert cli.main(["predict", "--config", config, "--csv", csv_path,
+                         "--output", output]) == 2
+        assert capsys.readouterr().err == f"error: --output {output} {message}\n"
+    assert open(csv_path).read() == before

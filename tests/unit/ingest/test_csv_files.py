@@ -42,3 +42,14 @@ def test_empty_file_and_duplicate_columns_fail_fast(tmp_path, digits_features, c
     path.write_text(content)
     with pytest.raises(rows.ColumnsError, match=re.escape(message)):
         csv_files.check_columns(str(path), csv_files.read_header(str(path)), digits_features)
+
+
+def test_a_utf8_byte_order_mark_is_not_part_of_the_first_column(tmp_path, digits_features):
+    """Excel's "CSV UTF-8" starts the file with a BOM."""
+    path = tmp_path / "excel.csv"
+    path.write_bytes(b"\xef\xbb\xbfimage,z,pen,y\r\nimg/a.png,1,a,2\r\n")
+    assert csv_files.read_header(str(path)) == ["image", "z", "pen", "y"]
+    assert csv_files.check_columns(str(path), csv_files.read_header(str(path)),
+                                   digits_features) == []
+    assert [row for _, row in csv_files.iter_csv_rows(str(path))] == [
+        {"image": "img/a.png", "z": "1", "pen": "a", "y": "2"}]

@@ -141,3 +141,19 @@ def test_a_row_to_predict_goes_in_without_a_valid_key(image_data_root, make_row)
         assert sorted(served.features.feature) == ["image", "pen", "z"]
     served = rows.row_to_example({**make_row(), "id": " 7"}, settings, root, for_serving=True)
     assert served.features.feature["id"].int64_list.value == [7]
+
+
+@pytest.mark.parametrize("cell, parsed", [("127", 127), (" 127.0", 127), ("1.5e2", 150),
+                                          ("-3", -3), ("12345678901234567890",
+                                                       12345678901234567890)])
+def test_an_int_column_takes_whole_numbers_written_as_decimals(cell, parsed):
+    assert rows.parse_number(cell, "n", schemas.DType.INT) == parsed
+
+
+@pytest.mark.parametrize("cell, reason", [("101.7", "not a whole number ('101.7')"),
+                                          ("abc", "non-numeric value ('abc')"),
+                                          ("inf", "NaN or infinite value ('inf')")])
+def test_an_int_column_names_what_is_wrong_with_a_cell(cell, reason):
+    with pytest.raises(rows.RowRejected) as raised:
+        rows.parse_number(cell, "n", schemas.DType.INT)
+    assert str(raised.value) == f"n: {reason}"
