@@ -65,9 +65,14 @@ def prediction_columns(output_keys: Iterable[str]) -> List[str]:
 
 
 def output_header(features: FeatureSet, columns: Sequence[str]) -> List[str]:
-    """line, the key columns, the prediction columns, the quarantine reason."""
-    return [LINE_COLUMN, *(f.name for f in features.with_role(Role.KEY)), *columns,
-            REASON_COLUMN]
+    """line, the key columns, the prediction columns, the quarantine reason; a key named like
+    one of the others is refused (the output would have two columns of that name)."""
+    keys = [f.name for f in features.with_role(Role.KEY)]
+    taken = sorted(set(keys) & {LINE_COLUMN, *columns, REASON_COLUMN})
+    if taken:
+        raise DataError(f"key column {taken[0]!r} has the name of a column predict writes "
+                        f"({', '.join([LINE_COLUMN, *columns, REASON_COLUMN])}): rename it")
+    return [LINE_COLUMN, *keys, *columns, REASON_COLUMN]
 
 
 def prediction_cells(outputs: Dict[str, np.ndarray], index: int) -> List[str]:

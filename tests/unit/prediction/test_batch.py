@@ -126,3 +126,11 @@ def test_prediction_columns_by_task():
     outputs = {"class_name": [b"cat", b"dog"], "class_id": [0, 1],
                "probabilities": [[0.7, 0.3], [0.2, 0.8]]}
     assert batch.prediction_cells(outputs, 1) == ["dog", "0.8"]
+
+
+def test_a_key_named_like_an_output_column_is_refused(tmp_path):
+    path = tmp_path / "schema.pbtxt"
+    path.write_text(SCHEMA.replace('name: "id"', 'name: "line"'))
+    with pytest.raises(DataError, match="key column 'line' has the name of a column predict "
+                                        "writes .line, prediction, quarantine_reason.: rename it"):
+        batch.output_header(schemas.load_feature_set(str(path)), ["prediction"])
