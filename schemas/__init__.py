@@ -269,6 +269,11 @@ def feature_set_from_schema(schema) -> FeatureSet:
     """Derives the feature roles (and the label's classes) of a `schema_pb2.Schema`."""
     features = []
     for feature in schema.feature:
+        tags = sorted(set(feature.annotation.tag) & {LABEL_TAG, KEY_TAG})
+        if is_unused(feature) and tags:
+            raise SchemaError(f"feature {feature.name!r} is tagged {tags[0]!r} but its "
+                              "lifecycle_stage leaves it out (init writes DEPRECATED for columns "
+                              "it leaves out): delete that line to use it")
         if not is_unused(feature):
             classes = _classes(feature, schema)
             features.append(Feature(feature.name, feature_role(feature), _dtype(feature),

@@ -64,6 +64,10 @@ def test_json_round_trip(digits_features):
     (BASE + 'feature { name: "pic" type: FLOAT image_domain {} }', "must have type BYTES"),
     (BASE + 'feature { name: "n" type: FLOAT }', "declared more than once: n"),
     ("feature { name: ", "not a valid schema text proto"),
+    (BASE + 'feature { name: "row_id" type: BYTES annotation { tag: "key" } '
+            'lifecycle_stage: DEPRECATED }',
+     "feature 'row_id' is tagged 'key' but its lifecycle_stage leaves it out .init writes "
+     "DEPRECATED for columns it leaves out.: delete that line to use it"),
 ])
 def test_bad_schemas_are_refused(tmp_path, text, message):
     with pytest.raises(schemas.SchemaError, match=message):
