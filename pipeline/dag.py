@@ -97,8 +97,9 @@ def create_pipeline(
     """Builds the pipeline; every argument is explicit (see `pipeline/assembly.py`).
 
     `ingest` and `transform` settings and `trainer_config` (the Trainer's custom_config) carry
-    the fingerprint of the code they run, `schema_fingerprint` that of the schema file's bytes. `data_root`, `train_steps`, `trainer_config` and
-    `eval_config` (a `tfma.EvalConfig`) may be `RuntimeParameter`s (Kubeflow). With `orchestrator`
+    the fingerprint of the code they run, `schema_fingerprint` that of the schema file's bytes.
+    `data_root`, `train_steps`, `trainer_config` and `eval_config` (a `tfma.EvalConfig`) may be
+    `RuntimeParameter`s (Kubeflow). With `orchestrator`
     "kubeflow", resolvers are TFX's own (its compiler knows no others): no drift check against
     the previous span, and a span window of 1. `component_beam_args` adds Beam arguments per
     component id (e.g. to run Transform on Dataflow).
