@@ -185,6 +185,10 @@ def decide(profile: ColumnProfile, label: str, data_root: str) -> Decision:
             return Decision(name, "categorical", **common,
                             values=_sorted_values(profile.distinct, True),
                             note=f"{count} distinct integers (<= {MAX_INT_CATEGORIES})")
+        if count == profile.present and count >= MIN_KEY_VALUES:
+            return Decision(name, "numeric", **common,
+                            note="a distinct integer in every row: if it is a row id, tag it "
+                                 "key (as a model input it can leak how rows were ordered)")
         return Decision(name, "numeric", **common)
     if dtype == "FLOAT":
         return Decision(name, "numeric", **common)

@@ -166,3 +166,13 @@ def test_sklearn_layouts_are_read_with_a_standard_header():
     assert sorted({row["species"] for _, row in iris.rows}) == ["setosa", "versicolor",
                                                                  "virginica"]
     assert "scikit-learn's CSV layout (no header" in iris.converted
+
+
+def test_a_distinct_integer_per_row_stays_numeric_with_a_note_to_tag_it_key(tmp_path):
+    count = max(schema_infer.MIN_KEY_VALUES, schema_infer.MAX_INT_CATEGORIES + 1)
+    rows = [f"{1000 + i},{i % 3},{i}.5" for i in range(count)]
+    draft = draft_of(tmp_path, "row_id,k,y\n" + "\n".join(rows) + "\n")
+    kinds = {d.name: (d.kind, d.note) for d in draft.decisions}
+    assert kinds["row_id"] == ("numeric", "a distinct integer in every row: if it is a row id, "
+                                          "tag it key (as a model input it can leak how rows "
+                                          "were ordered)")
