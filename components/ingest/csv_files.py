@@ -4,6 +4,7 @@ rejections, not failures), header checks against the schema, and class-folder im
 from __future__ import annotations
 
 import csv
+import json
 import posixpath
 from typing import Dict, Iterator, List, Optional, Tuple
 
@@ -12,6 +13,7 @@ from components.ingest.rows import (MAX_LINE_BYTES, NUL, ColumnsError, Reason, R
 from schemas import FeatureSet, Role
 
 UTF8_BOM = b"\xef\xbb\xbf"
+EXTRA_FIELDS = "(extra fields)"
 
 
 def read_header(path: str, max_line_bytes: int = MAX_LINE_BYTES) -> List[str]:
@@ -75,7 +77,9 @@ def check_columns(path: str, header: List[str], features: FeatureSet,
 def iter_csv_records(path: str, max_line_bytes: int = MAX_LINE_BYTES
                      ) -> Iterator[Tuple[int, Optional[Dict[str, str]], Optional[RowRejected]]]:
     """Streams (line number, row, None) per data row and (line number, None, RowRejected) per
-    line that cannot be read; quoted fields may span lines (the last line's number is given)."""
+    line that cannot be read; quoted fields may span lines (the last line's number is given). A
+    row with the wrong number of fields comes with its rejection and its cells by column (extra
+    cells as a JSON list under EXTRA_FIELDS), so its record keeps them and `predict` its key."""
     rejected: List[Tuple[int, RowRejected]] = []
     current = [0]
 
@@ -104,8 +108,11 @@ def iter_csv_records(path: str, max_line_bytes: int = MAX_LINE_BYTES
                 yield number, None, rejection
             if not cells:
                 continue  # a blank line is no row
-            if len(cells) != len(header):
-                yield current[0], None, RowRejected(
+            if len(cells) != len(header):  # the cells are kept, by column, for the record
+                row = dict(zip(header, cells))
+                if len(cells) > len(header):
+                    row[EXTRA_FIELDS] = json.dumps(cells[len(header):])
+                yield current[0], row, RowRejected(
                     Reason.FIELD_COUNT, "(line)", f"{len(cells)} fields, header has {len(header)}")
                 continue
             yield current[0], dict(zip(header, cells)), None

@@ -53,3 +53,15 @@ def test_a_utf8_byte_order_mark_is_not_part_of_the_first_column(tmp_path, digits
                                    digits_features) == []
     assert [row for _, row in csv_files.iter_csv_rows(str(path))] == [
         {"image": "img/a.png", "z": "1", "pen": "a", "y": "2"}]
+
+
+def test_a_row_with_the_wrong_number_of_fields_keeps_its_cells(tmp_path):
+    path = tmp_path / "ragged.csv"
+    path.write_text("id,z\nr1\nr2,5,extra,\"a,b\"\nr3,6\n")
+    records = list(csv_files.iter_csv_records(str(path)))
+    assert [(line, row, str(rejection) if rejection else None)
+            for line, row, rejection in records] == [
+        (2, {"id": "r1"}, "(line): wrong number of fields (1 fields, header has 2)"),
+        (3, {"id": "r2", "z": "5", csv_files.EXTRA_FIELDS: '["extra", "a,b"]'},
+         "(line): wrong number of fields (4 fields, header has 2)"),
+        (4, {"id": "r3", "z": "6"}, None)]

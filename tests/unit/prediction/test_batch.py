@@ -79,7 +79,7 @@ def test_rows_in_order_with_keys_predictions_and_reasons(tmp_path, features, dou
     assert table[1:] == (
         [[str(i + 2), f"r{i}", repr(2.0 * i), ""] for i in range(7)]
         + [["9", "r7", "", "x: non-numeric value ('oops')"],
-           ["10", "", "", "(line): wrong number of fields (2 fields, header has 3)"],
+           ["10", "2", "", "(line): wrong number of fields (2 fields, header has 3)"],
            ["11", "r8", "16.0", ""]])
     assert sorted(p.name for p in out.parent.iterdir()) == ["predictions.csv"]
 
