@@ -13,13 +13,12 @@ import io
 import math
 import os
 import posixpath
-import re
 from typing import Any, Dict, Optional, Sequence
 
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
-from components.errors import DataError
+from components.errors import DataError, tf_error_text
 from schemas import DType, Feature, FeatureSet, FeatureSettings, Role
 
 LAYOUT_CSV = "csv"
@@ -195,8 +194,8 @@ def _check_decodes(data: bytes, image_format: str, path: str, column: str) -> No
         else:
             tf.io.decode_png(data)
     except tf.errors.OpError as err:
-        reason = re.sub(r"^\{\{[^}]*\}\}\s*|\s*\[Op:.*$", "", err.message.strip().splitlines()[0])
-        raise RowRejected(Reason.IMAGE_UNREADABLE, column, f"{path}: {reason}") from None
+        raise RowRejected(Reason.IMAGE_UNREADABLE, column, f"{path}: {tf_error_text(err)}"
+                          ) from None
 
 
 def parse_number(cell: str, column: str, dtype: DType) -> float:

@@ -20,7 +20,7 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 import apache_beam as beam
 import numpy as np
 
-from components.errors import DataError
+from components.errors import DataError, tf_error_text
 from components.ingest import beam_transforms, csv_files
 from components.ingest.rows import IngestSettings, RowRejected, row_to_example
 from schemas import FeatureSet, Role
@@ -125,7 +125,7 @@ class ScoreChunk(beam.DoFn):
         try:
             outputs = self._serve_examples(serialized)
         except self._refused as refused:  # some row the model cannot read: score rows alone
-            logging.info("Scoring %d rows one by one: %s", len(serialized), first_line(refused))
+            logging.info("Scoring %d rows one by one: %s", len(serialized), tf_error_text(refused))
             for (line, keys), example in zip(scored, serialized):
                 yield line, self._score_alone(line, keys, example)
             return
@@ -143,21 +143,11 @@ class ScoreChunk(beam.DoFn):
             outputs = self._serve_examples([example])
         except self._refused as refused:
             return self._rejected_cells(line, keys, f"the model refused the row: "
-                                                    f"{first_line(refused)}")
+                                                    f"{tf_error_text(refused)}")
         return [str(line), *keys, *prediction_cells(outputs, 0), ""]
 
     def _rejected_cells(self, line: int, keys: List[str], reason: str) -> List[str]:
         return [str(line), *keys, *[""] * len(self._columns), reason]
-
-
-def first_line(error: Exception) -> str:
-    """The line of a TensorFlow error that says what went wrong: in a function's error, the one
-    before the failing node's `[[...]]` line (after "Graph execution error:" and a stack)."""
-    lines = (getattr(error, "message", None) or str(error)).splitlines()
-    for line, following in zip(lines, lines[1:]):
-        if following.lstrip().startswith("[[") and line.strip():
-            return line.strip().removeprefix("Name: <unknown>, ")
-    return next((line.strip() for line in lines if line.strip()), type(error).__name__)
 
 
 def _csv_text(rows: Sequence[Sequence[str]]) -> str:
