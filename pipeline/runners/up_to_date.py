@@ -75,10 +75,9 @@ def environment_fingerprint() -> str:
 
 def run_inputs(config: PipelineConfig) -> Dict[str, str]:
     """A fingerprint of each kind of thing a run reads, by kind (see the module docstring)."""
-    from pipeline.fingerprint import code_fingerprint
+    from pipeline.fingerprint import code_fingerprint, file_fingerprint
 
-    with open(config.resolved_schema_path, "rb") as handle:
-        schema = hashlib.sha256(handle.read()).hexdigest()[:16]
+    schema = file_fingerprint(config.resolved_schema_path)
     code = ["components", "pipeline", "schemas"]
     if config.model_builder:
         code.append(config.model_builder.rpartition(".")[0])
