@@ -5,7 +5,11 @@ _PARSE_BATCH, so the readers hand parsed blocks, not single records, across thre
 over each record cost more CPU than the parsing: benchmarks/RESULTS.md). Examples are then
 shuffled *before* batching (shuffling after batching only reorders batches), batched and
 prefetched. When the files are small enough, the parsed examples are kept in memory for the
-later epochs.
+later epochs. When they are not, and a staging directory is given, the gzipped files (TFX's
+Transform writes only gzipped TFRecords) are inflated there once, in parallel, before the first
+epoch, and every epoch streams the uncompressed copies: inflating cost more CPU than the rest of
+the reader together (benchmarks/RESULTS.md). Staging stops, and the reader streams the gzipped
+files instead, when the disk would keep less than `STAGING_RESERVE_BYTES` free.
 
 tf.data's autotuning model is off (`AUTOTUNE` then means one reader or parser per core, the
 most it would pick): its background thread re-plans at doubling intervals (10 ms, 20 ms, ...,
@@ -17,14 +21,21 @@ cold demo runs (a native stack showed the iterator's deletion waiting for
 
 from __future__ import annotations
 
+import concurrent.futures
+import gzip
+import os
+import shutil
 from typing import Dict, List, Mapping, Optional, Tuple
 
 import numpy as np
 import tensorflow as tf
+from absl import logging
 
 AUTOTUNE = tf.data.AUTOTUNE
 CACHE_LIMIT_BYTES = 64 * 2**20  # compressed input size up to which parsed examples are cached
+STAGING_RESERVE_BYTES = 2**30  # free disk space staging leaves untouched
 _PARSE_BATCH = 256
+_COPY_CHUNK = 2**20
 
 
 def _files(file_pattern) -> List[str]:
@@ -37,12 +48,63 @@ def _total_bytes(file_pattern) -> int:
     return sum(tf.io.gfile.stat(path).length for path in _files(file_pattern))
 
 
+class StagingSkipped(Exception):
+    """Staging would leave less free disk space than its reserve."""
+
+
+def _inflate(source: str, target: str, reserve_bytes: int) -> None:
+    """Writes the uncompressed content of gzipped `source` to `target`, checking the free space
+    of `target`'s disk every `_COPY_CHUNK` bytes."""
+    with tf.io.gfile.GFile(source, "rb") as raw, gzip.GzipFile(fileobj=raw) as inflated, \
+            open(target, "wb") as out:
+        while chunk := inflated.read(_COPY_CHUNK):
+            if shutil.disk_usage(os.path.dirname(target)).free - len(chunk) < reserve_bytes:
+                raise StagingSkipped(target)
+            out.write(chunk)
+
+
+def stage_uncompressed(paths: List[str], directory: str,
+                       reserve_bytes: int = STAGING_RESERVE_BYTES) -> Optional[List[str]]:
+    """Uncompressed copies of the gzipped TFRecord files `paths` in `directory` (one thread per
+    core: zlib releases the GIL), in the same order; None, and nothing left in `directory`,
+    when the disk would keep less than `reserve_bytes` free."""
+    targets = [os.path.join(directory, f"{index:05d}.tfrecord") for index in range(len(paths))]
+    with concurrent.futures.ThreadPoolExecutor(os.cpu_count()) as pool:
+        try:
+            list(pool.map(_inflate, paths, targets, [reserve_bytes] * len(paths)))
+        except StagingSkipped:
+            pool.shutdown(cancel_futures=True)
+            for target in targets:
+                if os.path.exists(target):
+                    os.remove(target)
+            free = shutil.disk_usage(directory).free
+            logging.warning("Not staging the training files uncompressed in %s: the disk would "
+                            "keep less than %d MiB free (%d MiB now); inflating them every "
+                            "epoch instead", directory, reserve_bytes >> 20, free >> 20)
+            return None
+    return targets
+
+
 def make_dataset(file_pattern, feature_spec: Mapping[str, tf.io.FixedLenFeature],
                  label_key: str, batch_size: int, shuffle: bool, seed: Optional[int] = None,
                  repeat: bool = False, shuffle_buffer: int = 2048,
-                 cache_limit_bytes: int = CACHE_LIMIT_BYTES) -> tf.data.Dataset:
-    """Yields `(features_by_name, label)` batches; `features_by_name` keys are feature names."""
+                 cache_limit_bytes: int = CACHE_LIMIT_BYTES,
+                 staging_dir: Optional[str] = None) -> tf.data.Dataset:
+    """Yields `(features_by_name, label)` batches; `features_by_name` keys are feature names.
+
+    `staging_dir`: where to keep uncompressed copies of files too large to cache (they are
+    inflated when this is called); None: inflate them in every epoch.
+    """
     spec = dict(feature_spec)
+    paths = sorted(_files(file_pattern))
+    if not paths:
+        raise ValueError(f"no files match {file_pattern}")
+    cached = sum(tf.io.gfile.stat(path).length for path in paths) <= cache_limit_bytes
+    compression = "GZIP"
+    if not cached and staging_dir is not None:
+        staged = stage_uncompressed(paths, staging_dir, STAGING_RESERVE_BYTES)
+        if staged is not None:
+            paths, compression = staged, ""
 
     def parse(serialized: tf.Tensor) -> Tuple[Dict[str, tf.Tensor], tf.Tensor]:
         parsed = tf.io.parse_example(serialized, spec)
@@ -50,13 +112,15 @@ def make_dataset(file_pattern, feature_spec: Mapping[str, tf.io.FixedLenFeature]
         return parsed, label
 
     def read_file(path: tf.Tensor) -> tf.data.Dataset:
-        return (tf.data.TFRecordDataset(path, compression_type="GZIP").batch(_PARSE_BATCH)
-                .map(parse, num_parallel_calls=AUTOTUNE))
+        return (tf.data.TFRecordDataset(path, compression_type=compression)
+                .batch(_PARSE_BATCH).map(parse, num_parallel_calls=AUTOTUNE))
 
-    files = tf.data.Dataset.list_files(file_pattern, shuffle=shuffle, seed=seed)
+    files = tf.data.Dataset.from_tensor_slices(paths)
+    if shuffle:
+        files = files.shuffle(len(paths), seed=seed, reshuffle_each_iteration=True)
     examples = files.interleave(read_file, cycle_length=AUTOTUNE, num_parallel_calls=AUTOTUNE,
                                 deterministic=not shuffle).unbatch()
-    if _total_bytes(file_pattern) <= cache_limit_bytes:  # later epochs: no I/O, no parsing
+    if cached:  # later epochs: no I/O, no parsing
         examples = examples.cache()
     if shuffle:
         examples = examples.shuffle(shuffle_buffer, seed=seed, reshuffle_each_iteration=True)

@@ -195,32 +195,35 @@ def run_fn(fn_args) -> None:
     feature_spec = tf_transform_output.transformed_feature_spec()
     label_key = features.label.name
 
-    workers = cluster_workers()
-    train_dataset = shard_by_files_or_data(data.make_dataset(
-        fn_args.train_files, feature_spec, label_key, settings.batch_size, shuffle=True,
-        seed=settings.seed, repeat=True), fn_args.train_files, workers)
-    # Workers must run the same number of eval steps: full, repeating batches when several.
-    eval_dataset = shard_by_files_or_data(data.make_dataset(
-        fn_args.eval_files, feature_spec, label_key, settings.batch_size, shuffle=False,
-        repeat=workers > 1), fn_args.eval_files, workers)
-    vocabulary_sizes = {f.name: category_id_count(f, tf_transform_output)
-                        for f in features.with_role(Role.CATEGORICAL)}
-    head = task_head(settings, fn_args.train_files)
-    with strategy.scope():
-        keras_model = model.build_model(features, feature_spec, vocabulary_sizes, head,
-                                        builder=load_model_builder(settings.model_builder))
-    model.check_inputs_match(keras_model, train_dataset.element_spec[0].keys())
-    base_model = getattr(fn_args, "base_model", None)
-    checkpoints = checkpoint_dir(fn_args, settings) if chief else tempfile.mkdtemp()
-    warm_started = False
-    if base_model and not tf.train.latest_checkpoint(checkpoints):
-        warm_started = warm_start(keras_model, base_model, features.class_names)
+    # Training files too large to cache are inflated once, into a local directory.
+    with tempfile.TemporaryDirectory(prefix="trainer-staging-") as staging_dir:
+        workers = cluster_workers()
+        train_dataset = shard_by_files_or_data(data.make_dataset(
+            fn_args.train_files, feature_spec, label_key, settings.batch_size, shuffle=True,
+            seed=settings.seed, repeat=True, staging_dir=staging_dir), fn_args.train_files,
+            workers)
+        # Workers must run the same number of eval steps: full, repeating batches when several.
+        eval_dataset = shard_by_files_or_data(data.make_dataset(
+            fn_args.eval_files, feature_spec, label_key, settings.batch_size, shuffle=False,
+            repeat=workers > 1), fn_args.eval_files, workers)
+        vocabulary_sizes = {f.name: category_id_count(f, tf_transform_output)
+                            for f in features.with_role(Role.CATEGORICAL)}
+        head = task_head(settings, fn_args.train_files)
+        with strategy.scope():
+            keras_model = model.build_model(features, feature_spec, vocabulary_sizes, head,
+                                            builder=load_model_builder(settings.model_builder))
+        model.check_inputs_match(keras_model, train_dataset.element_spec[0].keys())
+        base_model = getattr(fn_args, "base_model", None)
+        checkpoints = checkpoint_dir(fn_args, settings) if chief else tempfile.mkdtemp()
+        warm_started = False
+        if base_model and not tf.train.latest_checkpoint(checkpoints):
+            warm_started = warm_start(keras_model, base_model, features.class_names)
 
-    result = loop.train(
-        keras_model, train_dataset, eval_dataset,
-        loop_settings(settings, fn_args.train_steps, fn_args.eval_steps),
-        log_dir=os.path.join(fn_args.model_run_dir, "tensorboard") if chief else None,
-        checkpoint_dir=checkpoints, strategy=strategy, head=head)
+        result = loop.train(
+            keras_model, train_dataset, eval_dataset,
+            loop_settings(settings, fn_args.train_steps, fn_args.eval_steps),
+            log_dir=os.path.join(fn_args.model_run_dir, "tensorboard") if chief else None,
+            checkpoint_dir=checkpoints, strategy=strategy, head=head)
 
     export_dir = fn_args.serving_model_dir if chief else tempfile.mkdtemp()
     export.export_serving_model(keras_model, tf_transform_output, features, export_dir)

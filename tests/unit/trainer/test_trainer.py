@@ -53,50 +53,6 @@ def test_input_mismatch_lists_missing_and_unexpected_keys(digits_features):
     assert "unexpected in the dataset ['z_xf']" in str(raised.value)
 
 
-CACHE_MODES = pytest.mark.parametrize("cache_limit", [0, data.CACHE_LIMIT_BYTES],
-                                      ids=["parse-per-batch", "parsed-once-cached"])
-
-
-@CACHE_MODES
-def test_reader_yields_dict_keyed_batches_shuffled_before_batching(tmp_path, cache_limit):
-    path = write_records(tmp_path / "a.gz", 64)
-    spec = dict(SPEC, index=tf.io.FixedLenFeature([1], tf.int64))
-    dataset = data.make_dataset(path, spec, "y", batch_size=8, shuffle=True, seed=1,
-                                cache_limit_bytes=cache_limit)
-    batches = list(dataset)
-    features, labels = batches[0]
-    assert set(features) == {"image", "z", "pen", "index"}
-    assert features["image"].shape == (8, 4, 4, 1) and labels.shape == (8, 1)
-    indices = [b[0]["index"].numpy().ravel().tolist() for b in batches]
-    assert sorted(sum(indices, [])) == list(range(64))
-    # shuffled before batching: a batch mixes examples from far apart, not 8 consecutive ones
-    assert any(max(batch) - min(batch) > 8 for batch in indices)
-
-
-@CACHE_MODES
-def test_reader_without_shuffle_keeps_order_and_partial_batch(tmp_path, cache_limit):
-    path = write_records(tmp_path / "a.gz", 10)
-    spec = dict(SPEC, index=tf.io.FixedLenFeature([1], tf.int64))
-    batches = list(data.make_dataset(path, spec, "y", batch_size=4, shuffle=False,
-                                     cache_limit_bytes=cache_limit))
-    assert [b[0]["index"].numpy().ravel().tolist() for b in batches] == [
-        [0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]
-
-
-@CACHE_MODES
-def test_reader_runs_without_the_autotune_model_also_when_sharded(tmp_path, cache_limit):
-    """No tf.data model thread: deleting an iterator could wait out its re-planning interval
-    (data.py's docstring); the Trainer's sharding options must not switch it back on."""
-    from components.trainer.run import shard_by_files_or_data
-
-    path = write_records(tmp_path / "a.gz", 10)
-    for shuffle in (True, False):
-        dataset = data.make_dataset(path, SPEC, "y", batch_size=4, shuffle=shuffle,
-                                    repeat=shuffle, cache_limit_bytes=cache_limit)
-        assert dataset.options().autotune.enabled is False
-        assert shard_by_files_or_data(dataset, [path], 1).options().autotune.enabled is False
-
-
 def test_custom_loop_learns_and_traces_once(tmp_path, digits_features):
     train_path = write_records(tmp_path / "train.gz", 256, seed=0)
     eval_path = write_records(tmp_path / "eval.gz", 64, seed=1)
