@@ -40,6 +40,7 @@ MAX_STRING_CATEGORIES = 100
 MIN_KEY_VALUES = 10  # fewer distinct values than this are never taken for an id column
 PRESENCE_MARGIN = 0.05
 IMAGE_FILES_CHECKED = 20
+NAME_WIDTH = 24  # the name column of `describe`, wider when a name is longer
 
 
 class InferError(DataError, ValueError):
@@ -287,12 +288,15 @@ def task_line(draft: Draft) -> str:
 
 
 def describe(draft: Draft) -> str:
-    """One line per column: its role, type, presence and why."""
+    """One line per column: its role, type, presence and why, aligned (the name column as wide
+    as the longest name, at least NAME_WIDTH)."""
+    width = max([NAME_WIDTH] + [len(d.name) for d in draft.decisions])
     lines = []
     for d in draft.decisions:
         role = "left out" if d.kind == "left_out" else d.kind
         presence = "" if d.required else f"optional (>= {d.min_fraction:.0%} present)"
-        lines.append(f"  {d.name:<24} {role:<12} {d.dtype:<6} {presence:<26} {d.note}".rstrip())
+        lines.append(f"  {d.name:<{width}} {role:<12} {d.dtype:<6} {presence:<26} {d.note}"
+                     .rstrip())
     return "\n".join(lines)
 
 
