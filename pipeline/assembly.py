@@ -10,9 +10,10 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
-from typing import Any, Dict
+from typing import Any, Dict, Optional
 
 from pipeline.config import PipelineConfig
+from pipeline.data_files import data_files
 from pipeline.fingerprint import code_fingerprint, file_fingerprint
 
 # The code each component runs, fingerprinted into its properties.
@@ -34,17 +35,11 @@ def trainer_custom_config(config: PipelineConfig) -> Dict[str, Any]:
                            **{name: getattr(config, name) for name in names}).to_dict()
 
 
-def input_megabytes(data_root: str) -> float:
+def input_megabytes(data_root: str, output_dir: Optional[str] = None) -> float:
     """Size in MB of the files under a local data root: what the data components read at most
-    (older spans count too)."""
-    total = 0
-    for folder, _, names in os.walk(data_root):
-        for name in names:
-            try:
-                total += os.stat(os.path.join(folder, name)).st_size
-            except OSError:  # vanished or a dangling link: ingestion reports it
-                pass
-    return total / 2**20
+    (older spans count too); the output directory's files are left out when it lies inside the
+    data root (`pipeline.data_files`)."""
+    return sum(stat.st_size for _, stat in data_files(data_root, output_dir) if stat) / 2**20
 
 
 def describe_direct_runner(config: PipelineConfig, input_mb: float) -> str:
@@ -56,7 +51,7 @@ def describe_direct_runner(config: PipelineConfig, input_mb: float) -> str:
 
 def local_beam_pipeline_args(config: PipelineConfig):
     """The DirectRunner arguments for this config's data, logged in one line."""
-    size = input_megabytes(config.data_root)
+    size = input_megabytes(config.data_root, config.output_dir)
     logging.info("Beam DirectRunner: %s (input %.1f MB; beam_direct_running_mode %s)",
                  describe_direct_runner(config, size), size, config.beam_direct_running_mode)
     return config.beam_pipeline_args(size)

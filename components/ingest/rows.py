@@ -224,21 +224,23 @@ def row_to_example(row: Dict[str, str], settings: IngestSettings, data_root: str
     """Builds the tf.Example of one CSV row, or raises RowRejected naming every bad column
     (`real_directories`: see `resolve_image_path`).
 
-    `for_serving`, a row to predict: only the model's inputs are required; the label is not
-    read, and a key goes in only when its cell is valid (the serving signature reads no keys;
-    `predict` copies them from the row, and models exported before that change still parse them).
+    `for_serving`, a row to predict: the label is not read, nor a key column its file lacks
+    (keys are optional for serving: the serving signature reads none, `predict` copies them from
+    the row). A key cell the file holds passes the checks of training, so a required key left
+    empty quarantines the row (its prediction could not be joined back); a valid key goes in,
+    for models exported when the serving signature still parsed keys.
     """
     import tensorflow as tf
 
     feature, problems = {}, []
     for spec in settings.features.features:
-        if spec.role is Role.LABEL and for_serving:
+        if for_serving and (spec.role is Role.LABEL
+                            or (spec.role is Role.KEY and spec.name not in row)):
             continue
         try:
             value = _feature(spec, row.get(spec.name), settings, data_root, real_directories)
         except RowRejected as rejected:
-            if not (for_serving and spec.role is Role.KEY):
-                problems.append(rejected)
+            problems.append(rejected)
             continue
         if value is not None:
             feature[spec.name] = value

@@ -2,7 +2,8 @@
 in input order, scored by a pushed model's `serving_default` signature.
 
 Rows go through ingestion's own reader and checks (`components/ingest`): a row that ingestion
-would quarantine gets its reason instead of a prediction, so nothing is dropped. The job streams:
+would quarantine (an empty required key too) gets its reason instead of a prediction, so nothing
+is dropped; only the label, and a key column the file lacks, are not needed. The job streams:
 rows are read and scored in chunks, the scored rows are grouped into blocks of BLOCK_ROWS
 consecutive lines, each block is sorted and written as a fragment file, and the fragments are
 joined in order into the output file, which appears whole or not at all.

@@ -2,12 +2,16 @@
 
 Heavy imports (TensorFlow, TFX, Beam) happen inside the commands, after the arguments and the
 config are checked, so `--help` and configuration errors answer at once. One module per group of
-commands; this one builds the parser and maps a `ConfigError` to one line and exit code 2.
+commands; this one builds the parser, maps a `ConfigError` to one line and exit code 2, and
+ends a command whose standard output was closed (`... | head -3`) quietly with SIGPIPE_EXIT.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import select
+import signal
 import sys
 from typing import List, Optional
 
@@ -15,6 +19,8 @@ from pipeline.cli import dataset_commands, kubeflow_commands, predict_command, r
 from pipeline.cli.arguments import add_config_arguments
 from pipeline.cli.console import configure_logging
 from pipeline.config import ConfigError
+
+SIGPIPE_EXIT = 128 + signal.SIGPIPE  # 141: what a shell reports for a program SIGPIPE ended
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -136,7 +142,43 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _stdout_closed() -> bool:
+    """Whether standard output is a pipe whose reader has gone (poll reports an error on it)."""
+    try:
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(events & select.POLLERR for _, events in poller.poll(0))
+    except (OSError, ValueError):  # no file descriptor (a captured stream): not a closed pipe
+        return False
+
+
 def main(argv: Optional[List[str]] = None) -> int:
+    """Runs one command and returns its exit status.
+
+    When the reader of standard output goes away (`pipeline_runner.py init ... | head -3`), the
+    command ends without a message with SIGPIPE_EXIT (141), the status `yes | head` gives `yes`:
+    nothing went wrong that needs saying, but the output was cut short, which a script with
+    `set -o pipefail` can tell from a complete run. Work done before that point (files
+    written) stays done. A broken pipe that is not standard output's is raised as it is.
+    """
+    try:
+        try:
+            code = _run(argv)
+        except SystemExit:  # argparse printed --help (or a usage error) and exits
+            sys.stdout.flush()
+            raise
+        sys.stdout.flush()  # buffered output meets a closed pipe here, not at interpreter exit
+        return code
+    except BrokenPipeError:
+        if not _stdout_closed():
+            raise
+        # the interpreter flushes stdout again at exit: let that write go nowhere
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return SIGPIPE_EXIT
+
+
+def _run(argv: Optional[List[str]]) -> int:
+    """Parses the arguments and runs the command; a `ConfigError` is one line and exit code 2."""
     args = build_parser().parse_args(argv)
     configure_logging(getattr(args, "verbose", False))  # before any library loads
     try:

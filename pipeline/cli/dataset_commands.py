@@ -34,6 +34,8 @@ def _data_errors(command):
     except DataError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # stdout closed: `main` ends the command quietly
+        raise
     except OSError as err:
         print(f"error: {err.filename}: {err.strerror}", file=sys.stderr)
         return 1

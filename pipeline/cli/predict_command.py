@@ -42,6 +42,8 @@ def cmd_predict(args: argparse.Namespace) -> int:
     except DataError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # stdout closed: `main` ends the command quietly
+        raise
     except OSError as err:  # an unreadable input or an unwritable output
         print(f"error: {err.filename}: {err.strerror}", file=sys.stderr)
         return 1

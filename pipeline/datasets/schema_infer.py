@@ -11,10 +11,11 @@ Each column is profiled over the sample (`profile_columns`), then given a role (
   values is categorical (`int_domain { is_categorical: true }`), else numeric;
 * a text column with at most MAX_STRING_CATEGORIES distinct values is categorical (a string
   domain of the values seen); one whose values are all distinct and hold no spaces (an id) is
-  a key, kept for prediction output but never a model input; any other, free text included, is
-  left out of the model
-  (`lifecycle_stage: DEPRECATED`: read, not used), as is a column with no value at all or a
-  single value;
+  a key, kept for prediction output but never a model input (with empty cells, an optional
+  one: training keeps a row without it, `predict` scores it with the key empty; a required
+  key's empty cell quarantines the row in both); any other, free text included, is left out
+  of the model (`lifecycle_stage: DEPRECATED`: read, not used), as is a column with no value
+  at all or a single value;
 * the label must hold a value in every row; its task is regression (numbers), binary or
   multiclass (text, or integers with at most MAX_INT_CATEGORIES values).
 
@@ -40,6 +41,7 @@ MAX_STRING_CATEGORIES = 100
 MIN_KEY_VALUES = 10  # fewer distinct values than this are never taken for an id column
 PRESENCE_MARGIN = 0.05
 IMAGE_FILES_CHECKED = 20
+NAME_WIDTH = 24  # the name column of `describe`, wider when a name is longer
 
 
 class InferError(DataError, ValueError):
@@ -187,16 +189,17 @@ def decide(profile: ColumnProfile, label: str, data_root: str) -> Decision:
                             note=f"{count} distinct integers (<= {MAX_INT_CATEGORIES})")
         if count == profile.present and count >= MIN_KEY_VALUES:
             return Decision(name, "numeric", **common,
-                            note="a distinct integer in every row: if it is a row id, tag it "
-                                 "key (as a model input it can leak how rows were ordered)")
+                            note=f"{_distinct_in(profile, 'integer')}: if it is a row id, tag "
+                                 "it key (as a model input it can leak how rows were ordered)")
         return Decision(name, "numeric", **common)
     if dtype == "FLOAT":
         return Decision(name, "numeric", **common)
     if count == profile.present and count >= MIN_KEY_VALUES:
         if any(any(char.isspace() for char in value) for value in profile.counts):
-            return Decision(name, "left_out", **common, note="free text (a distinct value in "
-                            "every row, with spaces): not an id")
-        return Decision(name, "key", **common, note="a distinct value in every row: an id")
+            return Decision(name, "left_out", **common,
+                            note=f"free text ({_distinct_in(profile, 'value')}, with spaces): "
+                                 "not an id")
+        return Decision(name, "key", **common, note=f"{_distinct_in(profile, 'value')}: an id")
     if count <= MAX_STRING_CATEGORIES:
         return Decision(name, "categorical", **common, values=_sorted_values(profile.distinct,
                                                                              False),
@@ -204,6 +207,15 @@ def decide(profile: ColumnProfile, label: str, data_root: str) -> Decision:
     return Decision(name, "left_out", **common,
                     note=f"{count} distinct text values (> {MAX_STRING_CATEGORIES}): too many "
                          "categories, not an id")
+
+
+def _distinct_in(profile: ColumnProfile, what: str) -> str:
+    """"a distinct <what> in every row", or in every non-empty row and how many rows are empty
+    (an empty cell is a missing value, not a value)."""
+    empty = profile.rows - profile.present
+    if not empty:
+        return f"a distinct {what} in every row"
+    return f"a distinct {what} in every non-empty row ({empty} of {profile.rows} rows empty)"
 
 
 def _label_decision(profile: ColumnProfile, dtype: str) -> Decision:
@@ -287,12 +299,15 @@ def task_line(draft: Draft) -> str:
 
 
 def describe(draft: Draft) -> str:
-    """One line per column: its role, type, presence and why."""
+    """One line per column: its role, type, presence and why, aligned (the name column as wide
+    as the longest name, at least NAME_WIDTH)."""
+    width = max([NAME_WIDTH] + [len(d.name) for d in draft.decisions])
     lines = []
     for d in draft.decisions:
         role = "left out" if d.kind == "left_out" else d.kind
         presence = "" if d.required else f"optional (>= {d.min_fraction:.0%} present)"
-        lines.append(f"  {d.name:<24} {role:<12} {d.dtype:<6} {presence:<26} {d.note}".rstrip())
+        lines.append(f"  {d.name:<{width}} {role:<12} {d.dtype:<6} {presence:<26} {d.note}"
+                     .rstrip())
     return "\n".join(lines)
 
 
@@ -307,8 +322,10 @@ def render_draft(draft: Draft, source: str) -> str:
         f"{PRESENCE_MARGIN:.2f}",
         f"# below the share seen); INT columns with <= {MAX_INT_CATEGORIES} distinct values and "
         f"text columns with <= {MAX_STRING_CATEGORIES}",
-        "# are categorical; a text column with a distinct value without spaces in every row is a "
-        "key (never a model input);",
+        "# are categorical; a text column with a distinct value without spaces in every row that "
+        "holds one",
+        "# is a key (never a model input; optional when some rows are empty, like any column "
+        "with gaps);",
         "# DEPRECATED features (left out) are read but not used. Columns:",
     ]
     header += [f"#{line[1:]}" for line in describe(draft).splitlines()]

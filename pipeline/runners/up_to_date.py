@@ -29,6 +29,7 @@ import sys
 from typing import Dict, Optional
 
 from pipeline.config import PipelineConfig
+from pipeline.data_files import data_files
 
 RECORD_FILE = "last_successful_run.json"
 _LIVE = 2  # ml_metadata.proto.metadata_store_pb2.Artifact.State.LIVE
@@ -39,28 +40,14 @@ def _digest(value) -> str:
 
 
 def data_fingerprint(data_root: str, output_dir: Optional[str] = None) -> str:
-    """(relative path, size, mtime) of every file under `data_root`, hashed. Symbolic links to
-    folders are followed (ingestion reads through them), each real folder once; the output
-    directory is left out when it lies inside the data root (every run changes it)."""
-    seen = {os.path.realpath(output_dir)} if output_dir else set()
+    """(relative path, size, mtime) of every file under `data_root`, hashed (the files of
+    `pipeline.data_files`: symbolic links to folders followed, each real folder once; the output
+    directory left out when it lies inside the data root, since every run changes it). A
+    dangling link counts by its name."""
     entries = []
-    for folder, folders, names in os.walk(data_root, followlinks=True):
-        seen.add(os.path.realpath(folder))
-        kept = []
-        for name in sorted(folders):
-            real = os.path.realpath(os.path.join(folder, name))
-            if real not in seen:
-                seen.add(real)
-                kept.append(name)
-        folders[:] = kept
-        for name in sorted(names):
-            path = os.path.join(folder, name)
-            try:
-                stat = os.stat(path)
-            except OSError:  # a dangling link: ingestion reports it; its name still counts
-                entries.append((os.path.relpath(path, data_root), None, None))
-                continue
-            entries.append((os.path.relpath(path, data_root), stat.st_size, stat.st_mtime_ns))
+    for path, stat in data_files(data_root, output_dir):
+        size, mtime = (None, None) if stat is None else (stat.st_size, stat.st_mtime_ns)
+        entries.append((os.path.relpath(path, data_root), size, mtime))
     return _digest(entries)
 
 

@@ -1,4 +1,5 @@
-"""The command line: instant help and config errors, with no TensorFlow or TFX imported."""
+"""The command line: instant help and config errors, with no TensorFlow or TFX imported; a
+closed standard output ends a command quietly."""
 
 import os
 import subprocess
@@ -98,3 +99,31 @@ def test_every_command_has_the_quiet_console(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "Task: multiclass" in result.stdout
     assert "Warning" not in result.stderr
+
+
+def _closed_stdout_run(argv, cwd, unbuffered):
+    """(exit status, stderr) of pipeline_runner.py whose stdout reader left before it printed."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    if unbuffered:
+        env["PYTHONUNBUFFERED"] = "1"
+    process = subprocess.Popen([sys.executable, os.path.join(ROOT, "pipeline_runner.py"), *argv],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=cwd, env=env)
+    process.stdout.close()  # the reader leaves before the command prints anything
+    stderr = process.stderr.read().decode()
+    return process.wait(), stderr
+
+
+@pytest.mark.parametrize("unbuffered", [True, False])
+def test_a_closed_stdout_ends_the_command_quietly_with_status_141(tmp_path, unbuffered):
+    """`init ... | head -3` with the reader gone before the first line: no message, the exit
+    status of a program SIGPIPE ended; unbuffered (each print meets the closed pipe) or not
+    (the final flush does). The files were written before the printing."""
+    iris = os.path.join(os.path.dirname(__import__("sklearn").__file__), "datasets", "data",
+                        "iris.csv")
+    assert _closed_stdout_run(["init", "--csv", iris, "--label", "species", "--out",
+                               str(tmp_path / "iris")], tmp_path, unbuffered) == (141, "")
+    assert (tmp_path / "iris" / "schema.pbtxt").is_file()
+
+
+def test_help_into_a_closed_pipe_is_quiet_too(tmp_path):
+    assert _closed_stdout_run(["--help"], tmp_path, unbuffered=False) == (141, "")

@@ -87,3 +87,37 @@ def test_unwritable_output_is_one_line(tmp_path, capsys):
     assert cli.main(["init", "--csv", str(tmp_path / "data.csv"), "--label", "y",
                      "--out", str(blocker / "project")]) == 1
     assert capsys.readouterr().err == f"error: {blocker / 'project'}: Not a directory\n"
+
+
+def test_a_long_column_name_widens_the_printed_table(tmp_path, capsys):
+    """scikit-learn's Boston CSV with its first column renamed to 40 characters and ZN empty in
+    its first 51 rows: every column of the table starts at the same place on every line."""
+    long_name = "per_capita_crime_rate_by_town_in_the_set"
+    with open(os.path.join(SKLEARN_DATA, "boston_house_prices.csv"), encoding="utf-8") as handle:
+        lines = handle.read().splitlines()[1:]  # a standard header: no scikit-learn note
+    lines[0] = lines[0].replace('"CRIM"', long_name)
+    for number in range(1, 52):
+        cells = lines[number].split(",")
+        lines[number] = ",".join([cells[0], "", *cells[2:]])
+    (tmp_path / "boston.csv").write_text("\n".join(lines) + "\n")
+    assert cli.main(["init", "--csv", str(tmp_path / "boston.csv"), "--label", "MEDV",
+                     "--out", str(tmp_path / "project")]) == 0
+    assert len(long_name) == 40
+    assert capsys.readouterr().out.splitlines()[1:15] == [
+        "  per_capita_crime_rate_by_town_in_the_set numeric      FLOAT",
+        "  ZN                                       numeric      FLOAT  optional (>= 84% present)",
+        "  INDUS                                    numeric      FLOAT",
+        "  CHAS                                     categorical  INT                               "
+        "2 distinct integers (<= 10)",
+        "  NOX                                      numeric      FLOAT",
+        "  RM                                       numeric      FLOAT",
+        "  AGE                                      numeric      FLOAT",
+        "  DIS                                      numeric      FLOAT",
+        "  RAD                                      categorical  INT                               "
+        "9 distinct integers (<= 10)",
+        "  TAX                                      numeric      INT",
+        "  PTRATIO                                  numeric      FLOAT",
+        "  B                                        numeric      FLOAT",
+        "  LSTAT                                    numeric      FLOAT",
+        "  MEDV                                     label        FLOAT                             "
+        "regression"]

@@ -176,3 +176,28 @@ def test_a_distinct_integer_per_row_stays_numeric_with_a_note_to_tag_it_key(tmp_
     assert kinds["row_id"] == ("numeric", "a distinct integer in every row: if it is a row id, "
                                           "tag it key (as a model input it can leak how rows "
                                           "were ordered)")
+
+
+def test_ids_with_empty_cells_are_described_as_distinct_in_the_non_empty_rows(tmp_path):
+    """scikit-learn's iris rows with an id, a row number and a remark per row, a few of each
+    empty: each note says how many rows are empty, and the key is optional."""
+    iris = csv_table.read_table(os.path.join(SKLEARN, "iris.csv"), "species")
+    lines = ["plant_id,plant_no,remark," + ",".join(iris.header)]
+    for index, (_, row) in enumerate(iris.rows):
+        lines.append(",".join(["" if index in (4, 40, 90) else f"p{index:03d}",
+                               "" if index in (7, 8) else str(index + 1),
+                               "" if index == 100 else f"seen on day {index}",
+                               *(row[name] for name in iris.header)]))
+    draft = draft_of(tmp_path, "\n".join(lines) + "\n", label="species")
+    notes = {d.name: (d.kind, d.required, d.note) for d in draft.decisions[:3]}
+    assert notes == {
+        "plant_id": ("key", False, "a distinct value in every non-empty row (3 of 150 rows "
+                                   "empty): an id"),
+        "plant_no": ("numeric", False, "a distinct integer in every non-empty row (2 of 150 "
+                                       "rows empty): if it is a row id, tag it key (as a model "
+                                       "input it can leak how rows were ordered)"),
+        "remark": ("left_out", False, "free text (a distinct value in every non-empty row (1 of "
+                                      "150 rows empty), with spaces): not an id")}
+    assert schema_infer.describe(draft).splitlines()[0] == (
+        "  plant_id                 key          BYTES  optional (>= 93% present)  a distinct "
+        "value in every non-empty row (3 of 150 rows empty): an id")

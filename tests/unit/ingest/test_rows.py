@@ -123,9 +123,12 @@ def test_optional_categorical_may_be_missing_and_label_may_be_left_out(image_dat
         rows.row_to_example(make_row(y=""), settings, root)
 
 
-def test_a_row_to_predict_goes_in_without_a_valid_key(image_data_root, make_row):
-    """Training rows need their key; a row to predict does not (the model reads no key), and a
-    valid one still goes in for models exported when the serving signature parsed keys."""
+def test_a_row_to_predict_gets_trainings_verdict_on_its_key_unless_the_file_has_none(
+        image_data_root, make_row):
+    """A row to predict whose file has the key column passes ingestion's key checks (a row
+    without its key cannot be joined back to its prediction); a file without the column is
+    scored (the model reads no key); a valid key goes in, for models exported when the serving
+    signature parsed keys."""
     from google.protobuf import text_format
 
     schema = schemas.load_schema(schemas.dataset_schema_path("digits"))
@@ -134,11 +137,15 @@ def test_a_row_to_predict_goes_in_without_a_valid_key(image_data_root, make_row)
     settings = rows.IngestSettings(features=schemas.feature_set_from_schema(schema),
                                    max_image_pixels=10**6, max_quarantine_fraction=0.01)
     root = str(image_data_root)
-    for cell in ("", "r7"):
-        with pytest.raises(rows.RowRejected, match="^id: "):
-            rows.row_to_example({**make_row(), "id": cell}, settings, root)
-        served = rows.row_to_example({**make_row(), "id": cell}, settings, root, for_serving=True)
-        assert sorted(served.features.feature) == ["image", "pen", "z"]
+    for cell, reason in (("", "id: missing required value"),
+                         ("r7", "id: non-numeric value ('r7')")):
+        for for_serving in (False, True):
+            with pytest.raises(rows.RowRejected) as raised:
+                rows.row_to_example({**make_row(), "id": cell}, settings, root,
+                                    for_serving=for_serving)
+            assert str(raised.value) == reason
+    served = rows.row_to_example(make_row(), settings, root, for_serving=True)  # no id column
+    assert sorted(served.features.feature) == ["image", "pen", "z"]
     served = rows.row_to_example({**make_row(), "id": " 7"}, settings, root, for_serving=True)
     assert served.features.feature["id"].int64_list.value == [7]
 

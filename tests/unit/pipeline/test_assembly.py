@@ -1,5 +1,5 @@
-"""Assembly: DirectRunner settings sized to the input, Beam jobs pickling with cloudpickle; the
-config's settings reach the loop."""
+"""Assembly: DirectRunner settings sized to the input (the pipeline's own outputs left out),
+Beam jobs pickling with cloudpickle; the config's settings reach the loop."""
 
 import logging
 
@@ -23,6 +23,24 @@ def test_local_args_switch_to_one_worker_per_core_from_the_threshold(tmp_path, c
         assert "--direct_num_workers=1" in local_beam_pipeline_args(small)
         assert "--direct_num_workers=0" in local_beam_pipeline_args(large)
     assert "Beam DirectRunner: in_memory, one worker per core (input 1.0 MB" in caplog.text
+
+
+def test_an_output_dir_inside_the_data_root_does_not_count_as_input(tmp_path, monkeypatch,
+                                                                    caplog):
+    """Data in ./data, outputs in ./data/outputs (relative paths, as a config gives them): the
+    1 MB of data picks the runner mode, not the 3 MB earlier runs wrote."""
+    monkeypatch.chdir(tmp_path)
+    examples = tmp_path / "data" / "outputs" / "pipeline_root" / "ExampleGen" / "1"
+    examples.mkdir(parents=True)
+    (examples / "data_tfrecord-00000.gz").write_bytes(b"x" * 3 * 2**20)
+    (tmp_path / "data" / "data.csv").write_bytes(b"x" * 2**20)
+    config = load_config(overrides={"data_root": "data", "output_dir": "data/outputs",
+                                    "beam_parallel_min_mb": 2})
+    with caplog.at_level(logging.INFO):
+        assert local_beam_pipeline_args(config)[:2] == ["--direct_running_mode=in_memory",
+                                                        "--direct_num_workers=1"]
+    assert "Beam DirectRunner: in_memory, 1 worker (input 1.0 MB;" in caplog.text
+    assert input_megabytes("data") == 4.0  # benchmarks call it without an output directory
 
 
 def test_local_beam_jobs_pickle_their_functions_with_cloudpickle(tmp_path):

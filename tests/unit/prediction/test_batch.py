@@ -1,5 +1,6 @@
 """Batch prediction on a tiny hand-made serving model: one output row per input row, in order
-across blocks, keys kept, unreadable rows carrying their quarantine reason."""
+across blocks, keys kept, unreadable rows (an empty required key among them) carrying their
+quarantine reason."""
 
 import csv
 
@@ -18,11 +19,23 @@ feature { name: "y" type: FLOAT annotation { tag: "label" } shape { dim { size: 
 """
 
 
+def _feature_set(tmp_path_factory, text):
+    path = tmp_path_factory.mktemp("schema") / "schema.pbtxt"
+    path.write_text(text)
+    return schemas.load_feature_set(str(path))
+
+
 @pytest.fixture(scope="module")
 def features(tmp_path_factory):
-    path = tmp_path_factory.mktemp("schema") / "schema.pbtxt"
-    path.write_text(SCHEMA)
-    return schemas.load_feature_set(str(path))
+    return _feature_set(tmp_path_factory, SCHEMA)
+
+
+@pytest.fixture(scope="module")
+def optional_key_features(tmp_path_factory):
+    """The key optional, as `init` drafts a key column with empty cells."""
+    return _feature_set(tmp_path_factory, SCHEMA.replace(
+        'annotation { tag: "key" } shape { dim { size: 1 } }',
+        'annotation { tag: "key" } presence { min_fraction: 0.5 }'))
 
 
 def _doubling_model(path, reads_key):
@@ -84,9 +97,19 @@ def test_rows_in_order_with_keys_predictions_and_reasons(tmp_path, features, dou
     assert sorted(p.name for p in out.parent.iterdir()) == ["predictions.csv"]
 
 
-def test_rows_without_a_key_are_scored_with_the_key_column_left_empty(tmp_path, features,
-                                                                       doubling_model):
-    counts, table = _predict(tmp_path, features, doubling_model, ["x,id", "1,", "2,r2"])
+def test_an_empty_required_key_is_quarantined_as_in_training(tmp_path, features,
+                                                             optional_key_features,
+                                                             doubling_model):
+    """A row without its key cannot be joined back: a key the schema requires, present in the
+    file but empty, quarantines the row with ingestion's reason; a key the schema makes
+    optional may be empty (as in training); a file without the key column is scored (keys are
+    optional for serving)."""
+    counts, table = _predict(tmp_path, features, doubling_model, ["x,id", "1,", "2,r2", "3, "])
+    assert counts == {"rows_scored": 1, "rows_quarantined": 2}
+    assert table[1:] == [["2", "", "", "id: missing required value"], ["3", "r2", "4.0", ""],
+                         ["4", " ", "", "id: missing required value"]]
+    counts, table = _predict(tmp_path, optional_key_features, doubling_model,
+                             ["x,id", "1,", "2,r2"])
     assert counts == {"rows_scored": 2, "rows_quarantined": 0}
     assert table[1:] == [["2", "", "2.0", ""], ["3", "r2", "4.0", ""]]
     counts, table = _predict(tmp_path, features, doubling_model, ["x", "3"])  # no key column
@@ -94,8 +117,9 @@ def test_rows_without_a_key_are_scored_with_the_key_column_left_empty(tmp_path, 
 
 
 def test_a_row_an_older_model_refuses_is_quarantined_and_the_others_scored(
-        tmp_path, features, key_reading_model):
-    counts, table = _predict(tmp_path, features, key_reading_model, ["x,id", "1,r1", "2,", "3,r3"])
+        tmp_path, optional_key_features, key_reading_model):
+    counts, table = _predict(tmp_path, optional_key_features, key_reading_model,
+                             ["x,id", "1,r1", "2,", "3,r3"])
     assert counts == {"rows_scored": 2, "rows_quarantined": 1}
     assert table[1:] == [
         ["2", "r1", "2.0", ""],

@@ -1,0 +1,35 @@
+"""The files under a local data root, as a run reads them: through symbolic links to folders
+(ingestion reads through them), each real folder once, and without the pipeline's output
+directory when that lies inside the data root (its files are what runs write, not what they
+read). The input size that picks the Beam runner mode (`pipeline/assembly.py`) and the data
+fingerprint of the up-to-date check (`pipeline/runners/up_to_date.py`) both come from here.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Iterator, Optional, Tuple
+
+
+def data_files(data_root: str, output_dir: Optional[str] = None
+               ) -> Iterator[Tuple[str, Optional[os.stat_result]]]:
+    """(path, its `os.stat`, or None for a dangling link) per file under `data_root`, in sorted
+    order per folder; the folder `output_dir` names (resolved, so a relative path or a link to
+    it counts too) and everything under it are left out."""
+    seen = {os.path.realpath(output_dir)} if output_dir else set()
+    for folder, folders, names in os.walk(data_root, followlinks=True):
+        seen.add(os.path.realpath(folder))
+        kept = []
+        for name in sorted(folders):
+            real = os.path.realpath(os.path.join(folder, name))
+            if real not in seen:
+                seen.add(real)
+                kept.append(name)
+        folders[:] = kept
+        for name in sorted(names):
+            path = os.path.join(folder, name)
+            try:
+                stat: Optional[os.stat_result] = os.stat(path)
+            except OSError:  # vanished, or a dangling link: ingestion reports it
+                stat = None
+            yield path, stat
