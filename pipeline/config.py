@@ -68,6 +68,9 @@ class PipelineConfig(BaseModel):
     checkpoint_every: int = Field(100, ge=0, description="steps between checkpoints; 0: none")
     steps_per_execution: int = Field(
         50, gt=0, description="train steps per graph call (calls end on eval/checkpoint steps)")
+    reader_cache_mb: float = Field(
+        64.0, ge=0, description="splits up to this gzipped size are parsed once and kept in "
+        "memory; larger ones are staged uncompressed on local disk and streamed each epoch")
     distribution: Literal["auto", "default", "mirrored", "multi_worker"] = "auto"
     model_builder: Optional[str] = Field(
         None, description="dotted path of a function (named inputs, task head -> output tensor)")

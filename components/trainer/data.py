@@ -25,6 +25,7 @@ import concurrent.futures
 import gzip
 import os
 import shutil
+import time
 from typing import Dict, List, Mapping, Optional, Tuple
 
 import numpy as np
@@ -69,6 +70,7 @@ def stage_uncompressed(paths: List[str], directory: str,
     core: zlib releases the GIL), in the same order; None, and nothing left in `directory`,
     when the disk would keep less than `reserve_bytes` free."""
     targets = [os.path.join(directory, f"{index:05d}.tfrecord") for index in range(len(paths))]
+    started = time.perf_counter()
     with concurrent.futures.ThreadPoolExecutor(os.cpu_count()) as pool:
         try:
             list(pool.map(_inflate, paths, targets, [reserve_bytes] * len(paths)))
@@ -82,6 +84,9 @@ def stage_uncompressed(paths: List[str], directory: str,
                             "keep less than %d MiB free (%d MiB now); inflating them every "
                             "epoch instead", directory, reserve_bytes >> 20, free >> 20)
             return None
+    logging.info("Staged %d training file(s) uncompressed in %s: %.1f MB in %.1f s", len(paths),
+                 directory, sum(os.path.getsize(t) for t in targets) / 2**20,
+                 time.perf_counter() - started)
     return targets
 
 

@@ -47,6 +47,7 @@ class TrainerSettings(FeatureSettings):
     early_stopping_patience: int = 0
     checkpoint_every: int = 100
     steps_per_execution: int = 50
+    reader_cache_mb: float = data.CACHE_LIMIT_BYTES / 2**20
     distribution: str = "auto"
     model_builder: Optional[str] = None
     class_weights: str = "none"
@@ -194,18 +195,19 @@ def run_fn(fn_args) -> None:
     keras.utils.set_random_seed(settings.seed)
     feature_spec = tf_transform_output.transformed_feature_spec()
     label_key = features.label.name
+    cache_limit_bytes = int(settings.reader_cache_mb * 2**20)
 
     # Training files too large to cache are inflated once, into a local directory.
     with tempfile.TemporaryDirectory(prefix="trainer-staging-") as staging_dir:
         workers = cluster_workers()
         train_dataset = shard_by_files_or_data(data.make_dataset(
             fn_args.train_files, feature_spec, label_key, settings.batch_size, shuffle=True,
-            seed=settings.seed, repeat=True, staging_dir=staging_dir), fn_args.train_files,
-            workers)
+            seed=settings.seed, repeat=True, cache_limit_bytes=cache_limit_bytes,
+            staging_dir=staging_dir), fn_args.train_files, workers)
         # Workers must run the same number of eval steps: full, repeating batches when several.
         eval_dataset = shard_by_files_or_data(data.make_dataset(
             fn_args.eval_files, feature_spec, label_key, settings.batch_size, shuffle=False,
-            repeat=workers > 1), fn_args.eval_files, workers)
+            repeat=workers > 1, cache_limit_bytes=cache_limit_bytes), fn_args.eval_files, workers)
         vocabulary_sizes = {f.name: category_id_count(f, tf_transform_output)
                             for f in features.with_role(Role.CATEGORICAL)}
         head = task_head(settings, fn_args.train_files)

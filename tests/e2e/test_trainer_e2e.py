@@ -5,6 +5,7 @@ both, and a falling eval loss."""
 import glob
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -115,7 +116,9 @@ def saved_variables(saved_model_dir):
 
 def test_two_workers_train_one_model_that_learns(pipeline_dir, digits_features, tmp_path):
     """Both workers export (the second to a temporary directory, here its own TMPDIR); their
-    weights must be identical, and the eval loss must fall over the run."""
+    weights must be identical, and the eval loss must fall over the run. With no memory cache
+    for the reader, each worker stages the training split uncompressed in its TMPDIR and
+    deletes the copy when training ends."""
     import numpy as np
     import portpicker
 
@@ -123,7 +126,7 @@ def test_two_workers_train_one_model_that_learns(pipeline_dir, digits_features, 
     nodes = {node.node_id: node for node in summary.nodes}
     transformed = nodes["Transform"].outputs["Examples"][0].uri
     settings = TrainerSettings(features=digits_features, batch_size=16, learning_rate=3e-3,
-                               checkpoint_every=0, distribution="multi_worker")
+                               checkpoint_every=0, distribution="multi_worker", reader_cache_mb=0)
     ports = [portpicker.pick_unused_port() for _ in range(2)]
     cluster = {"worker": [f"localhost:{port}" for port in ports]}
     workers = []
@@ -143,9 +146,13 @@ def test_two_workers_train_one_model_that_learns(pipeline_dir, digits_features, 
             [sys.executable, os.path.join(ROOT, "tests", "e2e", "multiworker_trainer.py"),
              json.dumps(fn_args)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE, text=True))
-    for worker in workers:
+    for index, worker in enumerate(workers):
         _, err = worker.communicate(timeout=600)
         assert worker.returncode == 0, err[-3000:]
+        worker_tmp = tmp_path / f"worker-{index}-tmp"
+        assert re.search(rf"Staged 1 training file\(s\) uncompressed in {worker_tmp}/"
+                         r"trainer-staging-\w+: [\d.]+ MB in [\d.]+ s", err), err[-3000:]
+        assert not glob.glob(str(worker_tmp / "trainer-staging-*"))
 
     loaded = tf.saved_model.load(str(tmp_path / "serving"))  # the chief's, in the real place
     assert set(loaded.signatures) == {"serving_default", "transform_features"}

@@ -3,7 +3,7 @@ Beam jobs pickling with cloudpickle; the config's settings reach the loop."""
 
 import logging
 
-from pipeline.config import load_config
+from pipeline.config import PipelineConfig, load_config
 from pipeline.assembly import input_megabytes, local_beam_pipeline_args, trainer_custom_config
 
 
@@ -67,3 +67,14 @@ def test_trainer_settings_reach_the_loop_under_the_same_names():
     loop = loop_settings(settings, train_steps=63, eval_steps=3)
     assert (loop.steps_per_execution, loop.checkpoint_every, loop.clip_norm,
             loop.global_batch_size, loop.train_steps, loop.eval_steps) == (7, 21, 2.5, 8, 63, 3)
+
+
+def test_the_readers_cache_limit_is_the_configs_and_defaults_to_the_readers_own():
+    from components.trainer import data
+    from components.trainer.run import TrainerSettings
+
+    assert PipelineConfig.model_fields["reader_cache_mb"].default * 2**20 == (
+        data.CACHE_LIMIT_BYTES)
+    assert TrainerSettings.from_dict(trainer_custom_config(load_config())).reader_cache_mb == 64
+    config = load_config(overrides={"reader_cache_mb": 0})
+    assert TrainerSettings.from_dict(trainer_custom_config(config)).reader_cache_mb == 0
