@@ -139,7 +139,8 @@ class PipelineConfig(BaseModel):
                 raise ValueError(f"split_key: {self.split_key!r} is FLOAT; split on an INT or "
                                  "BYTES feature")
         if self.layout == "class_folders":
-            roles = sorted(f.role.value for f in features.features if f.role is not schemas.Role.KEY)
+            roles = sorted(f.role.value for f in features.features
+                           if f.role is not schemas.Role.KEY)
             if roles != ["image", "label"] or features.label.dtype is not schemas.DType.BYTES:
                 raise ValueError("layout class_folders: the schema must hold one image feature "
                                  "and a BYTES label (the folder name), nothing else")

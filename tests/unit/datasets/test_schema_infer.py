@@ -98,7 +98,8 @@ def test_draft_runs_through_cli_and_is_not_overwritten(tiny_demo_data, tmp_path,
     assert {f.name: f.role for f in features.features} == {
         "image": Role.IMAGE, "z": Role.NUMERIC, "pen": Role.CATEGORICAL, "y": Role.LABEL}
     printed = capsys.readouterr().out
-    assert "Task: regression (label std" in printed and "  pen                      categorical" in printed
+    assert "Task: regression (label std" in printed
+    assert "  pen                      categorical" in printed
 
     curated = out.read_text() + "# curated by hand\n"
     out.write_text(curated)
