@@ -17,7 +17,7 @@ from typing import List, Optional
 
 import schemas
 from pipeline.config import ConfigError
-from pipeline.datasets import csv_table, schema_infer
+from pipeline.datasets import column_profile, csv_table, schema_infer
 
 SCHEMA_NAME = schemas.SCHEMA_FILE_NAME
 CONFIG_NAME = "config.yaml"
@@ -41,7 +41,7 @@ def _image_channels(paths: List[str]) -> int:
     """1 when the first images are all grayscale, else 3."""
     from PIL import Image
 
-    for path in paths[:schema_infer.IMAGE_FILES_CHECKED]:
+    for path in paths[:column_profile.IMAGE_FILES_CHECKED]:
         try:
             with Image.open(path) as image:
                 if image.mode not in GRAYSCALE_MODES:
@@ -144,8 +144,8 @@ def init_from_csv(csv_path: str, label: str, out_dir: str, data_root: Optional[s
                   output_dir=os.path.join(out_dir, "outputs"))
     images = [d.name for d in draft.decisions if d.kind == "image"]
     if images:
-        paths = [os.path.join(data_root, v) for _, row in table.rows[:schema_infer.IMAGE_FILES_CHECKED]
-                 for v in [row[images[0]]] if v]
+        checked = table.rows[:column_profile.IMAGE_FILES_CHECKED]
+        paths = [os.path.join(data_root, v) for _, row in checked for v in [row[images[0]]] if v]
         values.update(image_height=32, image_width=32, image_channels=_image_channels(paths))
     values["train_steps"] = 1500
     values.update(blessing_bar(draft))
@@ -164,7 +164,7 @@ def class_folder_images(data_root: str) -> dict:
         folder = os.path.join(data_root, entry)
         if os.path.isdir(folder):
             files = sorted(os.path.join(folder, f) for f in os.listdir(folder)
-                           if f.lower().endswith(schema_infer.IMAGE_SUFFIXES))
+                           if f.lower().endswith(column_profile.IMAGE_SUFFIXES))
             if files:
                 classes[entry] = files
     return classes
