@@ -1,6 +1,7 @@
 """Profiling a CSV's columns for `schema infer`: per column, how many rows hold a value,
-whether every value is an integer, a number or an image path, the distinct values and the
-values' sum and sum of squares (a regression label's standard deviation)."""
+whether every value is an integer, a number or an image path, the distinct values, the
+values' sum and sum of squares (a regression label's standard deviation), and, for a text
+column whose values are nearly all numbers, how many are not (`mostly_numbers`)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from pipeline.datasets.csv_table import Table
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 IMAGE_FILES_CHECKED = 20
+MOSTLY_NUMBERS = 0.9  # a text column with at least this share of numbers gets a note
 
 
 @dataclasses.dataclass
@@ -29,6 +31,8 @@ class ColumnProfile:
     first_values: List[str] = dataclasses.field(default_factory=list)
     sum: float = 0.0
     sum_squares: float = 0.0
+    numbers: int = 0  # present values that are finite numbers
+    not_number: str = ""  # the first present value that is not
 
     def add(self, cell: Optional[str]) -> None:
         self.rows += 1
@@ -40,21 +44,31 @@ class ColumnProfile:
         if len(self.first_values) < IMAGE_FILES_CHECKED:
             self.first_values.append(value)
         self.images = self.images and value.lower().endswith(IMAGE_SUFFIXES)
-        if self.floats:
-            try:
-                number = float(value)
-            except ValueError:
-                number = math.nan
-            if math.isfinite(number):
-                self.sum += number
-                self.sum_squares += number * number
-                self.ints = self.ints and _is_int(value)
-            else:
-                self.floats = self.ints = False
+        try:
+            number = float(value)
+        except ValueError:
+            number = math.nan
+        if math.isfinite(number):
+            self.numbers += 1
+            self.sum += number
+            self.sum_squares += number * number
+            self.ints = self.ints and _is_int(value)
+        else:
+            self.floats = self.ints = False
+            self.not_number = self.not_number or value
 
     @property
     def distinct(self) -> Set[str]:
         return set(self.counts)
+
+    @property
+    def mostly_numbers(self) -> str:
+        """For a text column whose values are nearly all numbers (MOSTLY_NUMBERS of them: a
+        typo, an `n/a`), how many are not and the first; else ''."""
+        texts = self.present - self.numbers
+        if not texts or self.numbers < MOSTLY_NUMBERS * self.present:
+            return ""
+        return f"{texts} of {self.present} values not numbers (first: {self.not_number!r})"
 
     @property
     def majority_share(self) -> float:

@@ -16,6 +16,7 @@ Each column is profiled over the sample (`column_profile.py`), then given a role
   key's empty cell quarantines the row in both); any other, free text included, is left out
   of the model (`lifecycle_stage: DEPRECATED`: read, not used), as is a column with no value
   at all or a single value;
+* a text column whose values are nearly all numbers says how many are not and the first;
 * the label must hold a value in every row; its task is regression (numbers), binary or
   multiclass (text, or integers with at most MAX_INT_CATEGORIES values).
 
@@ -156,8 +157,10 @@ def _label_decision(profile: ColumnProfile, dtype: str) -> Decision:
     if dtype == "FLOAT" or (dtype == "INT" and count > MAX_INT_CATEGORIES):
         return Decision(name, "label", dtype=dtype, note="regression")
     if count > MAX_STRING_CATEGORIES:
+        hint = (f"; {profile.mostly_numbers}: a regression label needs a number in every row"
+                if profile.mostly_numbers else "")
         raise InferError(f"the label {name!r} holds {count} distinct text values: too many "
-                         f"classes (at most {MAX_STRING_CATEGORIES})")
+                         f"classes (at most {MAX_STRING_CATEGORIES}){hint}")
     task = "binary" if count == 2 else "multiclass"
     return Decision(name, "label", dtype=dtype, values=_sorted_values(profile.distinct,
                                                                       dtype == "INT"),
@@ -199,12 +202,20 @@ def build_schema(decisions: Sequence[Decision]):
     return schema
 
 
+def _noted(decision: Decision, profile: ColumnProfile) -> Decision:
+    """The decision of a feature column, its note led by the column's `mostly_numbers`."""
+    if decision.kind == "label" or not profile.mostly_numbers:
+        return decision
+    advice = f"{profile.mostly_numbers}: fix or empty them to make it numeric"
+    return dataclasses.replace(decision, note="; ".join(filter(None, (advice, decision.note))))
+
+
 def infer_draft(table: Table, label: str, data_root: str) -> Draft:
     """The draft of a table's columns; the label must be one of them."""
     if label not in table.header:
         raise ConfigError(f"--label {label!r} is not a column of {table.path}: {table.header}")
     profiles = profile_columns(table)
-    decisions = tuple(decide(profile, label, data_root) for profile in profiles)
+    decisions = tuple(_noted(decide(profile, label, data_root), profile) for profile in profiles)
     label_decision = next(d for d in decisions if d.kind == "label")
     if not any(d.kind in ("image", "numeric", "categorical") for d in decisions):
         raise InferError(f"{table.path}: no column besides the label can be a model input")
