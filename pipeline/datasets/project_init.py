@@ -170,6 +170,20 @@ def class_folder_images(data_root: str) -> dict:
     return classes
 
 
+def images_not_in_class_folders(data_root: str) -> List[str]:
+    """PNG/JPEG files under `data_root` (relative paths, sorted) that the class_folders layout
+    does not read: in the data root itself, or in a subfolder of a class folder."""
+    found = []
+    for directory, folders, names in os.walk(data_root):
+        folders.sort()
+        depth = os.path.relpath(directory, data_root).count(os.sep) + (directory != data_root)
+        if depth != 1:
+            found.extend(os.path.relpath(os.path.join(directory, name), data_root)
+                         for name in sorted(names)
+                         if name.lower().endswith(column_profile.IMAGE_SUFFIXES))
+    return found
+
+
 def init_from_class_folders(data_root: str, out_dir: str, force: bool = False) -> Project:
     """Drafts schema and config for `<data_root>/<class>/<image>` files."""
     out_dir = os.path.abspath(out_dir)
@@ -199,4 +213,8 @@ def init_from_class_folders(data_root: str, out_dir: str, force: bool = False) -
     text = schema_infer.render_draft(draft, posixpath.join(data_root, "<class>/<image>"))
     _refuse_overwrite(out_dir, force)
     schema_path, config_path = _write(out_dir, text, config_text(values, draft))
-    return Project(schema_path, config_path, draft)
+    unread = images_not_in_class_folders(data_root)
+    note = (f"{len(unread)} PNG/JPEG file(s) under {data_root} are not directly in a class "
+            f"folder and are not read (first: {unread[0]}): the class_folders layout reads "
+            "<data_root>/<class>/<image>") if unread else None
+    return Project(schema_path, config_path, draft, note)

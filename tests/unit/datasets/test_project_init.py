@@ -67,6 +67,23 @@ def test_class_folders(tmp_path, capsys):
         ("image", "image"), ("label", "label")]
 
 
+def test_class_folders_init_names_the_images_the_layout_does_not_read(tmp_path, capsys):
+    """Images in the data root itself or in a class folder's subfolder are never rows: `init`
+    says how many and names the first, instead of leaving a class of nested images out
+    without a word."""
+    root = tmp_path / "pets"
+    for folder in ("cat", "dog", "bird/young"):
+        (root / folder).mkdir(parents=True)
+        Image.new("L", (6, 6)).save(root / folder / "a.png")
+    Image.new("L", (6, 6)).save(root / "loose.jpg")
+    assert cli.main(["init", "--layout", "class_folders", "--data-root", str(root),
+                     "--out", str(tmp_path / "project")]) == 0
+    assert capsys.readouterr().out.splitlines()[0] == (
+        f"note: 2 PNG/JPEG file(s) under {root} are not directly in a class folder and are not "
+        "read (first: loose.jpg): the class_folders layout reads "
+        "<data_root>/<class>/<image>")
+
+
 def test_class_folders_need_two_classes_and_a_data_root(tmp_path, capsys):
     (tmp_path / "only" / "cat").mkdir(parents=True)
     Image.new("L", (6, 6)).save(tmp_path / "only" / "cat" / "a.png")
