@@ -13,7 +13,7 @@ import dataclasses
 import math
 import os
 import posixpath
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
 import schemas
 from pipeline.config import ConfigError
@@ -34,7 +34,7 @@ class Project:
     schema_path: str
     config_path: str
     draft: schema_infer.Draft
-    data_note: Optional[str] = None
+    notes: Tuple[str, ...] = ()  # what the user should know about the data, one line each
 
 
 def _image_channels(paths: List[str]) -> int:
@@ -126,14 +126,18 @@ def init_from_csv(csv_path: str, label: str, out_dir: str, data_root: Optional[s
     table = csv_table.read_table(csv_path, label, max_rows)
     draft = schema_infer.infer_draft(table, label, data_root)
     name = os.path.splitext(os.path.basename(csv_path))[0]
-    note = None
+    notes = []
+    if max_rows is not None and draft.rows == max_rows:
+        notes.append(f"drafted from the first {max_rows} rows only (--rows): values the sample "
+                     "lacks (a new category, a gap in a column it saw full) stop the run or "
+                     "quarantine rows; drop --rows to draft from every row")
     if table.converted:
         if max_rows is not None:
             table = csv_table.read_table(csv_path, label)
         data_root = os.path.join(out_dir, DATA_DIR)
         pattern = name + ".csv"
-        note = (f"{csv_path} has {table.converted}: wrote it as a standard CSV to "
-                f"{os.path.join(data_root, pattern)}, which the config reads")
+        notes.append(f"{csv_path} has {table.converted}: wrote it as a standard CSV to "
+                     f"{os.path.join(data_root, pattern)}, which the config reads")
     else:
         pattern = os.path.relpath(csv_path, data_root)
         if pattern.startswith(os.pardir + os.sep):
@@ -154,7 +158,7 @@ def init_from_csv(csv_path: str, label: str, out_dir: str, data_root: Optional[s
     if table.converted:
         csv_table.write_standard_csv(table, os.path.join(data_root, pattern))
     schema_path, config_path = _write(out_dir, text, config_text(values, draft))
-    return Project(schema_path, config_path, draft, note)
+    return Project(schema_path, config_path, draft, tuple(notes))
 
 
 def class_folder_images(data_root: str) -> dict:
@@ -214,7 +218,7 @@ def init_from_class_folders(data_root: str, out_dir: str, force: bool = False) -
     _refuse_overwrite(out_dir, force)
     schema_path, config_path = _write(out_dir, text, config_text(values, draft))
     unread = images_not_in_class_folders(data_root)
-    note = (f"{len(unread)} PNG/JPEG file(s) under {data_root} are not directly in a class "
-            f"folder and are not read (first: {unread[0]}): the class_folders layout reads "
-            "<data_root>/<class>/<image>") if unread else None
-    return Project(schema_path, config_path, draft, note)
+    notes = (f"{len(unread)} PNG/JPEG file(s) under {data_root} are not directly in a class "
+             f"folder and are not read (first: {unread[0]}): the class_folders layout reads "
+             "<data_root>/<class>/<image>",) if unread else ()
+    return Project(schema_path, config_path, draft, notes)

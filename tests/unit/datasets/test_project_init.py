@@ -48,6 +48,23 @@ def test_sklearn_layout_is_written_as_a_standard_copy(tmp_path, capsys):
     assert config.min_eval_accuracy == 0.3333  # 50 of 150 rows per class, rounded down
 
 
+def test_a_sample_drawn_with_rows_is_said_to_be_one(tmp_path, capsys):
+    """`--rows` drafts from the first rows: categories past them stop the run (TFX's taxi CSV
+    drafted from 500 rows failed on companies and payment types past them), so `init` says so; a
+    `--rows` that covers the file says nothing."""
+    csv = tmp_path / "data.csv"
+    csv.write_text("x,c,y\n" + "".join(f"{i},{'ab'[i % 2]},{i * 0.5}\n" for i in range(30)))
+    assert cli.main(["init", "--csv", str(csv), "--label", "y", "--out", str(tmp_path / "p10"),
+                     "--rows", "10"]) == 0
+    assert capsys.readouterr().out.splitlines()[0] == (
+        "note: drafted from the first 10 rows only (--rows): values the sample lacks (a new "
+        "category, a gap in a column it saw full) stop the run or quarantine rows; drop --rows "
+        "to draft from every row")
+    assert cli.main(["init", "--csv", str(csv), "--label", "y", "--out", str(tmp_path / "p99"),
+                     "--rows", "99"]) == 0
+    assert "note:" not in capsys.readouterr().out
+
+
 def test_class_folders(tmp_path, capsys):
     root = tmp_path / "pets"
     for kind in ("cat", "dog", "empty"):
