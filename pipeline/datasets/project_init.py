@@ -16,7 +16,7 @@ import posixpath
 from typing import List, Optional, Tuple
 
 import schemas
-from pipeline.config import ConfigError
+from pipeline.config import ConfigError, PipelineConfig
 from pipeline.datasets import column_profile, csv_table, schema_infer
 
 SCHEMA_NAME = schemas.SCHEMA_FILE_NAME
@@ -116,6 +116,19 @@ def _write(out_dir: str, schema_text: str, config: str) -> tuple:
     return schema_path, config_path
 
 
+def _unreadable_note(table: csv_table.Table) -> str:
+    """What `init` says of lines that cannot be rows: a run quarantines them, and fails when
+    they are more than the default `max_quarantine_fraction` of the rows."""
+    count = table.unreadable_lines
+    share = count / (count + len(table.rows))
+    limit = PipelineConfig.model_fields["max_quarantine_fraction"].default
+    over = (f"; that is {share:.1%} of the rows, over max_quarantine_fraction ({limit:.0%}), "
+            "which fails the run: fix them or raise the limit in the config"
+            if share > limit else "")
+    return (f"{count} line(s) of {table.path} cannot be rows (first: {table.first_unreadable}): "
+            f"left out of the draft; a run quarantines them{over}")
+
+
 def init_from_csv(csv_path: str, label: str, out_dir: str, data_root: Optional[str] = None,
                   max_rows: Optional[int] = None, force: bool = False) -> Project:
     """Drafts schema and config for a CSV file (its images relative to `data_root`, by default
@@ -131,6 +144,8 @@ def init_from_csv(csv_path: str, label: str, out_dir: str, data_root: Optional[s
         notes.append(f"drafted from the first {max_rows} rows only (--rows): values the sample "
                      "lacks (a new category, a gap in a column it saw full) stop the run or "
                      "quarantine rows; drop --rows to draft from every row")
+    if table.unreadable_lines:
+        notes.append(_unreadable_note(table))
     if table.converted:
         if max_rows is not None:
             table = csv_table.read_table(csv_path, label)
