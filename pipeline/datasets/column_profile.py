@@ -31,13 +31,15 @@ class ColumnProfile:
     first_values: List[str] = dataclasses.field(default_factory=list)
     sum: float = 0.0
     sum_squares: float = 0.0
+    first_empty_line: int = 0  # the CSV line of the first row without a value (0: none)
     numbers: int = 0  # present values that are finite numbers
     not_number: str = ""  # the first present value that is not
 
-    def add(self, cell: Optional[str]) -> None:
+    def add(self, cell: Optional[str], line: int) -> None:
         self.rows += 1
         value = (cell or "").strip()
         if not value:
+            self.first_empty_line = self.first_empty_line or line
             return
         self.present += 1
         self.counts[value] += 1
@@ -94,7 +96,7 @@ def _is_int(value: str) -> bool:
 def profile_columns(table: Table) -> List[ColumnProfile]:
     """One profile per header column over the table's rows."""
     profiles = [ColumnProfile(name) for name in table.header]
-    for _, row in table.rows:
+    for line, row in table.rows:
         for profile in profiles:
-            profile.add(row.get(profile.name))
+            profile.add(row.get(profile.name), line)
     return profiles

@@ -150,7 +150,8 @@ def _label_decision(profile: ColumnProfile, dtype: str) -> Decision:
     name, count = profile.name, len(profile.distinct)
     if profile.present < profile.rows:
         raise InferError(f"the label {name!r} is empty in {profile.rows - profile.present} of "
-                         f"{profile.rows} rows; fill in or remove those rows")
+                         f"{profile.rows} rows (first: line {profile.first_empty_line}); fill "
+                         "in or remove those rows")
     if count < 2:
         raise InferError(f"the label {name!r} has a single value ({next(iter(profile.distinct))})"
                          ": nothing to learn")

@@ -127,7 +127,8 @@ BAD_CSVS = [
     ("x,y,x\n1,2,3\n", "y", 1, "column names appear more than once: ['x']"),
     ("x,y\n", "y", 1, "has a header but no data rows"),
     ("x,y\n1,2\n", "price", 2, "--label 'price' is not a column of"),
-    ("x,y\n1,2\n2,\n3,4\n", "y", 1, "the label 'y' is empty in 1 of 3 rows; fill in or remove"),
+    ("x,y\n1,2\n2,\n3,4\n5,\n", "y", 1,
+     "the label 'y' is empty in 2 of 4 rows (first: line 3); fill in or remove those rows"),
 ]
 
 
