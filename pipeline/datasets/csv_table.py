@@ -101,6 +101,14 @@ def _sklearn_layout(path: str, max_rows: Optional[int], label: str) -> Optional[
     return Table(path, header, rows, converted=f"scikit-learn's CSV layout ({how})")
 
 
+def has_sklearn_layout(path: str) -> bool:
+    """Whether a CSV file is in scikit-learn's layout (see the module docstring)."""
+    try:
+        return _sklearn_layout(path, 0, "label") is not None
+    except (UnicodeDecodeError, TableError):
+        return False
+
+
 def read_table(path: str, label: str, max_rows: Optional[int] = None) -> Table:
     """The header and the first `max_rows` data rows (all when None) of a CSV file."""
     from components.ingest import csv_files
