@@ -20,6 +20,7 @@ from pipeline.fingerprint import code_fingerprint, file_fingerprint
 INGEST_CODE = ("components.ingest", "schemas")
 TRANSFORM_CODE = ("components.transform", "schemas")
 TRAINER_CODE = ("components.trainer", "components.transform", "schemas")
+DATA_GATE_CODE = ("components.data_gate", "schemas")
 
 
 def trainer_custom_config(config: PipelineConfig) -> Dict[str, Any]:
@@ -72,6 +73,7 @@ def pipeline_arguments(config: PipelineConfig) -> Dict[str, Any]:
         data_root=os.path.abspath(config.data_root),
         schema_path=config.resolved_schema_path,
         schema_fingerprint=file_fingerprint(config.resolved_schema_path),
+        data_gate_fingerprint=code_fingerprint(DATA_GATE_CODE),
         serving_dir=config.serving_dir,
         ingest=IngestSettings(features=features, max_image_pixels=config.max_image_pixels,
                               max_quarantine_fraction=config.max_quarantine_fraction,

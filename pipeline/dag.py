@@ -74,6 +74,7 @@ def create_pipeline(
     data_root: str,
     schema_path: str,
     schema_fingerprint: str,
+    data_gate_fingerprint: str,
     serving_dir: str,
     ingest: IngestSettings,
     input_pattern: str,
@@ -97,7 +98,8 @@ def create_pipeline(
     """Builds the pipeline; every argument is explicit (see `pipeline/assembly.py`).
 
     `ingest` and `transform` settings and `trainer_config` (the Trainer's custom_config) carry
-    the fingerprint of the code they run, `schema_fingerprint` that of the schema file's bytes.
+    the fingerprint of the code they run, `schema_fingerprint` that of the schema file's bytes,
+    `data_gate_fingerprint` that of the data gate's code.
     `data_root`, `train_steps`, `trainer_config` and `eval_config` (a `tfma.EvalConfig`) may be
     `RuntimeParameter`s (Kubeflow). With `orchestrator`
     "kubeflow", resolvers are TFX's own (its compiler knows no others): no drift check against
@@ -135,6 +137,7 @@ def create_pipeline(
     data_gate = DataGate(schema=schema_gen.outputs["schema"],
                          anomalies=example_validator.outputs["anomalies"],
                          statistics=statistics_gen.outputs["statistics"],
+                         code_fingerprint=data_gate_fingerprint,
                          previous_statistics=previous_statistics)
     validated_schema = data_gate.outputs["validated_schema"]
     nodes.append(data_gate)

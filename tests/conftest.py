@@ -47,7 +47,7 @@ def _image_byte_statistics(largest: int):
     from tensorflow_metadata.proto.v0 import statistics_pb2
 
     stats = statistics_pb2.DatasetFeatureStatisticsList()
-    feature = stats.datasets.add().features.add()
+    feature = stats.datasets.add(num_examples=1).features.add()
     feature.path.step.append("image")
     feature.bytes_stats.max_num_bytes_int = largest
     return stats

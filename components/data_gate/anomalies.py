@@ -103,9 +103,18 @@ def single_class_anomalies(split: str, schema, statistics) -> List[Anomaly]:
     return []
 
 
+def empty_split_anomalies(split: str, statistics) -> List[Anomaly]:
+    """A split without examples: nothing to train on, or to evaluate with."""
+    if any(dataset.num_examples for dataset in statistics.datasets):
+        return []
+    return [Anomaly(split, "(dataset)", "No examples",
+                    "the split holds no example: too few rows (or split_key values) for the "
+                    "hash split, or its input_splits pattern matched no rows")]
+
+
 def read_statistics_anomalies(statistics_uri: str, schema) -> List[Anomaly]:
-    """`image_domain_anomalies` and `single_class_anomalies` for every split of an
-    ExampleStatistics artifact."""
+    """`empty_split_anomalies`, `image_domain_anomalies` and `single_class_anomalies` for every
+    split of an ExampleStatistics artifact."""
     from tensorflow_data_validation import load_stats_binary
     import tensorflow as tf
 
@@ -113,6 +122,7 @@ def read_statistics_anomalies(statistics_uri: str, schema) -> List[Anomaly]:
     for path in sorted(tf.io.gfile.glob(os.path.join(statistics_uri, "Split-*", STATS_FILE))):
         split = os.path.basename(os.path.dirname(path)).removeprefix("Split-")
         statistics = load_stats_binary(path)
+        found.extend(empty_split_anomalies(split, statistics))
         found.extend(image_domain_anomalies(split, schema, statistics))
         found.extend(single_class_anomalies(split, schema, statistics))
     return found

@@ -16,9 +16,9 @@ PREVIOUS_STATISTICS_KEY = "previous_statistics"  # optional input: the previous 
 
 
 class Executor(base_executor.BaseExecutor):
-    """Raises DataAnomaliesError on any anomaly (ExampleValidator's, image byte limits, a class
-    label with one class only in a split, drift from the previous span); otherwise publishes the
-    validated schema."""
+    """Raises DataAnomaliesError on any anomaly (ExampleValidator's, a split without examples,
+    image byte limits, a class label with one class only in a split, drift from the previous
+    span); otherwise publishes the validated schema."""
 
     def Do(self, input_dict, output_dict, exec_properties) -> None:
         report = artifact_utils.get_single_instance(input_dict["anomalies"])

@@ -94,8 +94,8 @@ def cmd_init(args: argparse.Namespace) -> int:
             project = project_init.init_from_csv(args.csv, args.label, out,
                                                  data_root=args.data_root, max_rows=args.rows,
                                                  force=args.force)
-        if project.data_note:
-            print(f"note: {project.data_note}")
+        for note in project.notes:
+            print(f"note: {note}")
         print(f"Task: {schema_infer.task_line(project.draft)}. Columns:")
         print(schema_infer.describe(project.draft))
         print(f"Wrote {project.schema_path} and {project.config_path} (review them; they run "

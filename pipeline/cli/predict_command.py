@@ -22,8 +22,9 @@ def cmd_predict(args: argparse.Namespace) -> int:
     if os.path.exists(args.output) and os.path.samefile(args.output, args.csv):
         raise ConfigError(f"--output {args.output} is the --csv input: name another file")
     from components.errors import DataError
-    from components.ingest.rows import IngestSettings
+    from components.ingest.rows import ColumnsError, IngestSettings
     from components.prediction import batch
+    from pipeline.datasets import csv_table
 
     settings = IngestSettings(features=config.features(),
                               max_image_pixels=config.max_image_pixels,
@@ -40,7 +41,11 @@ def cmd_predict(args: argparse.Namespace) -> int:
             csv_path, settings, data_root, os.path.abspath(model_dir), args.output,
             beam_args=config.beam_pipeline_args(os.path.getsize(csv_path) / 2**20))
     except DataError as err:
-        print(f"error: {err}", file=sys.stderr)
+        hint = ("; its first line counts rows and columns (scikit-learn's CSV layout): score the "
+                "standard copy `init` wrote of it (<out>/data/), or a CSV with a header line"
+                if isinstance(err, ColumnsError) and csv_table.has_sklearn_layout(csv_path)
+                else "")
+        print(f"error: {err}{hint}", file=sys.stderr)
         return 1
     except BrokenPipeError:  # stdout closed: `main` ends the command quietly
         raise

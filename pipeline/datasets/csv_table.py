@@ -34,12 +34,14 @@ class TableError(DataError, ValueError):
 @dataclasses.dataclass(frozen=True)
 class Table:
     """The header and data rows of a CSV file (`rows`: (line number, row) pairs, at most the
-    sample size); `converted` says how a non-standard layout was read (None: read as it is)."""
+    sample size); the lines that cannot be rows, counted, and the first with its reason;
+    `converted` says how a non-standard layout was read (None: read as it is)."""
 
     path: str
     header: List[str]
     rows: List[Tuple[int, Dict[str, str]]]
     unreadable_lines: int = 0
+    first_unreadable: str = ""  # e.g. "line 7: (line): wrong number of fields (...)"
     converted: Optional[str] = None
 
 
@@ -99,6 +101,14 @@ def _sklearn_layout(path: str, max_rows: Optional[int], label: str) -> Optional[
     return Table(path, header, rows, converted=f"scikit-learn's CSV layout ({how})")
 
 
+def has_sklearn_layout(path: str) -> bool:
+    """Whether a CSV file is in scikit-learn's layout (see the module docstring)."""
+    try:
+        return _sklearn_layout(path, 0, "label") is not None
+    except (UnicodeDecodeError, TableError):
+        return False
+
+
 def read_table(path: str, label: str, max_rows: Optional[int] = None) -> Table:
     """The header and the first `max_rows` data rows (all when None) of a CSV file."""
     from components.ingest import csv_files
@@ -116,17 +126,19 @@ def read_table(path: str, label: str, max_rows: Optional[int] = None) -> Table:
     except DataError as err:
         raise TableError(str(err)) from None
     _check_header(path, header)
-    rows, unreadable = [], 0
+    rows, unreadable, first_unreadable = [], 0, ""
     for number, row, rejection in csv_files.iter_csv_records(path):
         if rejection is not None:
             unreadable += 1
+            first_unreadable = first_unreadable or f"line {number}: {rejection}"
             continue
         rows.append((number, row))
         if max_rows is not None and len(rows) >= max_rows:
             break
     if not rows:
         raise TableError(f"{path} has a header but no data rows")
-    return Table(path, header, rows, unreadable_lines=unreadable)
+    return Table(path, header, rows, unreadable_lines=unreadable,
+                 first_unreadable=first_unreadable)
 
 
 def write_standard_csv(table: Table, out_path: str) -> None:

@@ -13,11 +13,11 @@ import dataclasses
 import math
 import os
 import posixpath
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
 import schemas
-from pipeline.config import ConfigError
-from pipeline.datasets import csv_table, schema_infer
+from pipeline.config import ConfigError, PipelineConfig
+from pipeline.datasets import column_profile, csv_table, schema_infer
 
 SCHEMA_NAME = schemas.SCHEMA_FILE_NAME
 CONFIG_NAME = "config.yaml"
@@ -34,14 +34,14 @@ class Project:
     schema_path: str
     config_path: str
     draft: schema_infer.Draft
-    data_note: Optional[str] = None
+    notes: Tuple[str, ...] = ()  # what the user should know about the data, one line each
 
 
 def _image_channels(paths: List[str]) -> int:
     """1 when the first images are all grayscale, else 3."""
     from PIL import Image
 
-    for path in paths[:schema_infer.IMAGE_FILES_CHECKED]:
+    for path in paths[:column_profile.IMAGE_FILES_CHECKED]:
         try:
             with Image.open(path) as image:
                 if image.mode not in GRAYSCALE_MODES:
@@ -116,6 +116,19 @@ def _write(out_dir: str, schema_text: str, config: str) -> tuple:
     return schema_path, config_path
 
 
+def _unreadable_note(table: csv_table.Table) -> str:
+    """What `init` says of lines that cannot be rows: a run quarantines them, and fails when
+    they are more than the default `max_quarantine_fraction` of the rows."""
+    count = table.unreadable_lines
+    share = count / (count + len(table.rows))
+    limit = PipelineConfig.model_fields["max_quarantine_fraction"].default
+    over = (f"; that is {share:.1%} of the rows, over max_quarantine_fraction ({limit:.0%}), "
+            "which fails the run: fix them or raise the limit in the config"
+            if share > limit else "")
+    return (f"{count} line(s) of {table.path} cannot be rows (first: {table.first_unreadable}): "
+            f"left out of the draft; a run quarantines them{over}")
+
+
 def init_from_csv(csv_path: str, label: str, out_dir: str, data_root: Optional[str] = None,
                   max_rows: Optional[int] = None, force: bool = False) -> Project:
     """Drafts schema and config for a CSV file (its images relative to `data_root`, by default
@@ -126,14 +139,20 @@ def init_from_csv(csv_path: str, label: str, out_dir: str, data_root: Optional[s
     table = csv_table.read_table(csv_path, label, max_rows)
     draft = schema_infer.infer_draft(table, label, data_root)
     name = os.path.splitext(os.path.basename(csv_path))[0]
-    note = None
+    notes = []
+    if max_rows is not None and draft.rows == max_rows:
+        notes.append(f"drafted from the first {max_rows} rows only (--rows): values the sample "
+                     "lacks (a new category, a gap in a column it saw full) stop the run or "
+                     "quarantine rows; drop --rows to draft from every row")
+    if table.unreadable_lines:
+        notes.append(_unreadable_note(table))
     if table.converted:
         if max_rows is not None:
             table = csv_table.read_table(csv_path, label)
         data_root = os.path.join(out_dir, DATA_DIR)
         pattern = name + ".csv"
-        note = (f"{csv_path} has {table.converted}: wrote it as a standard CSV to "
-                f"{os.path.join(data_root, pattern)}, which the config reads")
+        notes.append(f"{csv_path} has {table.converted}: wrote it as a standard CSV to "
+                     f"{os.path.join(data_root, pattern)}, which the config reads")
     else:
         pattern = os.path.relpath(csv_path, data_root)
         if pattern.startswith(os.pardir + os.sep):
@@ -144,8 +163,8 @@ def init_from_csv(csv_path: str, label: str, out_dir: str, data_root: Optional[s
                   output_dir=os.path.join(out_dir, "outputs"))
     images = [d.name for d in draft.decisions if d.kind == "image"]
     if images:
-        paths = [os.path.join(data_root, v) for _, row in table.rows[:schema_infer.IMAGE_FILES_CHECKED]
-                 for v in [row[images[0]]] if v]
+        checked = table.rows[:column_profile.IMAGE_FILES_CHECKED]
+        paths = [os.path.join(data_root, v) for _, row in checked for v in [row[images[0]]] if v]
         values.update(image_height=32, image_width=32, image_channels=_image_channels(paths))
     values["train_steps"] = 1500
     values.update(blessing_bar(draft))
@@ -154,7 +173,7 @@ def init_from_csv(csv_path: str, label: str, out_dir: str, data_root: Optional[s
     if table.converted:
         csv_table.write_standard_csv(table, os.path.join(data_root, pattern))
     schema_path, config_path = _write(out_dir, text, config_text(values, draft))
-    return Project(schema_path, config_path, draft, note)
+    return Project(schema_path, config_path, draft, tuple(notes))
 
 
 def class_folder_images(data_root: str) -> dict:
@@ -164,10 +183,24 @@ def class_folder_images(data_root: str) -> dict:
         folder = os.path.join(data_root, entry)
         if os.path.isdir(folder):
             files = sorted(os.path.join(folder, f) for f in os.listdir(folder)
-                           if f.lower().endswith(schema_infer.IMAGE_SUFFIXES))
+                           if f.lower().endswith(column_profile.IMAGE_SUFFIXES))
             if files:
                 classes[entry] = files
     return classes
+
+
+def images_not_in_class_folders(data_root: str) -> List[str]:
+    """PNG/JPEG files under `data_root` (relative paths, sorted) that the class_folders layout
+    does not read: in the data root itself, or in a subfolder of a class folder."""
+    found = []
+    for directory, folders, names in os.walk(data_root):
+        folders.sort()
+        depth = os.path.relpath(directory, data_root).count(os.sep) + (directory != data_root)
+        if depth != 1:
+            found.extend(os.path.relpath(os.path.join(directory, name), data_root)
+                         for name in sorted(names)
+                         if name.lower().endswith(column_profile.IMAGE_SUFFIXES))
+    return found
 
 
 def init_from_class_folders(data_root: str, out_dir: str, force: bool = False) -> Project:
@@ -199,4 +232,8 @@ def init_from_class_folders(data_root: str, out_dir: str, force: bool = False) -
     text = schema_infer.render_draft(draft, posixpath.join(data_root, "<class>/<image>"))
     _refuse_overwrite(out_dir, force)
     schema_path, config_path = _write(out_dir, text, config_text(values, draft))
-    return Project(schema_path, config_path, draft)
+    unread = images_not_in_class_folders(data_root)
+    notes = (f"{len(unread)} PNG/JPEG file(s) under {data_root} are not directly in a class "
+             f"folder and are not read (first: {unread[0]}): the class_folders layout reads "
+             "<data_root>/<class>/<image>",) if unread else ()
+    return Project(schema_path, config_path, draft, notes)

@@ -1,6 +1,6 @@
 """`schema infer`: a draft TFDV schema from a user's CSV that `run` accepts as it is.
 
-Each column is profiled over the sample (`profile_columns`), then given a role (`decide`):
+Each column is profiled over the sample (`column_profile.py`), then given a role (`decide`):
 
 * an empty cell is a missing value; a column with gaps is optional: no fixed shape and
   `presence.min_fraction` PRESENCE_MARGIN below the share of rows that hold a value (so a split
@@ -16,6 +16,7 @@ Each column is profiled over the sample (`profile_columns`), then given a role (
   key's empty cell quarantines the row in both); any other, free text included, is left out
   of the model (`lifecycle_stage: DEPRECATED`: read, not used), as is a column with no value
   at all or a single value;
+* a text column whose values are nearly all numbers says how many are not and the first;
 * the label must hold a value in every row; its task is regression (numbers), binary or
   multiclass (text, or integers with at most MAX_INT_CATEGORIES values).
 
@@ -25,98 +26,25 @@ unless asked.
 
 from __future__ import annotations
 
-import collections
 import dataclasses
 import math
 import os
-from typing import List, Optional, Sequence, Set, Tuple
+from typing import Sequence, Set, Tuple
 
 from components.errors import DataError
 from pipeline.config import ConfigError
+from pipeline.datasets.column_profile import ColumnProfile, profile_columns
 from pipeline.datasets.csv_table import Table
 
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 MAX_INT_CATEGORIES = 10
 MAX_STRING_CATEGORIES = 100
 MIN_KEY_VALUES = 10  # fewer distinct values than this are never taken for an id column
 PRESENCE_MARGIN = 0.05
-IMAGE_FILES_CHECKED = 20
 NAME_WIDTH = 24  # the name column of `describe`, wider when a name is longer
 
 
 class InferError(DataError, ValueError):
     """The sample cannot give a schema (label gaps, too many classes, existing output)."""
-
-
-@dataclasses.dataclass
-class ColumnProfile:
-    """What the sample says about one column."""
-
-    name: str
-    rows: int = 0
-    present: int = 0
-    ints: bool = True
-    floats: bool = True
-    images: bool = True
-    counts: collections.Counter = dataclasses.field(default_factory=collections.Counter)
-    first_values: List[str] = dataclasses.field(default_factory=list)
-    sum: float = 0.0
-    sum_squares: float = 0.0
-
-    def add(self, cell: Optional[str]) -> None:
-        self.rows += 1
-        value = (cell or "").strip()
-        if not value:
-            return
-        self.present += 1
-        self.counts[value] += 1
-        if len(self.first_values) < IMAGE_FILES_CHECKED:
-            self.first_values.append(value)
-        self.images = self.images and value.lower().endswith(IMAGE_SUFFIXES)
-        if self.floats:
-            try:
-                number = float(value)
-            except ValueError:
-                number = math.nan
-            if math.isfinite(number):
-                self.sum += number
-                self.sum_squares += number * number
-                self.ints = self.ints and _is_int(value)
-            else:
-                self.floats = self.ints = False
-
-    @property
-    def distinct(self) -> Set[str]:
-        return set(self.counts)
-
-    @property
-    def majority_share(self) -> float:
-        """The share of the most frequent value among present ones (the majority predictor's
-        accuracy, for a class label)."""
-        return max(self.counts.values()) / self.present
-
-    @property
-    def std(self) -> float:
-        """Standard deviation of a numeric column's values (the mean predictor's RMSE)."""
-        mean = self.sum / self.present
-        return math.sqrt(max(self.sum_squares / self.present - mean * mean, 0.0))
-
-
-def _is_int(value: str) -> bool:
-    try:
-        int(value)
-        return True
-    except ValueError:
-        return False
-
-
-def profile_columns(table: Table) -> List[ColumnProfile]:
-    """One profile per header column over the table's rows."""
-    profiles = [ColumnProfile(name) for name in table.header]
-    for _, row in table.rows:
-        for profile in profiles:
-            profile.add(row.get(profile.name))
-    return profiles
 
 
 @dataclasses.dataclass(frozen=True)
@@ -222,15 +150,18 @@ def _label_decision(profile: ColumnProfile, dtype: str) -> Decision:
     name, count = profile.name, len(profile.distinct)
     if profile.present < profile.rows:
         raise InferError(f"the label {name!r} is empty in {profile.rows - profile.present} of "
-                         f"{profile.rows} rows; fill in or remove those rows")
+                         f"{profile.rows} rows (first: line {profile.first_empty_line}); fill "
+                         "in or remove those rows")
     if count < 2:
         raise InferError(f"the label {name!r} has a single value ({next(iter(profile.distinct))})"
                          ": nothing to learn")
     if dtype == "FLOAT" or (dtype == "INT" and count > MAX_INT_CATEGORIES):
         return Decision(name, "label", dtype=dtype, note="regression")
     if count > MAX_STRING_CATEGORIES:
+        hint = (f"; {profile.mostly_numbers}: a regression label needs a number in every row"
+                if profile.mostly_numbers else "")
         raise InferError(f"the label {name!r} holds {count} distinct text values: too many "
-                         f"classes (at most {MAX_STRING_CATEGORIES})")
+                         f"classes (at most {MAX_STRING_CATEGORIES}){hint}")
     task = "binary" if count == 2 else "multiclass"
     return Decision(name, "label", dtype=dtype, values=_sorted_values(profile.distinct,
                                                                       dtype == "INT"),
@@ -272,12 +203,20 @@ def build_schema(decisions: Sequence[Decision]):
     return schema
 
 
+def _noted(decision: Decision, profile: ColumnProfile) -> Decision:
+    """The decision of a feature column, its note led by the column's `mostly_numbers`."""
+    if decision.kind == "label" or not profile.mostly_numbers:
+        return decision
+    advice = f"{profile.mostly_numbers}: fix or empty them to make it numeric"
+    return dataclasses.replace(decision, note="; ".join(filter(None, (advice, decision.note))))
+
+
 def infer_draft(table: Table, label: str, data_root: str) -> Draft:
     """The draft of a table's columns; the label must be one of them."""
     if label not in table.header:
         raise ConfigError(f"--label {label!r} is not a column of {table.path}: {table.header}")
     profiles = profile_columns(table)
-    decisions = tuple(decide(profile, label, data_root) for profile in profiles)
+    decisions = tuple(_noted(decide(profile, label, data_root), profile) for profile in profiles)
     label_decision = next(d for d in decisions if d.kind == "label")
     if not any(d.kind in ("image", "numeric", "categorical") for d in decisions):
         raise InferError(f"{table.path}: no column besides the label can be a model input")

@@ -41,3 +41,18 @@ def test_an_output_that_is_the_input_or_a_folder_is_refused(tmp_path, tiny_demo_
                          "--output", output]) == 2
         assert capsys.readouterr().err == f"error: --output {output} {message}\n"
     assert open(csv_path).read() == before
+
+
+def test_a_file_in_scikit_learns_layout_is_named_as_such(tmp_path, capsys):
+    """`init` reads scikit-learn's CSVs (a first line of counts) and scores its standard copy;
+    `predict` on the original named only the missing columns and the counts as a header."""
+    config = write_config(tmp_path)
+    raw = tmp_path / "raw.csv"
+    raw.write_text("3,2,cat,dog\n0.5,1.5,0\n2.5,3.5,1\n4.5,5.5,1\n")
+    assert cli.main(["predict", "--config", config, "--csv", str(raw), "--output",
+                     str(tmp_path / "p.csv"), "--model", str(tmp_path)]) == 1
+    assert capsys.readouterr().err == (
+        f"error: {raw}: columns of the schema missing from the file: ['image', 'z', 'pen'] (the "
+        "file has ['3', '2', 'cat', 'dog']); its first line counts rows and columns "
+        "(scikit-learn's CSV layout): score the standard copy `init` wrote of it (<out>/data/), "
+        "or a CSV with a header line\n")

@@ -59,6 +59,24 @@ def test_anomalies_stop_the_run_with_every_line(tmp_path, make_data_gate_artifac
     assert not os.path.exists(outputs["validated_schema"][0].uri)
 
 
+def test_a_split_without_examples_stops_the_run(tmp_path, make_data_gate_artifacts):
+    """Two images in class folders all hash to train: the eval split's statistics (as TFDV
+    writes them for no example) stop the run, instead of training on an eval loss of 0."""
+    from tensorflow_metadata.proto.v0 import statistics_pb2
+
+    inputs, outputs = make_data_gate_artifacts(tmp_path, anomalies_pb2.Anomalies(),
+                                               largest_image=10)
+    empty = statistics_pb2.DatasetFeatureStatisticsList()
+    empty.datasets.add()
+    io_utils.write_bytes_file(os.path.join(inputs["statistics"][0].uri, "Split-eval",
+                                           anomalies_lib.STATS_FILE), empty.SerializeToString())
+    with pytest.raises(anomalies_lib.DataAnomaliesError) as raised:
+        executor.Executor().Do(inputs, outputs, {})
+    assert [a.line() for a in raised.value.anomalies] == [
+        "[eval] (dataset): No examples: the split holds no example: too few rows (or split_key "
+        "values) for the hash split, or its input_splits pattern matched no rows"]
+
+
 def test_a_split_with_one_class_only_is_an_anomaly():
     import schemas
     from tensorflow_metadata.proto.v0 import statistics_pb2

@@ -128,7 +128,8 @@ BAD_CSVS = [
     ("x,y,x\n1,2,3\n", "y", 1, "column names appear more than once: ['x']"),
     ("x,y\n", "y", 1, "has a header but no data rows"),
     ("x,y\n1,2\n", "price", 2, "--label 'price' is not a column of"),
-    ("x,y\n1,2\n2,\n3,4\n", "y", 1, "the label 'y' is empty in 1 of 3 rows; fill in or remove"),
+    ("x,y\n1,2\n2,\n3,4\n5,\n", "y", 1,
+     "the label 'y' is empty in 2 of 4 rows (first: line 3); fill in or remove those rows"),
 ]
 
 
@@ -202,3 +203,29 @@ def test_ids_with_empty_cells_are_described_as_distinct_in_the_non_empty_rows(tm
     assert schema_infer.describe(draft).splitlines()[0] == (
         "  plant_id                 key          BYTES  optional (>= 93% present)  a distinct "
         "value in every non-empty row (3 of 150 rows empty): an id")
+
+
+def test_a_text_column_of_nearly_all_numbers_names_the_values_that_are_not(tmp_path):
+    """scikit-learn's iris with one typo in a feature, and its boston prices with an `n/a`
+    label: the feature's note and the label's error count the non-numbers and name the
+    first, rather than only calling the column categorical or its label values too many
+    classes."""
+    iris = csv_table.read_table(os.path.join(SKLEARN, "iris.csv"), "species")
+    lines = [",".join(iris.header)] + [",".join("5.x" if index == 3 and name == "feature_1"
+                                                else row[name] for name in iris.header)
+                                       for index, (_, row) in enumerate(iris.rows)]
+    draft = draft_of(tmp_path, "\n".join(lines) + "\n", label="species")
+    feature = draft.decisions[0]
+    assert (feature.kind, feature.note) == (
+        "categorical", "1 of 150 values not numbers (first: '5.x'): fix or empty them to make "
+                       "it numeric; 36 distinct values (<= 100)")
+    boston = csv_table.read_table(os.path.join(SKLEARN, "boston_house_prices.csv"), "MEDV")
+    rows = [dict(row, MEDV="n/a" if index == 6 else row["MEDV"])
+            for index, (_, row) in enumerate(boston.rows)]
+    text = "\n".join([",".join(boston.header)] + [",".join(r[n] for n in boston.header)
+                                                   for r in rows]) + "\n"
+    with pytest.raises(schema_infer.InferError) as raised:
+        draft_of(tmp_path, text, label="MEDV")
+    assert str(raised.value) == (
+        "the label 'MEDV' holds 230 distinct text values: too many classes (at most 100); 1 of "
+        "506 values not numbers (first: 'n/a'): a regression label needs a number in every row")

@@ -47,3 +47,15 @@ def test_the_pipelines_schema_import_carries_the_schema_files_fingerprint(tmp_pa
     assert before == {"schema_file": str(path), "schema_fingerprint": file_fingerprint(str(path))}
     path.write_text(path.read_text() + "# edited\n")
     assert imported_properties()["schema_fingerprint"] != before["schema_fingerprint"]
+
+
+def test_the_data_gate_carries_its_codes_fingerprint(tmp_path):
+    """TFX caches the DataGate on its inputs and properties: without its code's fingerprint, a
+    gate given a new check came from the cache on the same statistics and never ran it."""
+    from pipeline.config import load_config
+    from pipeline.runners.local import build_pipeline
+
+    config = load_config(overrides={"output_dir": str(tmp_path)})
+    [node] = [c for c in build_pipeline(config).components if c.id == "DataGate"]
+    assert node.exec_properties == {
+        "code_fingerprint": code_fingerprint(["components.data_gate", "schemas"])}

@@ -1,0 +1,102 @@
+"""Profiling a CSV's columns for `schema infer`: per column, how many rows hold a value,
+whether every value is an integer, a number or an image path, the distinct values, the
+values' sum and sum of squares (a regression label's standard deviation), and, for a text
+column whose values are nearly all numbers, how many are not (`mostly_numbers`)."""
+
+from __future__ import annotations
+
+import collections
+import dataclasses
+import math
+from typing import List, Optional, Set
+
+from pipeline.datasets.csv_table import Table
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
+IMAGE_FILES_CHECKED = 20
+MOSTLY_NUMBERS = 0.9  # a text column with at least this share of numbers gets a note
+
+
+@dataclasses.dataclass
+class ColumnProfile:
+    """What the sample says about one column."""
+
+    name: str
+    rows: int = 0
+    present: int = 0
+    ints: bool = True
+    floats: bool = True
+    images: bool = True
+    counts: collections.Counter = dataclasses.field(default_factory=collections.Counter)
+    first_values: List[str] = dataclasses.field(default_factory=list)
+    sum: float = 0.0
+    sum_squares: float = 0.0
+    first_empty_line: int = 0  # the CSV line of the first row without a value (0: none)
+    numbers: int = 0  # present values that are finite numbers
+    not_number: str = ""  # the first present value that is not
+
+    def add(self, cell: Optional[str], line: int) -> None:
+        self.rows += 1
+        value = (cell or "").strip()
+        if not value:
+            self.first_empty_line = self.first_empty_line or line
+            return
+        self.present += 1
+        self.counts[value] += 1
+        if len(self.first_values) < IMAGE_FILES_CHECKED:
+            self.first_values.append(value)
+        self.images = self.images and value.lower().endswith(IMAGE_SUFFIXES)
+        try:
+            number = float(value)
+        except ValueError:
+            number = math.nan
+        if math.isfinite(number):
+            self.numbers += 1
+            self.sum += number
+            self.sum_squares += number * number
+            self.ints = self.ints and _is_int(value)
+        else:
+            self.floats = self.ints = False
+            self.not_number = self.not_number or value
+
+    @property
+    def distinct(self) -> Set[str]:
+        return set(self.counts)
+
+    @property
+    def mostly_numbers(self) -> str:
+        """For a text column whose values are nearly all numbers (MOSTLY_NUMBERS of them: a
+        typo, an `n/a`), how many are not and the first; else ''."""
+        texts = self.present - self.numbers
+        if not texts or self.numbers < MOSTLY_NUMBERS * self.present:
+            return ""
+        return f"{texts} of {self.present} values not numbers (first: {self.not_number!r})"
+
+    @property
+    def majority_share(self) -> float:
+        """The share of the most frequent value among present ones (the majority predictor's
+        accuracy, for a class label)."""
+        return max(self.counts.values()) / self.present
+
+    @property
+    def std(self) -> float:
+        """Standard deviation of a numeric column's values (the mean predictor's RMSE)."""
+        mean = self.sum / self.present
+        return math.sqrt(max(self.sum_squares / self.present - mean * mean, 0.0))
+
+
+def _is_int(value: str) -> bool:
+    try:
+        int(value)
+        return True
+    except ValueError:
+        return False
+
+
+def profile_columns(table: Table) -> List[ColumnProfile]:
+    """One profile per header column over the table's rows."""
+    profiles = [ColumnProfile(name) for name in table.header]
+    for line, row in table.rows:
+        for profile in profiles:
+            profile.add(row.get(profile.name), line)
+    return profiles
