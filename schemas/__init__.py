@@ -47,6 +47,9 @@ class SchemaError(ValueError):
     """A schema file that cannot serve as a feature contract."""
 
 
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")  # the files an IMAGE feature's path may name
+
+
 class Role(str, enum.Enum):
     """What a feature is for; decides how ingestion, Transform and the model treat it."""
 

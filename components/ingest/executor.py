@@ -26,13 +26,13 @@ from tfx.types import artifact_utils, standard_component_specs
 
 from components.errors import DataError
 from components.ingest import beam_transforms, csv_files, rows
+from schemas import IMAGE_SUFFIXES
 
 REPORT_DIR_NAME = "ingest_report"
 FAILED_REPORTS_DIR_NAME = "failed-ingest-reports"
 IGNORED_COLUMNS_FILE = "ignored-columns.json"
 _REPORT_DIR_KEY = "_ingest_report_dir"
 COUNT_KEYS = ("rows_read", "rows_ingested", "rows_quarantined")
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 
 
 class QuarantineLimitError(DataError):

@@ -27,6 +27,7 @@ from components.ingest.rows import IngestSettings, RowRejected, row_to_example
 from schemas import FeatureSet, Role
 
 LINE_COLUMN = "line"
+FILE_COLUMN = "file"  # `predict --images`: the image file of the row
 REASON_COLUMN = "quarantine_reason"
 PREDICTION_KEY = "prediction"  # regression: the served value
 CLASS_NAME_KEY = "class_name"  # classifiers: the served class name ...
@@ -189,15 +190,19 @@ def check_input(csv_path: str, features: FeatureSet, max_line_bytes: int) -> Lis
 
 
 def predict_csv(csv_path: str, settings: IngestSettings, data_root: str, model_dir: str,
-                output_path: str, beam_args: Optional[List[str]] = None) -> Dict[str, int]:
+                output_path: str, beam_args: Optional[List[str]] = None,
+                file_names: Optional[Sequence[str]] = None) -> Dict[str, int]:
     """Scores every row of `csv_path` into `output_path` (written whole or not at all); returns
-    the counts of rows scored and quarantined."""
+    the counts of rows scored and quarantined. `file_names`: one per data row of a CSV of
+    one-line rows (`image_folder.write_listing`), written in a FILE_COLUMN after the line."""
     import tensorflow as tf
     from apache_beam.options.pipeline_options import PipelineOptions
 
     columns = prediction_columns(
         tf.saved_model.load(model_dir).signatures["serving_default"].structured_outputs)
     header = output_header(settings.features, columns)
+    if file_names is not None:
+        header.insert(1, FILE_COLUMN)
     out_dir = os.path.dirname(os.path.abspath(output_path))
     os.makedirs(out_dir, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=out_dir, prefix=".predict-") as fragments_dir:
@@ -215,6 +220,8 @@ def predict_csv(csv_path: str, settings: IngestSettings, data_root: str, model_d
                           encoding="utf-8") as fragment:
                     for cells in csv.reader(fragment):
                         counts["rows_quarantined" if cells[-1] else "rows_scored"] += 1
+                        if file_names is not None:
+                            cells.insert(1, file_names[int(cells[0]) - 2])
                         out.write(_csv_text([cells]))
         os.replace(partial, output_path)
     return counts

@@ -92,14 +92,18 @@ def build_parser() -> argparse.ArgumentParser:
     deploy.set_defaults(handler=kubeflow_commands.cmd_deploy)
 
     predict = commands.add_parser(
-        "predict", help="score the raw rows of a CSV file with the latest pushed model")
+        "predict", help="score the raw rows of a CSV file, or a folder of images, with the "
+        "latest pushed model")
     predict.add_argument("--config", required=True, help="the pipeline's YAML config")
-    predict.add_argument("--csv", required=True, help="rows to score (the label may be absent)")
+    rows = predict.add_mutually_exclusive_group(required=True)
+    rows.add_argument("--csv", help="rows to score (the label may be absent)")
+    rows.add_argument("--images", help="a folder whose PNG/JPEG files (subfolders too) are the "
+                      "rows, when the model's only input is one image")
     predict.add_argument("--output", required=True, help="CSV file to write: one row per input "
                          "row, in order")
     predict.add_argument("--model", help="a serving model folder (default: the latest pushed)")
     predict.add_argument("--data-root", help="folder image paths are relative to (default: the "
-                         "CSV's folder)")
+                         "CSV's folder; not with --images)")
     predict.add_argument("-v", "--verbose", action="store_true", help="show library logs")
     predict.set_defaults(handler=predict_command.cmd_predict)
 

@@ -11,8 +11,8 @@ import math
 from typing import List, Optional, Set
 
 from pipeline.datasets.csv_table import Table
+from schemas import IMAGE_SUFFIXES
 
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 IMAGE_FILES_CHECKED = 20
 MOSTLY_NUMBERS = 0.9  # a text column with at least this share of numbers gets a note
 

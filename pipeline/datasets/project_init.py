@@ -183,7 +183,7 @@ def class_folder_images(data_root: str) -> dict:
         folder = os.path.join(data_root, entry)
         if os.path.isdir(folder):
             files = sorted(os.path.join(folder, f) for f in os.listdir(folder)
-                           if f.lower().endswith(column_profile.IMAGE_SUFFIXES))
+                           if f.lower().endswith(schemas.IMAGE_SUFFIXES))
             if files:
                 classes[entry] = files
     return classes
@@ -199,7 +199,7 @@ def images_not_in_class_folders(data_root: str) -> List[str]:
         if depth != 1:
             found.extend(os.path.relpath(os.path.join(directory, name), data_root)
                          for name in sorted(names)
-                         if name.lower().endswith(column_profile.IMAGE_SUFFIXES))
+                         if name.lower().endswith(schemas.IMAGE_SUFFIXES))
     return found
 
 

@@ -102,6 +102,37 @@ def test_served_classes_equal_the_model_on_the_transform_output(folders_run):
     assert accuracy == pytest.approx(first.eval_metrics["accuracy"], abs=1e-6)
 
 
+def test_a_folder_of_new_images_is_scored_file_by_file(folders_run, tmp_path, capsys):
+    """`predict --images`: every PNG/JPEG under the folder is a row named by its file; an image
+    that does not decode is quarantined with its reason, a text file is named, not scored."""
+    config, _ = folders_run
+    data = config.data_root
+    new = tmp_path / "new"
+    (new / "sub").mkdir(parents=True)
+    picked = [os.path.join(data, "3", sorted(os.listdir(os.path.join(data, "3")))[0]),
+              os.path.join(data, "8", sorted(os.listdir(os.path.join(data, "8")))[0])]
+    shutil.copy(picked[0], new / "a.png")
+    shutil.copy(picked[1], new / "sub" / "b.png")
+    (new / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n not really")
+    (new / "notes.txt").write_text("not an image")
+    output = tmp_path / "predictions.csv"
+    config_path = os.path.join(os.path.dirname(data), "config.yaml")
+    assert cli.main(["predict", "--config", config_path, "--images", str(new),
+                     "--output", str(output)]) == 0
+    printed = capsys.readouterr().out
+    assert "Not scoring 1 file(s) that are not PNG/JPEG images (first: notes.txt)" in printed
+    assert "Wrote " + str(output) + ": 2 rows scored, 1 quarantined" in printed
+    with open(output, newline="") as handle:
+        table = list(csv.reader(handle))
+    assert table[0] == ["line", "file", "class_name", "probability", "quarantine_reason"]
+    assert [row[:2] for row in table[1:]] == [["2", "a.png"], ["3", "broken.png"],
+                                              ["4", "sub/b.png"]]
+    features = config.features()
+    for row in (table[1], table[3]):
+        assert row[2] in features.class_names and 0.0 < float(row[3]) <= 1.0 and row[4] == ""
+    assert table[2][2:4] == ["", ""] and table[2][4].startswith("image: ")
+
+
 def test_a_class_folder_outside_the_domain_stops_the_run(tmp_path, capsys):
     features = schemas.load_feature_set(schemas.dataset_schema_path("digit_classes"))
     data = tmp_path / "data"

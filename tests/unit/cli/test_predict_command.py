@@ -1,5 +1,6 @@
 """`predict` refusals: one line each, before any model is loaded; nothing written."""
 
+import pytest
 import yaml
 
 from pipeline import cli
@@ -56,3 +57,33 @@ def test_a_file_in_scikit_learns_layout_is_named_as_such(tmp_path, capsys):
         "file has ['3', '2', 'cat', 'dog']); its first line counts rows and columns "
         "(scikit-learn's CSV layout): score the standard copy `init` wrote of it (<out>/data/), "
         "or a CSV with a header line\n")
+
+
+def test_a_folder_of_images_is_refused_before_any_model_loads(tmp_path, tiny_demo_data, capsys):
+    """The demo's schema reads z and pen beside the image: a folder cannot be its rows."""
+    config = write_config(tmp_path)
+    output = str(tmp_path / "p.csv")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    cases = [
+        (["--images", str(tmp_path / "none")], f"--images {tmp_path}/none is not a folder"),
+        (["--images", str(tiny_demo_data), "--data-root", str(tmp_path)],
+         "--data-root does not apply to --images: paths are relative to the folder"),
+        (["--images", str(tiny_demo_data)],
+         "--images: a folder of images can be scored when the model's only input is one image; "
+         "this schema's inputs are ['image', 'z', 'pen']: pass a --csv of rows"),
+    ]
+    for arguments, message in cases:
+        assert cli.main(["predict", "--config", config, *arguments, "--output", output]) == 2
+        assert capsys.readouterr().err == f"error: {message}\n"
+    classes = tmp_path / "classes.yaml"
+    classes.write_text(yaml.safe_dump({"output_dir": str(tmp_path / "out"),
+                                       "dataset": "digit_classes"}))
+    assert cli.main(["predict", "--config", str(classes), "--images", str(empty),
+                     "--output", output]) == 2
+    assert capsys.readouterr().err == f"error: --images {empty} holds no PNG/JPEG file\n"
+    with pytest.raises(SystemExit):  # argparse: one of --csv and --images, not both
+        cli.main(["predict", "--config", config, "--images", str(empty), "--csv",
+                  str(tiny_demo_data / "data.csv"), "--output", output])
+    assert "not allowed with argument" in capsys.readouterr().err
+    assert not (tmp_path / "p.csv").exists()
