@@ -16,7 +16,8 @@ import schemas
 from kfp_launcher import Launcher, metadata
 from pipeline import cli
 from pipeline.datasets import demo_data
-from pipeline.fingerprint import file_fingerprint
+from pipeline.assembly import DATA_GATE_CODE
+from pipeline.fingerprint import code_fingerprint, file_fingerprint
 
 pytestmark = pytest.mark.slow
 
@@ -81,7 +82,7 @@ def test_every_task_ran_in_dag_order_on_parameter_values(runs):
         "schema_file": "/tfx-multimodal/schemas/digits/schema.pbtxt",
         "schema_fingerprint": file_fingerprint(schemas.dataset_schema_path("digits"))}
     assert values["Trainer"]["train_args"] == '{"num_steps": 20}'
-    assert values["DataGate"] == {}
+    assert values["DataGate"] == {"code_fingerprint": code_fingerprint(DATA_GATE_CODE)}
 
 
 def test_expected_artifacts_exist(runs):
