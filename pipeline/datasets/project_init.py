@@ -137,7 +137,13 @@ def init_from_csv(csv_path: str, label: str, out_dir: str, data_root: Optional[s
     csv_path = os.path.abspath(csv_path)
     data_root = os.path.abspath(data_root or os.path.dirname(csv_path))
     table = csv_table.read_table(csv_path, label, max_rows)
-    draft = schema_infer.infer_draft(table, label, data_root)
+    try:
+        draft = schema_infer.infer_draft(table, label, data_root)
+    except schema_infer.InferError as err:
+        if max_rows is None or len(table.rows) < max_rows:
+            raise
+        raise schema_infer.InferError(f"{err} (in the first {max_rows} rows only, --rows: drop "
+                                      "it to draft from every row)") from None
     name = os.path.splitext(os.path.basename(csv_path))[0]
     notes = []
     if max_rows is not None and draft.rows == max_rows:

@@ -66,6 +66,31 @@ def test_a_sample_drawn_with_rows_is_said_to_be_one(tmp_path, capsys):
     assert "note:" not in capsys.readouterr().out
 
 
+def test_a_samples_verdict_says_it_is_the_samples(tmp_path, capsys):
+    """scikit-learn's iris is sorted by class: its first 20 rows hold one class. The refusal says
+    it comes from the `--rows` sample; from every row, iris drafts."""
+    iris = os.path.join(SKLEARN_DATA, "iris.csv")
+    assert cli.main(["init", "--csv", iris, "--label", "species", "--out",
+                     str(tmp_path / "p20"), "--rows", "20"]) == 1
+    assert capsys.readouterr().err == (
+        "error: the label 'species' has a single value (setosa): nothing to learn (in the first "
+        "20 rows only, --rows: drop it to draft from every row)\n")
+    assert cli.main(["init", "--csv", iris, "--label", "species", "--out",
+                     str(tmp_path / "all")]) == 0
+
+
+def test_a_space_separated_file_is_named_as_such(tmp_path, capsys):
+    """scikit-learn's linnerud files separate columns with spaces: the header reads as one."""
+    linnerud = os.path.join(SKLEARN_DATA, "linnerud_exercise.csv")
+    assert cli.main(["init", "--csv", linnerud, "--label", "Jumps", "--out",
+                     str(tmp_path / "p")]) == 2
+    assert capsys.readouterr().err == (
+        f"error: --label 'Jumps' is not a column of {linnerud}: ['Chins Situps Jumps']; the "
+        "header is one column holding spaces: the file looks space-separated, and CSV files "
+        "here are comma-separated\n")
+    assert not (tmp_path / "p").exists()
+
+
 @pytest.mark.parametrize("rows, over", [
     (49, "; that is 2.0% of the rows, over max_quarantine_fraction (1%), which fails the run: "
          "fix them or raise the limit in the config"),
