@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 from typing import List, Optional
 
 from components.errors import DataError
@@ -39,6 +40,19 @@ class DataAnomaliesError(DataError):
 # TFDV's anomaly for string values outside a string domain: an open label domain (an empty
 # string_domain, classes from the data) has no values, so every label value would be one.
 NEW_STRING_VALUES = "ENUM_TYPE_UNEXPECTED_STRING_VALUES"
+VALUES_SHOWN = 10  # new string values named in the line; the report has them all
+
+
+def new_values_detail(feature: str, description: str) -> str:
+    """TFDV's list of string values outside a feature's domain ("...: a (~2%), b (<1%)."), cut
+    to its first VALUES_SHOWN values, and what to do about them."""
+    head, colon, listed = description.partition(": ")
+    values = re.split(r"(?<=%\)), ", listed.rstrip("."))
+    if colon and len(values) > VALUES_SHOWN:
+        description = (f"{head}: {', '.join(values[:VALUES_SHOWN])} and "
+                       f"{len(values) - VALUES_SHOWN} more")
+    return (f"{description.rstrip('.')}; if they are valid, add them to {feature!r}'s domain "
+            "in the schema, or draft it again (`init`) from data that holds them")
 
 
 def anomalies_from_proto(split: str, anomalies, open_label: Optional[str] = None
@@ -55,7 +69,9 @@ def anomalies_from_proto(split: str, anomalies, open_label: Optional[str] = None
         if not info.reason:
             found.append(Anomaly(split, feature, info.short_description, info.description))
         for reason in reasons:
-            found.append(Anomaly(split, feature, reason.short_description, reason.description))
+            detail = (new_values_detail(feature, reason.description) if reason.type == accepted
+                      else reason.description)
+            found.append(Anomaly(split, feature, reason.short_description, detail))
     if anomalies.HasField("dataset_anomaly_info"):
         info = anomalies.dataset_anomaly_info
         found.append(Anomaly(split, "(dataset)", info.short_description, info.description))
