@@ -33,55 +33,64 @@ def cmd_predict(args: argparse.Namespace) -> int:
     """Writes the predictions of `--csv` (or `--images`) to `--output`."""
     config = load_config(args.config)
     check_arguments(args)
-    from components.errors import DataError
-    from components.ingest.rows import ColumnsError, IngestSettings
-    from components.prediction import batch, image_folder
-    from pipeline.datasets import csv_table
+    from components.ingest.rows import IngestSettings
+    from components.prediction import image_folder
 
     settings = IngestSettings(features=config.features(),
                               max_image_pixels=config.max_image_pixels,
                               max_quarantine_fraction=1.0,
                               max_line_bytes=config.max_csv_line_bytes)
+    if args.csv:
+        csv_path = os.path.abspath(args.csv)
+        return score(args, config, settings, csv_path,
+                     os.path.abspath(args.data_root or os.path.dirname(csv_path)))
+    try:
+        column = image_folder.image_input(settings.features)
+    except ValueError as err:
+        raise ConfigError(f"--images: {err}") from None
+    file_names, others = image_folder.list_images(args.images)
+    if not file_names:
+        raise ConfigError(f"--images {args.images} holds no PNG/JPEG file")
+    if others:
+        print(f"Not scoring {len(others)} file(s) that are not PNG/JPEG images "
+              f"(first: {others[0]})")
     with tempfile.TemporaryDirectory(prefix="predict-listing-") as listing_dir:
-        file_names = None
-        if args.images:
-            try:
-                column = image_folder.image_input(settings.features)
-            except ValueError as err:
-                raise ConfigError(f"--images: {err}") from None
-            file_names, others = image_folder.list_images(args.images)
-            if not file_names:
-                raise ConfigError(f"--images {args.images} holds no PNG/JPEG file")
-            if others:
-                print(f"Not scoring {len(others)} file(s) that are not PNG/JPEG images "
-                      f"(first: {others[0]})")
-            csv_path = os.path.join(listing_dir, "images.csv")
-            image_folder.write_listing(file_names, column, csv_path)
-            data_root = os.path.abspath(args.images)
-        else:
-            csv_path = os.path.abspath(args.csv)
-            data_root = os.path.abspath(args.data_root or os.path.dirname(csv_path))
-        try:
-            model_dir = args.model or batch.latest_model(config.serving_dir)
-            ignored = batch.check_input(csv_path, settings.features, settings.max_line_bytes)
-            if ignored:
-                print(f"Ignoring columns the schema does not use: {', '.join(ignored)}")
-            counts = batch.predict_csv(
-                csv_path, settings, data_root, os.path.abspath(model_dir), args.output,
-                beam_args=config.beam_pipeline_args(os.path.getsize(csv_path) / 2**20),
-                file_names=file_names)
-        except DataError as err:
-            hint = ("; its first line counts rows and columns (scikit-learn's CSV layout): score "
-                    "the standard copy `init` wrote of it (<out>/data/), or a CSV with a header "
-                    "line" if isinstance(err, ColumnsError) and csv_table.has_sklearn_layout(
-                        csv_path) else "")
-            print(f"error: {err}{hint}", file=sys.stderr)
-            return 1
-        except BrokenPipeError:  # stdout closed: `main` ends the command quietly
-            raise
-        except OSError as err:  # an unreadable input or an unwritable output
-            print(f"error: {err.filename}: {err.strerror}", file=sys.stderr)
-            return 1
+        csv_path = os.path.join(listing_dir, "images.csv")
+        image_folder.write_listing(file_names, column, csv_path)
+        return score(args, config, settings, csv_path, os.path.abspath(args.images),
+                     file_names)
+
+
+def score(args: argparse.Namespace, config, settings, csv_path: str, data_root: str,
+          file_names=None) -> int:
+    """Scores the rows of `csv_path` (images relative to `data_root`) into `--output`; a data or
+    file error is one line and exit code 1."""
+    from components.errors import DataError
+    from components.ingest.rows import ColumnsError
+    from components.prediction import batch
+    from pipeline.datasets import csv_table
+
+    try:
+        model_dir = args.model or batch.latest_model(config.serving_dir)
+        ignored = batch.check_input(csv_path, settings.features, settings.max_line_bytes)
+        if ignored:
+            print(f"Ignoring columns the schema does not use: {', '.join(ignored)}")
+        counts = batch.predict_csv(
+            csv_path, settings, data_root, os.path.abspath(model_dir), args.output,
+            beam_args=config.beam_pipeline_args(os.path.getsize(csv_path) / 2**20),
+            file_names=file_names)
+    except DataError as err:
+        hint = ("; its first line counts rows and columns (scikit-learn's CSV layout): score "
+                "the standard copy `init` wrote of it (<out>/data/), or a CSV with a header "
+                "line" if isinstance(err, ColumnsError) and csv_table.has_sklearn_layout(
+                    csv_path) else "")
+        print(f"error: {err}{hint}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:  # stdout closed: `main` ends the command quietly
+        raise
+    except OSError as err:  # an unreadable input or an unwritable output
+        print(f"error: {err.filename}: {err.strerror}", file=sys.stderr)
+        return 1
     scored = counts["rows_scored"]
     print(f"Wrote {args.output}: {scored} row{'' if scored == 1 else 's'} scored, "
           f"{counts['rows_quarantined']} quarantined (reason in the quarantine_reason column), "
