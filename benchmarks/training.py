@@ -17,11 +17,12 @@ Trainer), in its own process. Steps are timed in segments of `--segment` steps; 
 
 Variants:
 - `loop`: `components.trainer.loop.train` as the Trainer runs it (the reader caches this small
-  split in memory; `steps_per_execution` from the config); it also evaluates one batch per
-  segment, its logging boundary (the host reads the metrics there; `fit` reads its logs at the
-  end of each epoch of `--segment` steps);
-- `fit_same`: `model.fit` compiled with the same `steps_per_execution`;
-- `fit_default`: `model.fit` at Keras's defaults (one step per call);
+  split in memory; `steps_per_execution` from the config); every `--segment` steps it evaluates
+  one eval batch (cached after its first read) and the host reads the metrics;
+- `fit_same`: `model.fit` compiled with the same `steps_per_execution`, one epoch per segment,
+  evaluating the same eval batch at the end of each (`validation_data`, `validation_steps=1`,
+  from a cache filled before `fit`): the same work as the loop's;
+- `fit_default`: `fit_same` at Keras's default steps per call (one);
 - `floor`: the loop's own train step, run `--segment` times per graph call on one batch staged in
   memory: no input pipeline, no Python between steps; what this model costs on this machine;
 - `stream`: the loop on the demo's training split copied until it exceeds the reader's cache
@@ -51,8 +52,8 @@ from benchmarks.common import interleave, load_average, machine, median, spread
 VARIANTS = ("loop", "fit_same", "fit_default", "floor", "stream", "stream_gzip", "memory")
 LABELS = {
     "loop": "custom loop (TFRecord reader, cached)",
-    "fit_same": "model.fit, same steps per call",
-    "fit_default": "model.fit, Keras defaults (1 step per call)",
+    "fit_same": "model.fit, same steps per call, evaluating as the loop",
+    "fit_default": "model.fit, Keras defaults (1 step per call), evaluating as the loop",
     "floor": "pure compute floor (one staged batch, graph loop)",
     "stream": "custom loop, streaming TFRecord reader (data > cache, staged uncompressed)",
     "stream_gzip": "custom loop, streaming TFRecord reader (data > cache, gzipped each epoch)",
@@ -165,16 +166,21 @@ def child(variant: str, args: argparse.Namespace) -> None:
                                  learning_rate=config.learning_rate, global_batch_size=batch,
                                  steps_per_execution=args.steps_per_execution)
 
-    if variant in ("fit_same", "fit_default"):
+    eval_reader = data.make_dataset(eval_files, spec, label, batch, shuffle=False)
+    if variant.startswith("fit_"):
         keras_model.compile(
             optimizer=loop.make_optimizer(settings), loss=head.per_example_loss,
             metrics=[keras.metrics.RootMeanSquaredError()],
-            steps_per_execution=args.steps_per_execution if variant == "fit_same" else None)
+            steps_per_execution=None if variant == "fit_default" else args.steps_per_execution)
         stamp = keras.callbacks.LambdaCallback(
             on_epoch_end=lambda epoch, logs: clock.mark((epoch + 1) * args.segment))
         clock.start = time.perf_counter()
+        eval_batch = eval_reader.take(1).cache()
+        for _ in eval_batch:  # fills the cache (fit's evaluation stops reading after its steps)
+            pass
         keras_model.fit(reader, steps_per_epoch=args.segment, epochs=total // args.segment,
-                        verbose=0, callbacks=[stamp])
+                        verbose=0, callbacks=[stamp], validation_data=eval_batch,
+                        validation_steps=1)
     elif variant == "floor":
         staged = next(iter(reader))
 
@@ -202,7 +208,6 @@ def child(variant: str, args: argparse.Namespace) -> None:
         absl_logger = logging.getLogger("absl")
         absl_logger.addHandler(Stamp())
         absl_logger.propagate = False
-        eval_reader = data.make_dataset(eval_files, spec, label, batch, shuffle=False)
         clock.start = time.perf_counter()
         loop.train(keras_model, reader, eval_reader, settings)
     print(json.dumps(clock.result(args.warmup_steps, batch)))

@@ -27,6 +27,7 @@ import tensorflow as tf
 import tf_keras as keras
 from absl import logging
 
+from components.trainer.fused_adam import FusedAdam
 from components.trainer.task_head import TaskHead
 from schemas import Task
 
@@ -146,10 +147,11 @@ def count_batches(dataset: tf.data.Dataset) -> int:
 
 
 def make_optimizer(settings: LoopSettings) -> keras.optimizers.Optimizer:
-    """Adam with a cosine-decayed learning rate over the run."""
+    """Adam (Keras's, with TensorFlow's fused update kernel) with a cosine-decayed learning rate
+    over the run."""
     schedule = keras.optimizers.schedules.CosineDecay(
         settings.learning_rate, decay_steps=settings.train_steps, alpha=0.05)
-    return keras.optimizers.Adam(learning_rate=schedule)
+    return FusedAdam(learning_rate=schedule)
 
 
 class EarlyStopping:
