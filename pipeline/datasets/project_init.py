@@ -10,6 +10,7 @@ points there; a standard CSV is used where it lies.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 import os
 import posixpath
@@ -17,14 +18,18 @@ from typing import List, Optional, Tuple
 
 import schemas
 from pipeline.config import ConfigError, PipelineConfig
+from pipeline.data_files import data_files
 from pipeline.datasets import column_profile, csv_table, schema_infer
 
 SCHEMA_NAME = schemas.SCHEMA_FILE_NAME
 CONFIG_NAME = "config.yaml"
 DATA_DIR = "data"
+OUTPUTS_DIR = "outputs"
 CLASS_LABEL = "label"
 CLASS_IMAGE = "image"
 GRAYSCALE_MODES = ("1", "L", "LA", "I", "I;16", "F")
+OTHER_FILES_NOTED = 20  # files beside a CSV's data from which `init` suggests a folder of its own
+FILES_LISTED = 10_000  # the most files `init` lists under a data root to count them
 
 
 @dataclasses.dataclass(frozen=True)
@@ -129,6 +134,23 @@ def _unreadable_note(table: csv_table.Table) -> str:
             f"left out of the draft; a run quarantines them{over}")
 
 
+def _other_files_note(data_root: str, csv_path: str, output_dir: str) -> Optional[str]:
+    """What `init` says when the data root (by default the CSV's folder) also holds many files
+    that are neither the CSV nor images: runs list them all (`pipeline.data_files`) to see
+    whether the data changed, so a change to any of them is a change of the data."""
+    listed = list(itertools.islice(data_files(data_root, output_dir), FILES_LISTED))
+    others = [os.path.relpath(path, data_root) for path, _ in listed if path != csv_path
+              and not path.lower().endswith(schemas.IMAGE_SUFFIXES)]
+    if len(others) < OTHER_FILES_NOTED:
+        return None
+    count = f"at least {len(others)}" if len(listed) == FILES_LISTED else str(len(others))
+    return (f"the data root {data_root} also holds {count} files that are neither the CSV nor "
+            f"images (e.g. {', '.join(others[:3])}): every run lists them to see whether the "
+            "data changed, and a change to any of them sends the next run through TFX's runner "
+            "(each component from its cache); a folder holding only the CSV and its images "
+            "avoids both")
+
+
 def init_from_csv(csv_path: str, label: str, out_dir: str, data_root: Optional[str] = None,
                   max_rows: Optional[int] = None, force: bool = False) -> Project:
     """Drafts schema and config for a CSV file (its images relative to `data_root`, by default
@@ -164,9 +186,12 @@ def init_from_csv(csv_path: str, label: str, out_dir: str, data_root: Optional[s
         if pattern.startswith(os.pardir + os.sep):
             raise csv_table.TableError(f"{csv_path} is not under the data root {data_root}: "
                                        "the CSV and the images it references must lie under it")
+        other_files = _other_files_note(data_root, csv_path, os.path.join(out_dir, OUTPUTS_DIR))
+        if other_files:
+            notes.append(other_files)
     values = _common_settings(out_dir, _pipeline_name(name))
     values.update(data_root=data_root, input_pattern=pattern.replace(os.sep, "/"),
-                  output_dir=os.path.join(out_dir, "outputs"))
+                  output_dir=os.path.join(out_dir, OUTPUTS_DIR))
     images = [d.name for d in draft.decisions if d.kind == "image"]
     if images:
         checked = table.rows[:column_profile.IMAGE_FILES_CHECKED]
@@ -231,7 +256,7 @@ def init_from_class_folders(data_root: str, out_dir: str, force: bool = False) -
                                majority_share=max(map(len, classes.values())) / images)
     values = _common_settings(out_dir, _pipeline_name(os.path.basename(data_root)))
     values.update(data_root=data_root, layout="class_folders", input_pattern="*/*",
-                  output_dir=os.path.join(out_dir, "outputs"), image_height=32, image_width=32,
+                  output_dir=os.path.join(out_dir, OUTPUTS_DIR), image_height=32, image_width=32,
                   image_channels=_image_channels([f for files in classes.values()
                                                   for f in files[:2]]),
                   train_steps=1500, **blessing_bar(draft))

@@ -198,3 +198,29 @@ def test_a_long_column_name_widens_the_printed_table(tmp_path, capsys):
         "  LSTAT                                    numeric      FLOAT",
         "  MEDV                                     label        FLOAT                             "
         "regression"]
+
+
+def test_a_csv_in_a_shared_folder_is_said_to_share_it(tmp_path, capsys):
+    """TFX's taxi CSV saved into a downloads-like folder: runs list every file under the data root
+    to see whether the data changed, so `init` says when 20 or more of them are neither the CSV
+    nor images (images do not count); fewer say nothing."""
+    taxi = os.path.join(os.path.dirname(__import__("tfx").__file__), "examples",
+                        "chicago_taxi_pipeline", "data", "simple", "data.csv")
+    downloads = tmp_path / "downloads"
+    (downloads / "old").mkdir(parents=True)
+    (downloads / "taxi.csv").write_bytes(open(taxi, "rb").read())
+    for index in range(19):
+        (downloads / ("old" if index % 2 else ".") / f"report-{index:02d}.pdf").write_bytes(b"%")
+    Image.new("RGB", (4, 4)).save(downloads / "photo.png")
+    command = ["init", "--csv", str(downloads / "taxi.csv"), "--label", "tips", "--out"]
+    assert cli.main(command + [str(tmp_path / "p1")]) == 0
+    assert "note:" not in capsys.readouterr().out  # 19 others: the pdfs
+    (downloads / "old" / "setup.exe").write_bytes(b"MZ")
+    assert cli.main(command + [str(tmp_path / "p2")]) == 0
+    notes = [line for line in capsys.readouterr().out.splitlines() if line.startswith("note:")]
+    assert notes == [
+        f"note: the data root {downloads} also holds 20 files that are neither the CSV nor images "
+        "(e.g. report-00.pdf, report-02.pdf, report-04.pdf): every run lists them to see whether "
+        "the data changed, and a change to any of them sends the next run through TFX's runner "
+        "(each component from its cache); a folder holding only the CSV and its images avoids "
+        "both"]
