@@ -3,7 +3,7 @@
 `tf_keras.optimizers.Adam` updates each dense variable with about a dozen small graph ops (casts,
 powers, the two moment updates, the step); TensorFlow's `ResourceApplyAdam` kernel does the same
 arithmetic in one op, the kernel Keras's legacy Adam used. On the demo model a train step took
-about 10% less time with it (benchmarks/RESULTS.md). The moments are Keras's own slot
+8% less time with it (benchmarks/RESULTS.md). The moments are Keras's own slot
 variables, so checkpoints and `optimizer.build` are unchanged; sparse gradients (embeddings) and
 the AMSGrad / adaptive-epsilon variants keep Keras's update.
 """

@@ -4,6 +4,7 @@ report, and the run history."""
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import sys
 import time
@@ -118,18 +119,30 @@ def _run_through_tfx(config: PipelineConfig, inputs, started: float) -> int:
         return 1
     summary = summarize_latest_run(config)
     printed = [summary.render(elapsed_seconds=time.monotonic() - started)]
-    print(printed[-1])
+    stdout_closed = not _show(printed[-1])
     from pipeline.reporting.report import write_report
 
     report_started = time.monotonic()
     report = write_report(summary, config.output_dir, config.features())
     printed.append(f"  {'report':<34}{report} ({os.path.getsize(report) / 1024:.0f} KB, "
                    f"written in {time.monotonic() - report_started:.1f} s)")
-    print(printed[-1], flush=True)
+    stdout_closed = not _show(printed[-1]) or stdout_closed
     printed.append(f"  {'history':<34}{_write_history(config)}")
-    print(printed[-1], flush=True)
+    stdout_closed = not _show(printed[-1]) or stdout_closed
     up_to_date.record_success(config, inputs, summary.run_id, "\n".join(printed), report)
+    if stdout_closed:  # `main` ends the command quietly, with the status of a cut-short output
+        raise BrokenPipeError(errno.EPIPE, "standard output was closed")
     return 0
+
+
+def _show(line: str) -> bool:
+    """Prints a line of the run's summary; False when standard output is closed (`run | head
+    -1`): the run's report, history and record are still written, then the command ends."""
+    try:
+        print(line, flush=True)
+        return True
+    except BrokenPipeError:
+        return False
 
 
 def _write_history(config: PipelineConfig, summaries=None) -> Optional[str]:

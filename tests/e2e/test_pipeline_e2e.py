@@ -20,6 +20,7 @@ import schemas
 from pipeline import cli
 from pipeline.datasets import demo_data
 from pipeline.config import load_config
+from pipeline.reporting.report import report_dir
 from pipeline.reporting.summary import summarize_latest_run
 
 pytestmark = pytest.mark.slow
@@ -54,10 +55,22 @@ def run_in_a_fresh_process(config_path, *flags):
     return done.stdout.strip().splitlines()
 
 
+def run_with_stdout_closed(config_path, *flags):
+    """`run` in a new interpreter whose standard output's reader left before it printed (`run |
+    head -0`): its exit status."""
+    process = subprocess.Popen(
+        [sys.executable, os.path.join(os.path.dirname(schemas.SCHEMAS_DIR), "pipeline_runner.py"),
+         "run", "--config", str(config_path), *flags], stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL, cwd=os.path.dirname(schemas.SCHEMAS_DIR))
+    process.stdout.close()
+    return process.wait(timeout=900)
+
+
 @pytest.fixture(scope="module")
 def pipeline_run(tmp_path_factory, digits_features):
     """Runs the pipeline on 150 demo rows: once, again with nothing changed (skipped), then with
-    --recheck here and in a fresh process, and plainly in a fresh process; what each showed."""
+    --recheck here and in a fresh process, plainly in a fresh process, with --recheck into a
+    closed pipe, and plainly here; what each showed."""
     root = tmp_path_factory.mktemp("e2e")
     data_root = root / "data"
     demo_data.generate(str(data_root), digits_features, rows=150)
@@ -77,6 +90,9 @@ def pipeline_run(tmp_path_factory, digits_features):
     runs.fresh_recheck = summarize_latest_run(runs.config)
     runs.fresh_plain_stdout = run_in_a_fresh_process(config_path)
     runs.latest = summarize_latest_run(runs.config)
+    runs.closed_stdout_status = run_with_stdout_closed(config_path, "--recheck")
+    runs.closed_stdout = summarize_latest_run(runs.config)
+    runs.after_closed_stdout = run_in_this_process(config_path)
     return runs
 
 
@@ -122,6 +138,19 @@ def test_a_recheck_imports_no_cloud_clients_and_a_skip_nothing_heavy(pipeline_ru
     assert plain[-1] == "0 []"
     assert plain[0].startswith(f"Nothing changed since run {fresh_recheck.run_id} ")
     assert pipeline_run.latest.run_id == fresh_recheck.run_id
+
+
+def test_a_run_whose_output_pipe_closes_still_writes_its_report_and_record(pipeline_run):
+    """The summary's reader gone (`run | head -0`): the status of a cut-short output, and the
+    run's report, history and up-to-date record written anyway, so the next run is skipped."""
+    assert pipeline_run.closed_stdout_status == 141
+    closed = pipeline_run.closed_stdout
+    assert closed.run_id != pipeline_run.latest.run_id  # it ran through TFX
+    output_dir = pipeline_run.config.output_dir
+    assert os.path.isfile(os.path.join(report_dir(output_dir, closed.run_id), "report.html"))
+    assert closed.run_id.replace(":", "-") in open(os.path.join(output_dir, "history.html")).read()
+    skipped = pipeline_run.after_closed_stdout
+    assert skipped.startswith(f"Nothing changed since run {closed.run_id} ")
 
 
 def test_pushed_model_predicts_on_raw_serialized_examples(pipeline_run, make_raw_examples):
@@ -223,7 +252,7 @@ def test_report_renders_in_a_real_browser(pipeline_run, tmp_path):
     Chromium renders it."""
     config = pipeline_run.config
     reports = glob.glob(os.path.join(config.output_dir, "reports", "*", "report.html"))
-    assert len(reports) == 3  # one per run through TFX
+    assert len(reports) == 4  # one per run through TFX
     dom = check_in_browser(sorted(reports)[0], tmp_path, 3000)
     for section in ("summary", "data", "anomalies", "training", "errors", "evaluation",
                     "push", "lineage"):
@@ -241,13 +270,14 @@ def test_report_renders_in_a_real_browser(pipeline_run, tmp_path):
 
 def test_history_page_links_every_run(pipeline_run, tmp_path):
     config = pipeline_run.config
-    first, second, third = pipeline_run.first, pipeline_run.recheck, pipeline_run.fresh_recheck
+    ran = (pipeline_run.first, pipeline_run.recheck, pipeline_run.fresh_recheck,
+           pipeline_run.closed_stdout)
     page_path = os.path.join(config.output_dir, "history.html")
     dom = check_in_browser(page_path, tmp_path, 900)
-    assert f"{config.pipeline_name}: 3 runs" in dom
+    assert f"{config.pipeline_name}: 4 runs" in dom
     assert 'aria-label="eval RMSE per run"' in dom
-    assert dom.count(">report</a>") == 3
-    for summary in (first, second, third):
+    assert dom.count(">report</a>") == 4
+    for summary in ran:
         assert summary.run_id in dom
 
 
@@ -258,7 +288,8 @@ def test_runs_prints_its_table_and_nothing_else(pipeline_run, tmp_path):
     import sys
 
     config = pipeline_run.config
-    first, second, third = pipeline_run.first, pipeline_run.recheck, pipeline_run.fresh_recheck
+    ran = (pipeline_run.first, pipeline_run.recheck, pipeline_run.fresh_recheck,
+           pipeline_run.closed_stdout)
     config_path = tmp_path / "config.yaml"
     config_path.write_text(yaml.safe_dump({"data_root": config.data_root,
                                            "output_dir": config.output_dir}))
@@ -270,7 +301,5 @@ def test_runs_prints_its_table_and_nothing_else(pipeline_run, tmp_path):
                                 if k not in ("TF_CPP_MIN_LOG_LEVEL", "PYTHONWARNINGS")})
     assert result.returncode == 0 and result.stderr == ""
     lines = result.stdout.splitlines()
-    assert [line.split()[0] for line in lines[2:5]] == [first.run_id, second.run_id,
-                                                        third.run_id]
-    assert lines[5:] == [f"history: {os.path.join(config.output_dir, 'history.html')}"]
-    assert len(lines) == 6
+    assert [line.split()[0] for line in lines[2:6]] == [summary.run_id for summary in ran]
+    assert lines[6:] == [f"history: {os.path.join(config.output_dir, 'history.html')}"]
