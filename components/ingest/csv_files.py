@@ -16,8 +16,21 @@ UTF8_BOM = b"\xef\xbb\xbf"
 EXTRA_FIELDS = "(extra fields)"
 
 
+# the first bytes of files that are not text: a CSV compressed, or an Excel workbook
+ARCHIVE_MAGIC = {b"\x1f\x8b": "is gzip-compressed, not CSV text: decompress it (e.g. `gunzip -k`) "
+                               "and use the CSV",
+                 b"PK\x03\x04": "is a ZIP archive (as an Excel workbook is), not CSV text: save "
+                                "it as CSV, or unzip it"}
+
+
 def read_header(path: str, max_line_bytes: int = MAX_LINE_BYTES) -> List[str]:
-    """The column names of a CSV file (its first row)."""
+    """The column names of a CSV file (its first row); a compressed file or a workbook is named
+    as such rather than as a line holding a NUL byte."""
+    with open_binary(path) as handle:
+        start = handle.read(4)
+    for magic, what in ARCHIVE_MAGIC.items():
+        if start.startswith(magic):
+            raise ColumnsError(f"{path}: the file {what}")
     with open_binary(path) as handle:
         for _, text, problem in _physical_lines(handle, max_line_bytes):
             if problem:

@@ -91,6 +91,25 @@ def test_a_space_separated_file_is_named_as_such(tmp_path, capsys):
     assert not (tmp_path / "p").exists()
 
 
+def test_a_compressed_file_or_a_workbook_is_named_as_such(tmp_path, capsys):
+    """scikit-learn's digits.csv.gz (gzip) and an .xlsx (a ZIP archive) were refused as an
+    `unreadable header line: NUL byte in line (at byte 8)`."""
+    import zipfile
+
+    workbook = tmp_path / "sheet.xlsx"
+    with zipfile.ZipFile(workbook, "w") as archive:
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+    for path, what in (
+            (os.path.join(SKLEARN_DATA, "digits.csv.gz"),
+             "is gzip-compressed, not CSV text: decompress it (e.g. `gunzip -k`) and use the CSV"),
+            (str(workbook), "is a ZIP archive (as an Excel workbook is), not CSV text: save it as "
+                            "CSV, or unzip it")):
+        assert cli.main(["init", "--csv", path, "--label", "target", "--out",
+                         str(tmp_path / "p")]) == 1
+        assert capsys.readouterr().err == f"error: {path}: the file {what}\n"
+    assert not (tmp_path / "p").exists()
+
+
 @pytest.mark.parametrize("rows, over", [
     (49, "; that is 2.0% of the rows, over max_quarantine_fraction (1%), which fails the run: "
          "fix them or raise the limit in the config"),
