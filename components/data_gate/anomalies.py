@@ -55,6 +55,17 @@ def new_values_detail(feature: str, description: str) -> str:
             "in the schema, or draft it again (`init`) from data that holds them")
 
 
+# TFDV's anomaly for a feature present in fewer examples than `presence.min_fraction` allows
+LOW_PRESENCE = "FEATURE_TYPE_LOW_FRACTION_PRESENT"
+
+
+def low_presence_detail(feature: str, description: str) -> str:
+    """TFDV's "present in fewer examples than expected" (titled "Column dropped", also when the
+    column is there with more empty cells), and what to do when the gaps are valid."""
+    return (f"{description.rstrip('.')}; if these gaps are valid, lower {feature!r}'s "
+            "presence min_fraction in the schema (a missing value is then imputed)")
+
+
 def anomalies_from_proto(split: str, anomalies, open_label: Optional[str] = None
                          ) -> List[Anomaly]:
     """The anomalies of a `tensorflow_metadata` Anomalies proto, one per (feature, reason),
@@ -62,6 +73,7 @@ def anomalies_from_proto(split: str, anomalies, open_label: Optional[str] = None
     from tensorflow_metadata.proto.v0 import anomalies_pb2
 
     accepted = anomalies_pb2.AnomalyInfo.Type.Value(NEW_STRING_VALUES)
+    low_presence = anomalies_pb2.AnomalyInfo.Type.Value(LOW_PRESENCE)
     found = []
     for feature, info in sorted(anomalies.anomaly_info.items()):
         reasons = [reason for reason in info.reason
@@ -69,8 +81,12 @@ def anomalies_from_proto(split: str, anomalies, open_label: Optional[str] = None
         if not info.reason:
             found.append(Anomaly(split, feature, info.short_description, info.description))
         for reason in reasons:
-            detail = (new_values_detail(feature, reason.description) if reason.type == accepted
-                      else reason.description)
+            if reason.type == accepted:
+                detail = new_values_detail(feature, reason.description)
+            elif reason.type == low_presence:
+                detail = low_presence_detail(feature, reason.description)
+            else:
+                detail = reason.description
             found.append(Anomaly(split, feature, reason.short_description, detail))
     if anomalies.HasField("dataset_anomaly_info"):
         info = anomalies.dataset_anomaly_info

@@ -174,3 +174,20 @@ def test_new_string_values_are_cut_to_ten_and_say_what_to_do():
         "Examples contain values missing from the schema: d (<1%); if they are valid, add them "
         "to 'company''s domain in the schema, or draft it again (`init`) from data that holds "
         "them")
+
+
+def test_fewer_values_than_the_presence_allows_says_what_to_do():
+    """A wine CSV whose optional feature_12 had a few more gaps in a second file: TFDV's "Column
+    dropped" line said nothing of the schema's presence setting behind it."""
+    proto = anomalies_pb2.Anomalies()
+    proto.anomaly_info["feature_12"].reason.add(
+        type=anomalies_pb2.AnomalyInfo.Type.Value("FEATURE_TYPE_LOW_FRACTION_PRESENT"),
+        short_description="Column dropped",
+        description="The feature was present in fewer examples than expected: minimum "
+                    "fraction = 0.880000, actual = 0.860465")
+    [anomaly] = anomalies_lib.anomalies_from_proto("eval", proto)
+    assert anomaly.line() == (
+        "[eval] feature_12: Column dropped: The feature was present in fewer examples than "
+        "expected: minimum fraction = 0.880000, actual = 0.860465; if these gaps are valid, "
+        "lower 'feature_12''s presence min_fraction in the schema (a missing value is then "
+        "imputed)")
