@@ -13,6 +13,8 @@ from typing import Optional
 from pipeline.cli.arguments import config_from
 from pipeline.config import ConfigError, PipelineConfig
 
+UNMATCHED_SHOWN = 5  # CSV files the input patterns leave out, named in the run's log
+
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Runs the pipeline locally and prints the run summary."""
@@ -89,8 +91,29 @@ def _run_and_report(config: PipelineConfig, recheck: bool = False) -> int:
         print(up_to_date.read_record(config).skip_message(), flush=True)
         return 0
     logging.info("Running through TFX: %s", why)
+    _note_unmatched_csv_files(config)
     up_to_date.forget_success(config)
     return _run_through_tfx(config, inputs, started)
+
+
+def _note_unmatched_csv_files(config: PipelineConfig) -> None:
+    """Logs the CSV files under the data root that the input patterns leave out (a second file
+    dropped beside `input_pattern: data.csv` is not read, though it counts as a data change)."""
+    import logging
+
+    from pipeline.data_files import unmatched_csv_files
+
+    if config.layout != "csv":
+        return
+    patterns = sorted((config.input_splits or {"": config.input_pattern}).values())
+    unmatched = unmatched_csv_files(config.data_root, patterns, config.output_dir)
+    if unmatched:
+        shown = ", ".join(unmatched[:UNMATCHED_SHOWN]) + (
+            f" and {len(unmatched) - UNMATCHED_SHOWN} more" if len(unmatched) > UNMATCHED_SHOWN
+            else "")
+        logging.info("Not ingested: %d CSV file(s) under data_root that %s %s does not match: "
+                     "%s", len(unmatched), "input_splits" if config.input_splits else
+                     "input_pattern", " or ".join(repr(p) for p in patterns), shown)
 
 
 def _run_through_tfx(config: PipelineConfig, inputs, started: float) -> int:
