@@ -34,7 +34,7 @@ from typing import Sequence, Set, Tuple
 from components.errors import DataError
 from pipeline.config import ConfigError
 from pipeline.datasets.column_profile import ColumnProfile, profile_columns
-from pipeline.datasets.csv_table import Table
+from pipeline.datasets.csv_table import Table, separator_hint
 
 MAX_INT_CATEGORIES = 10
 MAX_STRING_CATEGORIES = 100
@@ -211,20 +211,11 @@ def _noted(decision: Decision, profile: ColumnProfile) -> Decision:
     return dataclasses.replace(decision, note="; ".join(filter(None, (advice, decision.note))))
 
 
-def _separator_hint(header: Sequence[str]) -> str:
-    """When a one-column header holds another separator: the file is likely not comma-separated
-    (scikit-learn's linnerud files are space-separated), which the message then says."""
-    names = {";": "semicolon", "\t": "tab", "|": "bar", " ": "space"}
-    found = [name for sep, name in names.items() if len(header) == 1 and sep in header[0].strip()]
-    return (f"; the header is one column holding {found[0]}s: the file looks {found[0]}-"
-            "separated, and CSV files here are comma-separated" if found else "")
-
-
 def infer_draft(table: Table, label: str, data_root: str) -> Draft:
     """The draft of a table's columns; the label must be one of them."""
     if label not in table.header:
         raise ConfigError(f"--label {label!r} is not a column of {table.path}: {table.header}"
-                          f"{_separator_hint(table.header)}")
+                          f"{separator_hint(table.header)}")
     profiles = profile_columns(table)
     decisions = tuple(_noted(decide(profile, label, data_root), profile) for profile in profiles)
     label_decision = next(d for d in decisions if d.kind == "label")

@@ -91,6 +91,24 @@ def test_a_space_separated_file_is_named_as_such(tmp_path, capsys):
     assert not (tmp_path / "p").exists()
 
 
+def test_a_semicolon_separated_file_with_decimal_commas_is_named_as_such(tmp_path, capsys):
+    """Iris saved by a European Excel (`;` between fields, `,` in numbers): each row then splits
+    into five fields under a one-column header, and `init` said `has a header but no data rows`
+    of a file of 150 rows."""
+    lines = open(os.path.join(SKLEARN_DATA, "iris.csv")).read().splitlines()[1:]
+    semi = tmp_path / "iris.csv"
+    semi.write_text("sepal_length;sepal_width;petal_length;petal_width;species\n" + "".join(
+        ";".join(cell.replace(".", ",") for cell in line.split(",")) + "\n" for line in lines))
+    assert cli.main(["init", "--csv", str(semi), "--label", "species", "--out",
+                     str(tmp_path / "p")]) == 1
+    assert capsys.readouterr().err == (
+        f"error: {semi} has a header but no data rows: none of its 150 lines can be a row "
+        "(first: line 2: (line): wrong number of fields (5 fields, header has 1)); the header is "
+        "one column holding semicolons: the file looks semicolon-separated, and CSV files here "
+        "are comma-separated\n")
+    assert not (tmp_path / "p").exists()
+
+
 def test_a_compressed_file_or_a_workbook_is_named_as_such(tmp_path, capsys):
     """scikit-learn's digits.csv.gz (gzip) and an .xlsx (a ZIP archive) were refused as an
     `unreadable header line: NUL byte in line (at byte 8)`."""
