@@ -33,8 +33,9 @@ class DataAnomaliesError(DataError):
         self.anomalies = anomalies
         self.report_uri = report_uri
         lines = "\n".join(f"  {anomaly.line()}" for anomaly in anomalies)
-        super().__init__(f"data validation found {len(anomalies)} anomalies; Transform and "
-                         f"Trainer did not run (full report: {report_uri}):\n{lines}")
+        count = f"{len(anomalies)} {'anomaly' if len(anomalies) == 1 else 'anomalies'}"
+        super().__init__(f"data validation found {count}; Transform and Trainer did not run "
+                         f"(full report: {report_uri}):\n{lines}")
 
 
 # TFDV's anomaly for string values outside a string domain: an open label domain (an empty

@@ -191,3 +191,11 @@ def test_fewer_values_than_the_presence_allows_says_what_to_do():
         "expected: minimum fraction = 0.880000, actual = 0.860465; if these gaps are valid, "
         "lower 'feature_12''s presence min_fraction in the schema (a missing value is then "
         "imputed)")
+
+
+def test_one_anomaly_is_counted_in_the_singular():
+    """The wine run stopped on one presence anomaly said `found 1 anomalies`."""
+    error = anomalies_lib.DataAnomaliesError(
+        [anomalies_lib.Anomaly("eval", "feature_12", "Column dropped", "...")], "report/27")
+    assert str(error) == ("data validation found 1 anomaly; Transform and Trainer did not run "
+                          "(full report: report/27):\n  [eval] feature_12: Column dropped: ...")
