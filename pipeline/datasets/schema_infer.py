@@ -18,7 +18,9 @@ Each column is profiled over the sample (`column_profile.py`), then given a role
   at all or a single value;
 * a text column whose values are nearly all numbers says how many are not and the first;
 * the label must hold a value in every row; its task is regression (numbers), binary or
-  multiclass (text, or integers with at most MAX_INT_CATEGORIES values).
+  multiclass (text, or integers with at most MAX_INT_CATEGORIES values; integers with gaps
+  between them get a string domain of their values, as an int_domain's classes are every
+  integer from its min to its max).
 
 The draft starts with comments stating these decisions. It never replaces an existing file
 unless asked.
@@ -163,9 +165,12 @@ def _label_decision(profile: ColumnProfile, dtype: str) -> Decision:
         raise InferError(f"the label {name!r} holds {count} distinct text values: too many "
                          f"classes (at most {MAX_STRING_CATEGORIES}){hint}")
     task = "binary" if count == 2 else "multiclass"
-    return Decision(name, "label", dtype=dtype, values=_sorted_values(profile.distinct,
-                                                                      dtype == "INT"),
-                    note=task)
+    values = _sorted_values(profile.distinct, dtype == "INT")
+    if dtype == "INT" and int(values[-1]) - int(values[0]) >= count:
+        # an int_domain's classes are every integer from min to max: with gaps (0 and 2; 1..8
+        # and 24) that adds classes no row holds, so the values become a string domain
+        dtype = "BYTES"
+    return Decision(name, "label", dtype=dtype, values=values, note=task)
 
 
 def build_schema(decisions: Sequence[Decision]):
