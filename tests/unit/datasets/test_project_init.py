@@ -261,3 +261,22 @@ def test_a_csv_in_a_shared_folder_is_said_to_share_it(tmp_path, capsys):
         "the data changed, and a change to any of them sends the next run through TFX's runner "
         "(each component from its cache); a folder holding only the CSV and its images avoids "
         "both"]
+
+
+def test_a_label_of_whole_numbers_written_as_decimals_is_noted(tmp_path, capsys):
+    """scikit-learn's iris with its classes written 0.0, 1.0, 2.0 (as pandas writes an integer
+    column with a gap) was drafted as regression without a word."""
+    lines = open(os.path.join(SKLEARN_DATA, "iris.csv")).read().splitlines()[1:]
+    decimals = tmp_path / "iris.csv"
+    decimals.write_text("a,b,c,d,species\n" + "".join(
+        line.rsplit(",", 1)[0] + f",{float(line.rsplit(',', 1)[1])}\n" for line in lines))
+    assert cli.main(["init", "--csv", str(decimals), "--label", "species", "--out",
+                     str(tmp_path / "p")]) == 0
+    assert capsys.readouterr().out.splitlines()[0] == (
+        "note: the label 'species' holds 3 distinct values, all whole numbers written as "
+        "decimals (0.0, 1.0, 2.0): drafted as regression; if they are classes, write them as "
+        "integers (0, 1, 2) or names and run init again")
+    boston = os.path.join(SKLEARN_DATA, "boston_house_prices.csv")  # MEDV: 229 values
+    assert cli.main(["init", "--csv", boston, "--label", "MEDV", "--out",
+                     str(tmp_path / "b")]) == 0
+    assert "whole numbers" not in capsys.readouterr().out
