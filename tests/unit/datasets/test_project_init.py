@@ -280,3 +280,23 @@ def test_a_label_of_whole_numbers_written_as_decimals_is_noted(tmp_path, capsys)
     assert cli.main(["init", "--csv", boston, "--label", "MEDV", "--out",
                      str(tmp_path / "b")]) == 0
     assert "whole numbers" not in capsys.readouterr().out
+
+
+def test_lines_ending_in_a_carriage_return_alone_are_named_as_such(tmp_path, capsys):
+    """iris saved with classic Mac line endings (CR alone), or with a stray CR in its header
+    (a CRLF file given a trailing comma by `sed 's/$/,/'`): init and predict ended in Python's
+    `_csv.Error: new-line character seen in unquoted field` traceback."""
+    text = "a,b,c,d,species\n" + open(os.path.join(SKLEARN_DATA, "iris.csv")).read().split(
+        "\n", 1)[1]
+    mac = tmp_path / "mac.csv"
+    mac.write_bytes(text.replace("\n", "\r").encode())
+    stray = tmp_path / "stray.csv"
+    stray.write_bytes(text.replace("\n", "\r,\n").encode())
+    for path in (mac, stray):
+        assert cli.main(["init", "--csv", str(path), "--label", "species", "--out",
+                         str(tmp_path / "p")]) == 1
+        assert capsys.readouterr().err == (
+            f"error: {path}: the header line holds a carriage return: the file's lines end in CR "
+            "alone (as classic Mac OS and Excel's \"CSV (Macintosh)\" write them) or it holds a "
+            "stray one; save it with LF or CRLF line endings\n")
+    assert not (tmp_path / "p").exists()
