@@ -11,7 +11,7 @@ import time
 from typing import Optional
 
 from pipeline.cli.arguments import config_from
-from pipeline.config import ConfigError, PipelineConfig
+from pipeline.config import ConfigError, PipelineConfig, working_directory_hint
 
 UNMATCHED_SHOWN = 5  # CSV files the input patterns leave out, named in the run's log
 
@@ -24,7 +24,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.demo and demos.ensure(args.demo, config.data_root, config.features(),
                                   rows=args.demo_rows):
         print(f"Generated demo data in {os.path.abspath(config.data_root)}")
-    _preflight(config)
+    _preflight(config, args.config)
     from pipeline.runners.run_lock import AlreadyRunning, RunLock
 
     try:
@@ -35,11 +35,12 @@ def cmd_run(args: argparse.Namespace) -> int:
         return 1
 
 
-def _preflight(config: PipelineConfig) -> None:
+def _preflight(config: PipelineConfig, config_path: Optional[str]) -> None:
     """Checks that need no heavy import: data root present, output directory usable."""
     if not os.path.isdir(config.data_root):
-        raise ConfigError(f"data_root {config.data_root!r} does not exist "
-                          "(pass --demo to generate the demo data there)")
+        raise ConfigError(f"data_root {config.data_root!r} does not exist" + (
+            working_directory_hint(config_path, config.data_root)
+            or " (pass --demo to generate the demo data there)"))
     _check_output_dir(config)
 
 
@@ -190,7 +191,7 @@ def cmd_schedule(args: argparse.Namespace) -> int:
         scheduler = Scheduler(args.cron, config.output_dir, job=lambda: _scheduled_run(config))
     except CronError as err:
         raise ConfigError(str(err)) from None
-    _preflight(config)
+    _preflight(config, args.config)
     if args.once:
         return 0 if scheduler.tick() in ("ran", "skipped") else 1
     scheduler.stop_on_signals()
