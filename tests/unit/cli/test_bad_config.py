@@ -66,7 +66,8 @@ def test_bad_config_is_one_line_before_heavy_work(case, tmp_path):
     assert message in err
 
 
-def test_relative_paths_beside_the_config_say_where_they_are_read_from(tmp_path, capsys):
+def test_relative_paths_beside_the_config_say_where_they_are_read_from(tmp_path, capsys,
+                                                                        monkeypatch):
     """A project folder (iris: config.yaml, schema.pbtxt, data/) whose config names its files
     relative to itself, run from the folder above: `schema_path 'schema.pbtxt' is not a file`,
     then `data_root 'data' does not exist (pass --demo ...)`, with no word of why."""
@@ -78,17 +79,11 @@ def test_relative_paths_beside_the_config_say_where_they_are_read_from(tmp_path,
     config = project / "config.yaml"
     hint = (f"; relative paths are read from the working directory ({tmp_path}), not the "
             f"config's folder ({project}): run from there, or write the path absolute\n")
-    cwd = os.getcwd()
-    os.chdir(tmp_path)
-    try:
-        for values, message in (
-                ({"schema_path": "schema.pbtxt"},
-                 "invalid config: schema_path 'schema.pbtxt' is not a file"),
-                ({"schema_path": str(project / "schema.pbtxt")},
-                 "data_root 'data' does not exist")):
-            config.write_text(yaml.safe_dump({**values, "data_root": "data",
-                                              "output_dir": "outputs"}))
-            assert cli.main(["run", "--config", "iris/config.yaml"]) == 2
-            assert capsys.readouterr().err == f"error: {message}{hint}"
-    finally:
-        os.chdir(cwd)
+    monkeypatch.chdir(tmp_path)
+    for values, message in (
+            ({"schema_path": "schema.pbtxt"},
+             "invalid config: schema_path 'schema.pbtxt' is not a file"),
+            ({"schema_path": str(project / "schema.pbtxt")}, "data_root 'data' does not exist")):
+        config.write_text(yaml.safe_dump({**values, "data_root": "data", "output_dir": "outputs"}))
+        assert cli.main(["run", "--config", "iris/config.yaml"]) == 2
+        assert capsys.readouterr().err == f"error: {message}{hint}"
