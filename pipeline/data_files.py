@@ -44,7 +44,8 @@ def data_files(data_root: str, output_dir: Optional[str] = None
 def unmatched_csv_files(data_root: str, patterns: Sequence[str],
                         output_dir: Optional[str] = None) -> List[str]:
     """The CSV files under a local data root (paths relative to it) that none of the input
-    patterns match, a placeholder such as {SPAN} matching any span: files a run does not read."""
+    patterns match, a placeholder such as {SPAN} matching any span: files a run does not read.
+    Matched folder by folder, as ingestion's `tf.io.gfile.glob` lists them (`**` included)."""
     globs = [PLACEHOLDER.sub("*", pattern).split("/") for pattern in patterns]
     unmatched = []
     for path, _ in data_files(data_root, output_dir):

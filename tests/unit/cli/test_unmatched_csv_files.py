@@ -40,6 +40,9 @@ def test_csv_files_the_input_patterns_leave_out_are_named(tmp_path, caplog):
         "Not ingested: 5 CSV file(s) under data_root that input_splits 'eval/*.csv' or "
         "'train/*.csv' does not match: data.csv, later.csv, later2.csv, span-1/rows.csv, "
         "span-2/rows.CSV"]
+    assert notes(caplog, tmp_path, input_pattern="**.csv") == [  # as tf.io.gfile.glob lists
+        "Not ingested: 4 CSV file(s) under data_root that input_pattern '**.csv' does not "
+        "match: eval/b.csv, span-1/rows.csv, span-2/rows.CSV, train/a.csv"]
     for name in ("later.csv", "later2.csv"):
         os.remove(data / name)
     for folder in ("span-1", "span-2", "train", "eval"):
