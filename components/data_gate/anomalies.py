@@ -67,6 +67,17 @@ def low_presence_detail(feature: str, description: str) -> str:
             "presence min_fraction in the schema (a missing value is then imputed)")
 
 
+# TFDV's anomalies for values outside a feature's int_domain / float_domain bounds
+OUT_OF_RANGE = {"INT_TYPE_BIG_INT": "int_domain", "INT_TYPE_SMALL_INT": "int_domain",
+                "FLOAT_TYPE_BIG_FLOAT": "float_domain", "FLOAT_TYPE_SMALL_FLOAT": "float_domain"}
+
+
+def out_of_range_detail(feature: str, description: str, domain: str) -> str:
+    """TFDV's "Unexpectedly large value: 3", and what to do when such values are valid."""
+    return (f"{description.rstrip('.')}; if such values are valid, widen {feature!r}'s {domain} "
+            "(min, max) in the schema, or draft it again (`init`) from data that holds them")
+
+
 def anomalies_from_proto(split: str, anomalies, open_label: Optional[str] = None
                          ) -> List[Anomaly]:
     """The anomalies of a `tensorflow_metadata` Anomalies proto, one per (feature, reason),
@@ -75,6 +86,8 @@ def anomalies_from_proto(split: str, anomalies, open_label: Optional[str] = None
 
     accepted = anomalies_pb2.AnomalyInfo.Type.Value(NEW_STRING_VALUES)
     low_presence = anomalies_pb2.AnomalyInfo.Type.Value(LOW_PRESENCE)
+    out_of_range = {anomalies_pb2.AnomalyInfo.Type.Value(name): domain
+                    for name, domain in OUT_OF_RANGE.items()}
     found = []
     for feature, info in sorted(anomalies.anomaly_info.items()):
         reasons = [reason for reason in info.reason
@@ -86,6 +99,9 @@ def anomalies_from_proto(split: str, anomalies, open_label: Optional[str] = None
                 detail = new_values_detail(feature, reason.description)
             elif reason.type == low_presence:
                 detail = low_presence_detail(feature, reason.description)
+            elif reason.type in out_of_range:
+                detail = out_of_range_detail(feature, reason.description,
+                                             out_of_range[reason.type])
             else:
                 detail = reason.description
             found.append(Anomaly(split, feature, reason.short_description, detail))

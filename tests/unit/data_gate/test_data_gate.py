@@ -199,3 +199,17 @@ def test_one_anomaly_is_counted_in_the_singular():
         [anomalies_lib.Anomaly("eval", "feature_12", "Column dropped", "...")], "report/27")
     assert str(error) == ("data validation found 1 anomaly; Transform and Trainer did not run "
                           "(full report: report/27):\n  [eval] feature_12: Column dropped: ...")
+
+
+def test_a_value_outside_the_domain_bounds_says_what_to_do():
+    """scikit-learn's diabetes `sex` (1 or 2, an int_domain 1..2 in init's draft) holding a 3 in
+    a new span: TFDV's `Unexpectedly large value: 3` said nothing of the bounds behind it."""
+    proto = anomalies_pb2.Anomalies()
+    proto.anomaly_info["sex"].reason.add(
+        type=anomalies_pb2.AnomalyInfo.Type.Value("INT_TYPE_BIG_INT"),
+        short_description="Out-of-range values", description="Unexpectedly large value: 3.")
+    [anomaly] = anomalies_lib.anomalies_from_proto("train", proto)
+    assert anomaly.line() == (
+        "[train] sex: Out-of-range values: Unexpectedly large value: 3; if such values are "
+        "valid, widen 'sex''s int_domain (min, max) in the schema, or draft it again (`init`) "
+        "from data that holds them")
