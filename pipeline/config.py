@@ -231,6 +231,19 @@ def _describe(error: pydantic.ValidationError) -> str:
     return "; ".join(parts)
 
 
+def working_directory_hint(config_path: Optional[str], value: Any) -> str:
+    """For a relative path that names nothing under the working directory but something beside
+    the config file: where relative paths are read from, and what to do."""
+    if not config_path or not isinstance(value, str) or os.path.isabs(value) or os.path.exists(
+            value):
+        return ""
+    folder = os.path.dirname(os.path.abspath(config_path))
+    if not os.path.exists(os.path.join(folder, value)):
+        return ""
+    return (f"; relative paths are read from the working directory ({os.getcwd()}), not the "
+            f"config's folder ({folder}): run from there, or write the path absolute")
+
+
 def load_config(path: Optional[str] = None,
                 overrides: Optional[Mapping[str, Any]] = None,
                 defaults: Optional[Mapping[str, Any]] = None) -> PipelineConfig:
@@ -254,4 +267,5 @@ def load_config(path: Optional[str] = None,
     try:
         return PipelineConfig(**values)
     except pydantic.ValidationError as err:
-        raise ConfigError(f"invalid config: {_describe(err)}") from None
+        raise ConfigError(f"invalid config: {_describe(err)}"
+                          f"{working_directory_hint(path, values.get('schema_path'))}") from None

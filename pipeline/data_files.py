@@ -2,13 +2,19 @@
 (ingestion reads through them), each real folder once, and without the pipeline's output
 directory when that lies inside the data root (its files are what runs write, not what they
 read). The input size that picks the Beam runner mode (`pipeline/assembly.py`) and the data
-fingerprint of the up-to-date check (`pipeline/runners/up_to_date.py`) both come from here.
+fingerprint of the up-to-date check (`pipeline/runners/up_to_date.py`) both come from here, as
+do the CSV files that a run's input patterns leave out (named in the run's log).
 """
 
 from __future__ import annotations
 
+import fnmatch
 import os
-from typing import Iterator, Optional, Tuple
+import re
+from typing import Iterator, List, Optional, Sequence, Tuple
+
+# TFX's placeholders in an input pattern ({SPAN}, {VERSION}, {YYYY}, ...), each a run of digits
+PLACEHOLDER = re.compile(r"\{[A-Z]+(:\d+)?\}")
 
 
 def data_files(data_root: str, output_dir: Optional[str] = None
@@ -33,3 +39,19 @@ def data_files(data_root: str, output_dir: Optional[str] = None
             except OSError:  # vanished, or a dangling link: ingestion reports it
                 stat = None
             yield path, stat
+
+
+def unmatched_csv_files(data_root: str, patterns: Sequence[str],
+                        output_dir: Optional[str] = None) -> List[str]:
+    """The CSV files under a local data root (paths relative to it) that none of the input
+    patterns match, a placeholder such as {SPAN} matching any span: files a run does not read.
+    Matched folder by folder, as ingestion's `tf.io.gfile.glob` lists them (`**` included)."""
+    globs = [PLACEHOLDER.sub("*", pattern).split("/") for pattern in patterns]
+    unmatched = []
+    for path, _ in data_files(data_root, output_dir):
+        parts = os.path.relpath(path, data_root).split(os.sep)
+        if parts[-1].lower().endswith(".csv") and not any(
+                len(parts) == len(glob) and all(map(fnmatch.fnmatchcase, parts, glob))
+                for glob in globs):
+            unmatched.append("/".join(parts))
+    return unmatched

@@ -110,3 +110,22 @@ def eval_config(features: FeatureSet, max_rmse: float, min_accuracy: float = 0.0
         preprocessing_function_names=[TRANSFORM_SIGNATURE] if task.is_classification else [])
     return tfma.EvalConfig(model_specs=[model_spec], slicing_specs=[tfma.SlicingSpec()],
                            metrics_specs=_metrics_specs(features, max_rmse, min_accuracy, min_auc))
+
+
+def blessing_failures(evaluation_uri: str) -> List[str]:
+    """Why the Evaluator did not bless: one phrase per threshold its validation result failed,
+    e.g. "root_mean_squared_error 2.7222 > 2.445" or "auc -0.0123 vs. baseline"."""
+    import tensorflow_model_analysis as tfma
+
+    failures = []
+    for per_slice in tfma.load_validation_result(evaluation_uri).metric_validations_per_slice:
+        for failure in per_slice.failures:
+            name, value = failure.metric_key.name, failure.metric_value.double_value.value
+            bounds = failure.metric_threshold.value_threshold
+            if failure.metric_key.is_diff:
+                failures.append(f"{name} {value:+.4f} vs. baseline")
+            elif bounds.HasField("upper_bound") and value > bounds.upper_bound.value:
+                failures.append(f"{name} {value:.4f} > {bounds.upper_bound.value:g}")
+            else:
+                failures.append(f"{name} {value:.4f} < {bounds.lower_bound.value:g}")
+    return failures

@@ -33,8 +33,9 @@ class DataAnomaliesError(DataError):
         self.anomalies = anomalies
         self.report_uri = report_uri
         lines = "\n".join(f"  {anomaly.line()}" for anomaly in anomalies)
-        super().__init__(f"data validation found {len(anomalies)} anomalies; Transform and "
-                         f"Trainer did not run (full report: {report_uri}):\n{lines}")
+        count = f"{len(anomalies)} {'anomaly' if len(anomalies) == 1 else 'anomalies'}"
+        super().__init__(f"data validation found {count}; Transform and Trainer did not run "
+                         f"(full report: {report_uri}):\n{lines}")
 
 
 # TFDV's anomaly for string values outside a string domain: an open label domain (an empty
@@ -55,6 +56,28 @@ def new_values_detail(feature: str, description: str) -> str:
             "in the schema, or draft it again (`init`) from data that holds them")
 
 
+# TFDV's anomaly for a feature present in fewer examples than `presence.min_fraction` allows
+LOW_PRESENCE = "FEATURE_TYPE_LOW_FRACTION_PRESENT"
+
+
+def low_presence_detail(feature: str, description: str) -> str:
+    """TFDV's "present in fewer examples than expected" (titled "Column dropped", also when the
+    column is there with more empty cells), and what to do when the gaps are valid."""
+    return (f"{description.rstrip('.')}; if these gaps are valid, lower {feature!r}'s "
+            "presence min_fraction in the schema (a missing value is then imputed)")
+
+
+# TFDV's anomalies for values outside a feature's int_domain / float_domain bounds
+OUT_OF_RANGE = {"INT_TYPE_BIG_INT": "int_domain", "INT_TYPE_SMALL_INT": "int_domain",
+                "FLOAT_TYPE_BIG_FLOAT": "float_domain", "FLOAT_TYPE_SMALL_FLOAT": "float_domain"}
+
+
+def out_of_range_detail(feature: str, description: str, domain: str) -> str:
+    """TFDV's "Unexpectedly large value: 3", and what to do when such values are valid."""
+    return (f"{description.rstrip('.')}; if such values are valid, widen {feature!r}'s {domain} "
+            "(min, max) in the schema, or draft it again (`init`) from data that holds them")
+
+
 def anomalies_from_proto(split: str, anomalies, open_label: Optional[str] = None
                          ) -> List[Anomaly]:
     """The anomalies of a `tensorflow_metadata` Anomalies proto, one per (feature, reason),
@@ -62,6 +85,9 @@ def anomalies_from_proto(split: str, anomalies, open_label: Optional[str] = None
     from tensorflow_metadata.proto.v0 import anomalies_pb2
 
     accepted = anomalies_pb2.AnomalyInfo.Type.Value(NEW_STRING_VALUES)
+    low_presence = anomalies_pb2.AnomalyInfo.Type.Value(LOW_PRESENCE)
+    out_of_range = {anomalies_pb2.AnomalyInfo.Type.Value(name): domain
+                    for name, domain in OUT_OF_RANGE.items()}
     found = []
     for feature, info in sorted(anomalies.anomaly_info.items()):
         reasons = [reason for reason in info.reason
@@ -69,8 +95,15 @@ def anomalies_from_proto(split: str, anomalies, open_label: Optional[str] = None
         if not info.reason:
             found.append(Anomaly(split, feature, info.short_description, info.description))
         for reason in reasons:
-            detail = (new_values_detail(feature, reason.description) if reason.type == accepted
-                      else reason.description)
+            if reason.type == accepted:
+                detail = new_values_detail(feature, reason.description)
+            elif reason.type == low_presence:
+                detail = low_presence_detail(feature, reason.description)
+            elif reason.type in out_of_range:
+                detail = out_of_range_detail(feature, reason.description,
+                                             out_of_range[reason.type])
+            else:
+                detail = reason.description
             found.append(Anomaly(split, feature, reason.short_description, detail))
     if anomalies.HasField("dataset_anomaly_info"):
         info = anomalies.dataset_anomaly_info

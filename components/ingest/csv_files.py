@@ -13,17 +13,40 @@ from components.ingest.rows import (MAX_LINE_BYTES, NUL, ColumnsError, Reason, R
 from schemas import FeatureSet, Role
 
 UTF8_BOM = b"\xef\xbb\xbf"
+CR = b"\r"
 EXTRA_FIELDS = "(extra fields)"
 
 
+# the first bytes of files that are not text: a CSV compressed, or an Excel workbook
+ARCHIVE_MAGIC = {b"\x1f\x8b": "is gzip-compressed, not CSV text: decompress it (e.g. `gunzip -k`) "
+                               "and use the CSV",
+                 b"PK\x03\x04": "is a ZIP archive (as an Excel workbook is), not CSV text: save "
+                                "it as CSV, or unzip it"}
+
+
 def read_header(path: str, max_line_bytes: int = MAX_LINE_BYTES) -> List[str]:
-    """The column names of a CSV file (its first row)."""
+    """The column names of a CSV file (its first row); a compressed file or a workbook is named
+    as such rather than as a line holding a NUL byte, and lines ending in CR alone as such
+    rather than as Python's csv error."""
+    with open_binary(path) as handle:
+        start = handle.read(1 << 16)
+    for magic, what in ARCHIVE_MAGIC.items():
+        if start.startswith(magic):
+            raise ColumnsError(f"{path}: the file {what}")
+    if CR in start.split(b"\n", 1)[0].rstrip(CR):
+        raise ColumnsError(f"{path}: the header line holds a carriage return: the file's lines "
+                           "end in CR alone (as classic Mac OS and Excel's \"CSV (Macintosh)\" "
+                           "write them) or it holds a stray one; save it with LF or CRLF line "
+                           "endings")
     with open_binary(path) as handle:
         for _, text, problem in _physical_lines(handle, max_line_bytes):
             if problem:
                 raise ColumnsError(f"{path}: unreadable header line: {problem[0].value} "
                                    f"({problem[1]})")
-            return next(csv.reader([text]), [])
+            try:
+                return next(csv.reader([text]), [])
+            except csv.Error as err:  # e.g. a field over the csv module's size limit
+                raise ColumnsError(f"{path}: unreadable header line: {err}") from None
     return []
 
 

@@ -33,6 +33,7 @@ FAILED_REPORTS_DIR_NAME = "failed-ingest-reports"
 IGNORED_COLUMNS_FILE = "ignored-columns.json"
 _REPORT_DIR_KEY = "_ingest_report_dir"
 COUNT_KEYS = ("rows_read", "rows_ingested", "rows_quarantined")
+REASONS_SHOWN = 3  # the most frequent quarantine reasons named when the share fails the run
 
 
 class QuarantineLimitError(DataError):
@@ -169,9 +170,28 @@ def check_quarantine_share(counts: Dict[str, int], limit: float,
         raise QuarantineLimitError("no data rows were read: the input CSV files are empty")
     share = counts["rows_quarantined"] / counts["rows_read"]
     if share > limit:
+        kept = keep_report()
+        reasons = common_reasons(kept)
         raise QuarantineLimitError(
             f"{counts['rows_quarantined']} of {counts['rows_read']} rows ({share:.1%}) were "
-            f"quarantined, over the limit of {limit:.1%}; reasons are in {keep_report()}")
+            f"quarantined, over the limit of {limit:.1%} (max_quarantine_fraction in the config)"
+            + (f"; most often {reasons}" if reasons else "") + f"; reasons are in {kept}")
+
+
+def common_reasons(report_dir: str) -> str:
+    """The most frequent column and reason of the quarantine records in a report folder, with
+    their counts, e.g. "target: missing required value (3 rows)"."""
+    import collections
+
+    import tensorflow as tf
+
+    counted: collections.Counter = collections.Counter()
+    for path in tf.io.gfile.glob(posixpath.join(report_dir, "*-quarantine-*.jsonl")):
+        with tf.io.gfile.GFile(path) as handle:
+            counted.update(f"{record['column']}: {record['reason']}"
+                           for record in map(json.loads, handle))
+    return ", ".join(f"{reason} ({count} row{'' if count == 1 else 's'})"
+                     for reason, count in counted.most_common(REASONS_SHOWN))
 
 
 def keep_failed_report(report_dir: str, examples_uri: str) -> str:

@@ -37,6 +37,7 @@ PROBABILITY_COLUMN = "probability"
 ROWS_PER_CHUNK = 256
 BLOCK_ROWS = 10_000
 FRAGMENT_PREFIX = "block-"
+SAVED_MODEL_FILE = "saved_model.pb"
 
 
 class NoModelError(DataError):
@@ -52,6 +53,19 @@ def latest_model(serving_dir: str) -> str:
         raise NoModelError(f"no pushed model under {serving_dir}: run the pipeline until a model "
                            "is blessed and pushed, or pass --model DIR")
     return os.path.join(serving_dir, str(versions[0]))
+
+
+def check_model_dir(model_dir: str) -> None:
+    """Refuses a folder that holds no SavedModel, naming the newest one inside it (a
+    Trainer's model artifact keeps it in `Format-Serving/`)."""
+    if os.path.isfile(os.path.join(model_dir, SAVED_MODEL_FILE)):
+        return
+    inside = sorted(name for name in os.listdir(model_dir)
+                    if os.path.isfile(os.path.join(model_dir, name, SAVED_MODEL_FILE)))
+    hint = (f": pass --model {os.path.join(model_dir, inside[-1])}" if inside
+            else ": pass a serving model folder (a version under the config's serving_model/, "
+                 "or a Trainer model's Format-Serving/)")
+    raise NoModelError(f"--model {model_dir} holds no {SAVED_MODEL_FILE}{hint}")
 
 
 def prediction_columns(output_keys: Iterable[str]) -> List[str]:

@@ -73,6 +73,7 @@ def score(args: argparse.Namespace, config, settings, csv_path: str, data_root: 
     try:
         model_dir = args.model or batch.latest_model(config.serving_dir)
         ignored = batch.check_input(csv_path, settings.features, settings.max_line_bytes)
+        batch.check_model_dir(model_dir)
         if ignored:
             print(f"Ignoring columns the schema does not use: {', '.join(ignored)}")
         counts = batch.predict_csv(

@@ -11,7 +11,9 @@ import time
 from typing import Optional
 
 from pipeline.cli.arguments import config_from
-from pipeline.config import ConfigError, PipelineConfig
+from pipeline.config import ConfigError, PipelineConfig, working_directory_hint
+
+UNMATCHED_SHOWN = 5  # CSV files the input patterns leave out, named in the run's log
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -22,7 +24,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.demo and demos.ensure(args.demo, config.data_root, config.features(),
                                   rows=args.demo_rows):
         print(f"Generated demo data in {os.path.abspath(config.data_root)}")
-    _preflight(config)
+    _preflight(config, args.config)
     from pipeline.runners.run_lock import AlreadyRunning, RunLock
 
     try:
@@ -33,11 +35,12 @@ def cmd_run(args: argparse.Namespace) -> int:
         return 1
 
 
-def _preflight(config: PipelineConfig) -> None:
+def _preflight(config: PipelineConfig, config_path: Optional[str]) -> None:
     """Checks that need no heavy import: data root present, output directory usable."""
     if not os.path.isdir(config.data_root):
-        raise ConfigError(f"data_root {config.data_root!r} does not exist "
-                          "(pass --demo to generate the demo data there)")
+        raise ConfigError(f"data_root {config.data_root!r} does not exist" + (
+            working_directory_hint(config_path, config.data_root)
+            or " (pass --demo to generate the demo data there)"))
     _check_output_dir(config)
 
 
@@ -89,8 +92,29 @@ def _run_and_report(config: PipelineConfig, recheck: bool = False) -> int:
         print(up_to_date.read_record(config).skip_message(), flush=True)
         return 0
     logging.info("Running through TFX: %s", why)
+    _note_unmatched_csv_files(config)
     up_to_date.forget_success(config)
     return _run_through_tfx(config, inputs, started)
+
+
+def _note_unmatched_csv_files(config: PipelineConfig) -> None:
+    """Logs the CSV files under the data root that the input patterns leave out (a second file
+    dropped beside `input_pattern: data.csv` is not read, though it counts as a data change)."""
+    import logging
+
+    from pipeline.data_files import unmatched_csv_files
+
+    if config.layout != "csv":
+        return
+    patterns = sorted((config.input_splits or {"": config.input_pattern}).values())
+    unmatched = unmatched_csv_files(config.data_root, patterns, config.output_dir)
+    if unmatched:
+        shown = ", ".join(unmatched[:UNMATCHED_SHOWN]) + (
+            f" and {len(unmatched) - UNMATCHED_SHOWN} more" if len(unmatched) > UNMATCHED_SHOWN
+            else "")
+        logging.info("Not ingested: %d CSV file(s) under data_root that %s %s does not match: "
+                     "%s", len(unmatched), "input_splits" if config.input_splits else
+                     "input_pattern", " or ".join(repr(p) for p in patterns), shown)
 
 
 def _run_through_tfx(config: PipelineConfig, inputs, started: float) -> int:
@@ -167,7 +191,7 @@ def cmd_schedule(args: argparse.Namespace) -> int:
         scheduler = Scheduler(args.cron, config.output_dir, job=lambda: _scheduled_run(config))
     except CronError as err:
         raise ConfigError(str(err)) from None
-    _preflight(config)
+    _preflight(config, args.config)
     if args.once:
         return 0 if scheduler.tick() in ("ran", "skipped") else 1
     scheduler.stop_on_signals()

@@ -21,7 +21,7 @@ import csv
 import dataclasses
 import math
 import os
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from components.errors import DataError
 from pipeline.config import ConfigError
@@ -109,6 +109,15 @@ def has_sklearn_layout(path: str) -> bool:
         return False
 
 
+def separator_hint(header: Sequence[str]) -> str:
+    """When a one-column header holds another separator: the file is likely not comma-separated
+    (scikit-learn's linnerud files are space-separated), which the message then says."""
+    names = {";": "semicolon", "\t": "tab", "|": "bar", " ": "space"}
+    found = [name for sep, name in names.items() if len(header) == 1 and sep in header[0].strip()]
+    return (f"; the header is one column holding {found[0]}s: the file looks {found[0]}-"
+            "separated, and CSV files here are comma-separated" if found else "")
+
+
 def read_table(path: str, label: str, max_rows: Optional[int] = None) -> Table:
     """The header and the first `max_rows` data rows (all when None) of a CSV file."""
     from components.ingest import csv_files
@@ -136,7 +145,9 @@ def read_table(path: str, label: str, max_rows: Optional[int] = None) -> Table:
         if max_rows is not None and len(rows) >= max_rows:
             break
     if not rows:
-        raise TableError(f"{path} has a header but no data rows")
+        why = (f": none of its {unreadable} lines can be a row (first: {first_unreadable})"
+               f"{separator_hint(header)}" if unreadable else "")
+        raise TableError(f"{path} has a header but no data rows{why}")
     return Table(path, header, rows, unreadable_lines=unreadable,
                  first_unreadable=first_unreadable)
 

@@ -121,6 +121,20 @@ def _write(out_dir: str, schema_text: str, config: str) -> tuple:
     return schema_path, config_path
 
 
+def _whole_number_label_note(table: csv_table.Table, label: str) -> str:
+    """A label of a few whole numbers written as decimals (`0.0, 1.0, 2.0`, as pandas writes an
+    integer column with gaps) is FLOAT, so regression: said when the values may be classes."""
+    values = {row[label].strip() for _, row in table.rows}
+    if len(values) > schema_infer.MAX_INT_CATEGORIES or not all(
+            float(value).is_integer() for value in values):
+        return ""
+    shown = sorted(values, key=float)
+    return (f"the label {label!r} holds {len(values)} distinct values, all whole numbers written "
+            f"as decimals ({', '.join(shown)}): drafted as regression; if they are classes, "
+            f"write them as integers ({', '.join(str(int(float(v))) for v in shown)}) or names "
+            "and run init again")
+
+
 def _unreadable_note(table: csv_table.Table) -> str:
     """What `init` says of lines that cannot be rows: a run quarantines them, and fails when
     they are more than the default `max_quarantine_fraction` of the rows."""
@@ -174,6 +188,9 @@ def init_from_csv(csv_path: str, label: str, out_dir: str, data_root: Optional[s
                      "quarantine rows; drop --rows to draft from every row")
     if table.unreadable_lines:
         notes.append(_unreadable_note(table))
+    label_note = _whole_number_label_note(table, label) if draft.task == "regression" else ""
+    if label_note:
+        notes.append(label_note)
     if table.converted:
         if max_rows is not None:
             table = csv_table.read_table(csv_path, label)

@@ -18,7 +18,9 @@ Each column is profiled over the sample (`column_profile.py`), then given a role
   at all or a single value;
 * a text column whose values are nearly all numbers says how many are not and the first;
 * the label must hold a value in every row; its task is regression (numbers), binary or
-  multiclass (text, or integers with at most MAX_INT_CATEGORIES values).
+  multiclass (text, or integers with at most MAX_INT_CATEGORIES values; integers with gaps
+  between them get a string domain of their values, as an int_domain's classes are every
+  integer from its min to its max).
 
 The draft starts with comments stating these decisions. It never replaces an existing file
 unless asked.
@@ -34,7 +36,7 @@ from typing import Sequence, Set, Tuple
 from components.errors import DataError
 from pipeline.config import ConfigError
 from pipeline.datasets.column_profile import ColumnProfile, profile_columns
-from pipeline.datasets.csv_table import Table
+from pipeline.datasets.csv_table import Table, separator_hint
 
 MAX_INT_CATEGORIES = 10
 MAX_STRING_CATEGORIES = 100
@@ -163,9 +165,12 @@ def _label_decision(profile: ColumnProfile, dtype: str) -> Decision:
         raise InferError(f"the label {name!r} holds {count} distinct text values: too many "
                          f"classes (at most {MAX_STRING_CATEGORIES}){hint}")
     task = "binary" if count == 2 else "multiclass"
-    return Decision(name, "label", dtype=dtype, values=_sorted_values(profile.distinct,
-                                                                      dtype == "INT"),
-                    note=task)
+    values = _sorted_values(profile.distinct, dtype == "INT")
+    if dtype == "INT" and int(values[-1]) - int(values[0]) >= count:
+        # an int_domain's classes are every integer from min to max: with gaps (0 and 2; 1..8
+        # and 24) that adds classes no row holds, so the values become a string domain
+        dtype = "BYTES"
+    return Decision(name, "label", dtype=dtype, values=values, note=task)
 
 
 def build_schema(decisions: Sequence[Decision]):
@@ -211,20 +216,11 @@ def _noted(decision: Decision, profile: ColumnProfile) -> Decision:
     return dataclasses.replace(decision, note="; ".join(filter(None, (advice, decision.note))))
 
 
-def _separator_hint(header: Sequence[str]) -> str:
-    """When a one-column header holds another separator: the file is likely not comma-separated
-    (scikit-learn's linnerud files are space-separated), which the message then says."""
-    names = {";": "semicolon", "\t": "tab", "|": "bar", " ": "space"}
-    found = [name for sep, name in names.items() if len(header) == 1 and sep in header[0].strip()]
-    return (f"; the header is one column holding {found[0]}s: the file looks {found[0]}-"
-            "separated, and CSV files here are comma-separated" if found else "")
-
-
 def infer_draft(table: Table, label: str, data_root: str) -> Draft:
     """The draft of a table's columns; the label must be one of them."""
     if label not in table.header:
         raise ConfigError(f"--label {label!r} is not a column of {table.path}: {table.header}"
-                          f"{_separator_hint(table.header)}")
+                          f"{separator_hint(table.header)}")
     profiles = profile_columns(table)
     decisions = tuple(_noted(decide(profile, label, data_root), profile) for profile in profiles)
     label_decision = next(d for d in decisions if d.kind == "label")

@@ -13,7 +13,7 @@ import os
 from typing import Dict, List, Optional
 
 from pipeline.config import PipelineConfig
-from pipeline.evaluation import ACCURACY_METRIC, AUC_METRIC, RMSE_METRIC
+from pipeline.evaluation import ACCURACY_METRIC, AUC_METRIC, RMSE_METRIC, blessing_failures
 from schemas import FeatureSet, Task
 
 RESOLVER_SUFFIX = "_resolver"  # node ids of the pipeline's resolvers (pipeline/dag.py)
@@ -49,6 +49,7 @@ class RunSummary:
     majority_class_accuracy: Optional[float] = None
     primary_metric: str = RMSE_METRIC  # what the history table shows: RMSE, accuracy or AUC
     blessed: Optional[bool] = None
+    blessing_failures: List[str] = dataclasses.field(default_factory=list)  # when not blessed
     pushed: Optional[bool] = None
     pushed_to: Optional[str] = None
     pushed_version: Optional[str] = None
@@ -93,7 +94,8 @@ class RunSummary:
         if self.majority_class_accuracy is not None:
             row("eval majority-class accuracy", f"{self.majority_class_accuracy:.4f}")
         pusher_cached = self.states.get("Pusher") == "CACHED"
-        row("blessed", yes_no(self.blessed))
+        row("blessed", yes_no(self.blessed)
+            + (f" ({'; '.join(self.blessing_failures)})" if self.blessing_failures else ""))
         row("pushed", yes_no(self.pushed)
             + (f" -> {self.pushed_to}" if self.pushed and self.pushed_to else "")
             + (" (by an earlier run; nothing new this time)" if pusher_cached else ""))
@@ -325,6 +327,8 @@ def summarize_run(store, config: PipelineConfig, run_id: str, nodes: List[NodeRu
     blessing = _first(nodes, "ModelBlessing")
     if blessing is not None:
         summary.blessed = bool(_custom(blessing, "blessed"))
+        if not summary.blessed and evaluation is not None:
+            summary.blessing_failures = blessing_failures(evaluation.uri)
     pushed = _first(nodes, "PushedModel")
     if pushed is not None:
         summary.pushed = bool(_custom(pushed, "pushed"))

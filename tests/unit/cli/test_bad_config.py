@@ -64,3 +64,26 @@ def test_bad_config_is_one_line_before_heavy_work(case, tmp_path):
     assert "EXIT 2 HEAVY []" in out
     assert err.count("\n") == 1 and err.startswith("error: ")
     assert message in err
+
+
+def test_relative_paths_beside_the_config_say_where_they_are_read_from(tmp_path, capsys,
+                                                                        monkeypatch):
+    """A project folder (iris: config.yaml, schema.pbtxt, data/) whose config names its files
+    relative to itself, run from the folder above: `schema_path 'schema.pbtxt' is not a file`,
+    then `data_root 'data' does not exist (pass --demo ...)`, with no word of why."""
+    from pipeline import cli
+
+    project = tmp_path / "iris"
+    (project / "data").mkdir(parents=True)
+    (project / "schema.pbtxt").write_text(SCHEMA)
+    config = project / "config.yaml"
+    hint = (f"; relative paths are read from the working directory ({tmp_path}), not the "
+            f"config's folder ({project}): run from there, or write the path absolute\n")
+    monkeypatch.chdir(tmp_path)
+    for values, message in (
+            ({"schema_path": "schema.pbtxt"},
+             "invalid config: schema_path 'schema.pbtxt' is not a file"),
+            ({"schema_path": str(project / "schema.pbtxt")}, "data_root 'data' does not exist")):
+        config.write_text(yaml.safe_dump({**values, "data_root": "data", "output_dir": "outputs"}))
+        assert cli.main(["run", "--config", "iris/config.yaml"]) == 2
+        assert capsys.readouterr().err == f"error: {message}{hint}"

@@ -87,3 +87,24 @@ def test_a_folder_of_images_is_refused_before_any_model_loads(tmp_path, tiny_dem
                   str(tiny_demo_data / "data.csv"), "--output", output])
     assert "not allowed with argument" in capsys.readouterr().err
     assert not (tmp_path / "p.csv").exists()
+
+
+def test_a_model_folder_without_a_saved_model_names_the_one_inside(tmp_path, tiny_demo_data,
+                                                                   capsys):
+    """A Trainer's model artifact keeps its SavedModel in Format-Serving/: `--model` on the
+    artifact's folder printed `error: None: None` (TensorFlow's OSError has no file name)."""
+    config = write_config(tmp_path)
+    csv_path = str(tiny_demo_data / "data.csv")
+    artifact = tmp_path / "Trainer" / "model" / "8"
+    (artifact / "Format-Serving").mkdir(parents=True)
+    (artifact / "Format-Serving" / "saved_model.pb").write_bytes(b"")
+    output = tmp_path / "p.csv"
+    for model, hint in (
+            (artifact, f"pass --model {artifact}/Format-Serving"),
+            (tmp_path / "Trainer", "pass a serving model folder (a version under the config's "
+                                   "serving_model/, or a Trainer model's Format-Serving/)")):
+        assert cli.main(["predict", "--config", config, "--csv", csv_path, "--output",
+                         str(output), "--model", str(model)]) == 1
+        assert capsys.readouterr().err == (f"error: --model {model} holds no saved_model.pb: "
+                                           f"{hint}\n")
+    assert not output.exists()

@@ -174,3 +174,42 @@ def test_new_string_values_are_cut_to_ten_and_say_what_to_do():
         "Examples contain values missing from the schema: d (<1%); if they are valid, add them "
         "to 'company''s domain in the schema, or draft it again (`init`) from data that holds "
         "them")
+
+
+def test_fewer_values_than_the_presence_allows_says_what_to_do():
+    """A wine CSV whose optional feature_12 had a few more gaps in a second file: TFDV's "Column
+    dropped" line said nothing of the schema's presence setting behind it."""
+    proto = anomalies_pb2.Anomalies()
+    proto.anomaly_info["feature_12"].reason.add(
+        type=anomalies_pb2.AnomalyInfo.Type.Value("FEATURE_TYPE_LOW_FRACTION_PRESENT"),
+        short_description="Column dropped",
+        description="The feature was present in fewer examples than expected: minimum "
+                    "fraction = 0.880000, actual = 0.860465")
+    [anomaly] = anomalies_lib.anomalies_from_proto("eval", proto)
+    assert anomaly.line() == (
+        "[eval] feature_12: Column dropped: The feature was present in fewer examples than "
+        "expected: minimum fraction = 0.880000, actual = 0.860465; if these gaps are valid, "
+        "lower 'feature_12''s presence min_fraction in the schema (a missing value is then "
+        "imputed)")
+
+
+def test_one_anomaly_is_counted_in_the_singular():
+    """The wine run stopped on one presence anomaly said `found 1 anomalies`."""
+    error = anomalies_lib.DataAnomaliesError(
+        [anomalies_lib.Anomaly("eval", "feature_12", "Column dropped", "...")], "report/27")
+    assert str(error) == ("data validation found 1 anomaly; Transform and Trainer did not run "
+                          "(full report: report/27):\n  [eval] feature_12: Column dropped: ...")
+
+
+def test_a_value_outside_the_domain_bounds_says_what_to_do():
+    """scikit-learn's diabetes `sex` (1 or 2, an int_domain 1..2 in init's draft) holding a 3 in
+    a new span: TFDV's `Unexpectedly large value: 3` said nothing of the bounds behind it."""
+    proto = anomalies_pb2.Anomalies()
+    proto.anomaly_info["sex"].reason.add(
+        type=anomalies_pb2.AnomalyInfo.Type.Value("INT_TYPE_BIG_INT"),
+        short_description="Out-of-range values", description="Unexpectedly large value: 3.")
+    [anomaly] = anomalies_lib.anomalies_from_proto("train", proto)
+    assert anomaly.line() == (
+        "[train] sex: Out-of-range values: Unexpectedly large value: 3; if such values are "
+        "valid, widen 'sex''s int_domain (min, max) in the schema, or draft it again (`init`) "
+        "from data that holds them")

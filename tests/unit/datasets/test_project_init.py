@@ -91,6 +91,43 @@ def test_a_space_separated_file_is_named_as_such(tmp_path, capsys):
     assert not (tmp_path / "p").exists()
 
 
+def test_a_semicolon_separated_file_with_decimal_commas_is_named_as_such(tmp_path, capsys):
+    """Iris saved by a European Excel (`;` between fields, `,` in numbers): each row then splits
+    into five fields under a one-column header, and `init` said `has a header but no data rows`
+    of a file of 150 rows."""
+    lines = open(os.path.join(SKLEARN_DATA, "iris.csv")).read().splitlines()[1:]
+    semi = tmp_path / "iris.csv"
+    semi.write_text("sepal_length;sepal_width;petal_length;petal_width;species\n" + "".join(
+        ";".join(cell.replace(".", ",") for cell in line.split(",")) + "\n" for line in lines))
+    assert cli.main(["init", "--csv", str(semi), "--label", "species", "--out",
+                     str(tmp_path / "p")]) == 1
+    assert capsys.readouterr().err == (
+        f"error: {semi} has a header but no data rows: none of its 150 lines can be a row "
+        "(first: line 2: (line): wrong number of fields (5 fields, header has 1)); the header is "
+        "one column holding semicolons: the file looks semicolon-separated, and CSV files here "
+        "are comma-separated\n")
+    assert not (tmp_path / "p").exists()
+
+
+def test_a_compressed_file_or_a_workbook_is_named_as_such(tmp_path, capsys):
+    """scikit-learn's digits.csv.gz (gzip) and an .xlsx (a ZIP archive) were refused as an
+    `unreadable header line: NUL byte in line (at byte 8)`."""
+    import zipfile
+
+    workbook = tmp_path / "sheet.xlsx"
+    with zipfile.ZipFile(workbook, "w") as archive:
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+    for path, what in (
+            (os.path.join(SKLEARN_DATA, "digits.csv.gz"),
+             "is gzip-compressed, not CSV text: decompress it (e.g. `gunzip -k`) and use the CSV"),
+            (str(workbook), "is a ZIP archive (as an Excel workbook is), not CSV text: save it as "
+                            "CSV, or unzip it")):
+        assert cli.main(["init", "--csv", path, "--label", "target", "--out",
+                         str(tmp_path / "p")]) == 1
+        assert capsys.readouterr().err == f"error: {path}: the file {what}\n"
+    assert not (tmp_path / "p").exists()
+
+
 @pytest.mark.parametrize("rows, over", [
     (49, "; that is 2.0% of the rows, over max_quarantine_fraction (1%), which fails the run: "
          "fix them or raise the limit in the config"),
@@ -224,3 +261,42 @@ def test_a_csv_in_a_shared_folder_is_said_to_share_it(tmp_path, capsys):
         "the data changed, and a change to any of them sends the next run through TFX's runner "
         "(each component from its cache); a folder holding only the CSV and its images avoids "
         "both"]
+
+
+def test_a_label_of_whole_numbers_written_as_decimals_is_noted(tmp_path, capsys):
+    """scikit-learn's iris with its classes written 0.0, 1.0, 2.0 (as pandas writes an integer
+    column with a gap) was drafted as regression without a word."""
+    lines = open(os.path.join(SKLEARN_DATA, "iris.csv")).read().splitlines()[1:]
+    decimals = tmp_path / "iris.csv"
+    decimals.write_text("a,b,c,d,species\n" + "".join(
+        line.rsplit(",", 1)[0] + f",{float(line.rsplit(',', 1)[1])}\n" for line in lines))
+    assert cli.main(["init", "--csv", str(decimals), "--label", "species", "--out",
+                     str(tmp_path / "p")]) == 0
+    assert capsys.readouterr().out.splitlines()[0] == (
+        "note: the label 'species' holds 3 distinct values, all whole numbers written as "
+        "decimals (0.0, 1.0, 2.0): drafted as regression; if they are classes, write them as "
+        "integers (0, 1, 2) or names and run init again")
+    boston = os.path.join(SKLEARN_DATA, "boston_house_prices.csv")  # MEDV: 229 values
+    assert cli.main(["init", "--csv", boston, "--label", "MEDV", "--out",
+                     str(tmp_path / "b")]) == 0
+    assert "whole numbers" not in capsys.readouterr().out
+
+
+def test_lines_ending_in_a_carriage_return_alone_are_named_as_such(tmp_path, capsys):
+    """iris saved with classic Mac line endings (CR alone), or with a stray CR in its header
+    (a CRLF file given a trailing comma by `sed 's/$/,/'`): init and predict ended in Python's
+    `_csv.Error: new-line character seen in unquoted field` traceback."""
+    text = "a,b,c,d,species\n" + open(os.path.join(SKLEARN_DATA, "iris.csv")).read().split(
+        "\n", 1)[1]
+    mac = tmp_path / "mac.csv"
+    mac.write_bytes(text.replace("\n", "\r").encode())
+    stray = tmp_path / "stray.csv"
+    stray.write_bytes(text.replace("\n", "\r,\n").encode())
+    for path in (mac, stray):
+        assert cli.main(["init", "--csv", str(path), "--label", "species", "--out",
+                         str(tmp_path / "p")]) == 1
+        assert capsys.readouterr().err == (
+            f"error: {path}: the header line holds a carriage return: the file's lines end in CR "
+            "alone (as classic Mac OS and Excel's \"CSV (Macintosh)\" write them) or it holds a "
+            "stray one; save it with LF or CRLF line endings\n")
+    assert not (tmp_path / "p").exists()

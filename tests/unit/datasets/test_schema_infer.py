@@ -229,3 +229,21 @@ def test_a_text_column_of_nearly_all_numbers_names_the_values_that_are_not(tmp_p
     assert str(raised.value) == (
         "the label 'MEDV' holds 230 distinct text values: too many classes (at most 100); 1 of "
         "506 values not numbers (first: 'n/a'): a regression label needs a number in every row")
+
+
+def test_integer_classes_with_gaps_become_a_string_domain(tmp_path):
+    """scikit-learn's boston RAD (1..8 and 24) as a label: init said `9 classes`, but the
+    drafted int_domain 1..24 gave the run 24; labels 0 and 2 were drafted as `binary` and
+    trained as 3 classes. Classes with gaps now keep the values they hold, in numeric order."""
+    boston = csv_table.read_table(os.path.join(os.path.dirname(
+        __import__("sklearn").__file__), "datasets", "data", "boston_house_prices.csv"), "RAD")
+    for table, label, task, classes in (
+            (boston, "RAD", schemas.Task.MULTICLASS,
+             ("1", "2", "3", "4", "5", "6", "7", "8", "24")),
+            (csv_table.read_table(write(tmp_path / "gap.csv", "x,y\n1,0\n2,2\n3,2\n"), "y"), "y",
+             schemas.Task.BINARY, ("0", "2")),
+            (csv_table.read_table(write(tmp_path / "run.csv", "x,y\n1,3\n2,4\n3,5\n"), "y"), "y",
+             schemas.Task.MULTICLASS, ("3", "4", "5"))):
+        draft = schema_infer.infer_draft(table, label, str(tmp_path))
+        features = schemas.feature_set_from_schema(draft.schema)
+        assert (draft.classes, features.task, features.class_names) == (classes, task, classes)

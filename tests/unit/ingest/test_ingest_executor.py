@@ -151,8 +151,9 @@ def test_over_limit_quarantine_fails_the_run(tmp_path, tiny_demo_data, digits_fe
         os.remove(data_root / demo_data.IMAGES_DIR / name)
     configs = example_gen_configs("*.csv", None, 1, 1)
     with pytest.raises(executor.QuarantineLimitError,
-                       match=r"2 of 60 rows \(3.3%\) were quarantined, over the limit of 1.0%; "
-                             r"reasons are in (\S+)$") as failure:
+                       match=r"2 of 60 rows \(3.3%\) were quarantined, over the limit of 1.0% "
+                             r"\(max_quarantine_fraction in the config\); most often image: "
+                             r"missing image file \(2 rows\); reasons are in (\S+)$") as failure:
         run_executor(tmp_path, data_root, settings_for(digits_features), *configs)
     kept = re.search(r"reasons are in (\S+)$", str(failure.value)).group(1)
     # outside the Examples artifact, which TFX deletes when the execution fails
@@ -173,7 +174,8 @@ def test_quarantine_share_limit():
         {"rows_read": 100, "rows_ingested": 99, "rows_quarantined": 1}, 0.01, keep_report)
     assert kept == []  # under the limit: nothing copied
     with pytest.raises(executor.QuarantineLimitError,
-                       match=r"2 of 100 rows \(2.0%\).*limit of 1.0%; reasons are in kept/1$"):
+                       match=r"2 of 100 rows \(2.0%\).*limit of 1.0% \(max_quarantine_fraction in "
+                             r"the config\); reasons are in kept/1$"):
         executor.check_quarantine_share(
             {"rows_read": 100, "rows_ingested": 98, "rows_quarantined": 2}, 0.01, keep_report)
     with pytest.raises(executor.QuarantineLimitError, match="empty"):
