@@ -34,6 +34,7 @@ IGNORED_COLUMNS_FILE = "ignored-columns.json"
 _REPORT_DIR_KEY = "_ingest_report_dir"
 COUNT_KEYS = ("rows_read", "rows_ingested", "rows_quarantined")
 REASONS_SHOWN = 3  # the most frequent quarantine reasons named when the share fails the run
+FILES_NAMED = 3  # CSV files named in the ignored-columns log line (more are counted)
 
 
 class QuarantineLimitError(DataError):
@@ -113,7 +114,8 @@ def _CsvImagesToExample(pipeline, exec_properties: Dict[str, Any], split_pattern
         ignored = {path: csv_files.check_columns(
             path, csv_files.read_header(path, settings.max_line_bytes), settings.features)
             for path in files}
-        report_ignored_columns(ignored, exec_properties[_REPORT_DIR_KEY], split_pattern)
+        report_ignored_columns(ignored, exec_properties[_REPORT_DIR_KEY], split_pattern,
+                               data_root)
         outputs = (pipeline
                    | "ListFiles" >> beam.Create(files)
                    | "Ingest" >> beam_transforms.IngestCsvFiles(settings, data_root, serialize))
@@ -124,9 +126,11 @@ def _CsvImagesToExample(pipeline, exec_properties: Dict[str, Any], split_pattern
 
 
 def report_ignored_columns(ignored: Dict[str, List[str]], report_dir: str,
-                           split_pattern: str) -> None:
+                           split_pattern: str, data_root: str) -> None:
     """Names, once per input pattern, the CSV columns the schema does not list (or lists as
-    unused): one log line, and `ignored-columns.json` (column -> files) in the ingest report."""
+    unused): one log line naming the files that hold them (up to FILES_NAMED, relative to the
+    data root; more are counted against the pattern), and `ignored-columns.json` (column ->
+    files) in the ingest report."""
     import tensorflow as tf
 
     by_column: Dict[str, List[str]] = {}
@@ -135,8 +139,11 @@ def report_ignored_columns(ignored: Dict[str, List[str]], report_dir: str,
             by_column.setdefault(column, []).append(path)
     if not by_column:
         return
+    holding = sorted({path for paths in by_column.values() for path in paths})
+    where = (", ".join(csv_files.relative_to_root(path, data_root) for path in holding)
+             if len(holding) <= FILES_NAMED else f"{len(holding)} files matching {split_pattern}")
     logging.info("Ignoring CSV columns the schema does not use: %s (in %s)",
-                 ", ".join(by_column), split_pattern)
+                 ", ".join(by_column), where)
     path = posixpath.join(report_dir, IGNORED_COLUMNS_FILE)
     previous: Dict[str, List[str]] = {}
     if tf.io.gfile.exists(path):  # pre-split inputs: one pattern after another

@@ -219,4 +219,22 @@ def test_extra_columns_are_ignored_and_named_once(tmp_path, tiny_demo_data, digi
                            executor.IGNORED_COLUMNS_FILE)) as handle:
         assert json.load(handle) == {"note": [str(path)], "id": [str(path)]}
     logged = [r.getMessage() for r in caplog.records if "Ignoring CSV columns" in r.getMessage()]
-    assert logged == ["Ignoring CSV columns the schema does not use: note, id (in *.csv)"]
+    assert logged == [
+        f"Ignoring CSV columns the schema does not use: note, id (in {demo_data.CSV_NAME})"]
+
+
+def test_ignored_columns_name_up_to_three_files_then_count_them(tmp_path, caplog):
+    """The log line names the files holding unused columns, relative to the data root (the
+    pattern alone did not say which of several CSVs had them); from four on it counts them."""
+    import logging
+
+    caplog.set_level(logging.INFO, logger="absl")
+    for count, where in ((3, "a0.csv, a1.csv, sub/a2.csv"), (4, "4 files matching **.csv")):
+        ignored = {f"/data/{'sub/' if index == 2 else ''}a{index}.csv": ["note"]
+                   for index in range(count)}
+        ignored["/data/clean.csv"] = []
+        caplog.clear()
+        executor.report_ignored_columns(ignored, str(tmp_path / f"report{count}"), "**.csv",
+                                        "/data")
+        assert [r.getMessage() for r in caplog.records] == [
+            f"Ignoring CSV columns the schema does not use: note (in {where})"]
