@@ -25,6 +25,22 @@ def pytest_collection_modifyitems(items):
     items.sort(key=rank)  # stable: the rest keep their order (end-to-end files before unit)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def temporary_files_under_pytests_basetemp(tmp_path_factory):
+    """Points temporary files (`tempfile` here, TMPDIR for subprocesses) into pytest's own
+    temporary folder, which pytest prunes (it keeps the last three runs): libraries that leave
+    their temporary folders behind (TFX's sdist of itself for Beam jobs without a container
+    image, about 50 MB each; Beam's staging files) left them in /tmp after every run."""
+    import tempfile
+
+    folder = str(tmp_path_factory.mktemp("tmp"))
+    patch = pytest.MonkeyPatch()
+    patch.setenv("TMPDIR", folder)
+    patch.setattr(tempfile, "tempdir", folder)
+    yield folder
+    patch.undo()
+
+
 @pytest.fixture(scope="session")
 def digits_features():
     import schemas
