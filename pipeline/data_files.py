@@ -8,7 +8,6 @@ do the CSV files that a run's input patterns leave out (named in the run's log).
 
 from __future__ import annotations
 
-import fnmatch
 import os
 import re
 from typing import Iterator, List, Optional, Sequence, Tuple
@@ -45,13 +44,11 @@ def unmatched_csv_files(data_root: str, patterns: Sequence[str],
                         output_dir: Optional[str] = None) -> List[str]:
     """The CSV files under a local data root (paths relative to it) that none of the input
     patterns match, a placeholder such as {SPAN} matching any span: files a run does not read.
-    Matched folder by folder, as ingestion's `tf.io.gfile.glob` lists them (`**` included)."""
-    globs = [PLACEHOLDER.sub("*", pattern).split("/") for pattern in patterns]
-    unmatched = []
-    for path, _ in data_files(data_root, output_dir):
-        parts = os.path.relpath(path, data_root).split(os.sep)
-        if parts[-1].lower().endswith(".csv") and not any(
-                len(parts) == len(glob) and all(map(fnmatch.fnmatchcase, parts, glob))
-                for glob in globs):
-            unmatched.append("/".join(parts))
-    return unmatched
+    Matched by `tf.io.gfile.glob`, the listing ingestion reads its files with."""
+    import tensorflow as tf
+
+    matched = {os.path.normpath(path) for pattern in patterns
+               for path in tf.io.gfile.glob(os.path.join(data_root, PLACEHOLDER.sub("*", pattern)))}
+    return ["/".join(os.path.relpath(path, data_root).split(os.sep))
+            for path, _ in data_files(data_root, output_dir)
+            if path.lower().endswith(".csv") and os.path.normpath(path) not in matched]
