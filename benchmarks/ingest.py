@@ -9,18 +9,23 @@ write gzipped TFRecords. The clock covers the work itself: the baselines' loop, 
 `Executor.Do` (its settings, Beam arguments and input size are worked out before, as a pipeline
 run works them out when it assembles the pipeline). Baselines: a single-process loop, and a
 process pool of one worker per core that decodes, checks and serializes, feeding one writer (the
-parallel script a competent engineer would write: the component uses every core too). The
-component runs as a pipeline run configures it (`beam_direct_running_mode: auto`), and with the
-other DirectRunner settings where they differ from what auto picks. Variants run in child
-processes, interleaved over rounds; the table reports images/s as median (min-max) over rounds,
-and each ratio is the median (min-max) of the per-round ratios. CPU time (user + system, the
-process and its waited-for children, over the timed section) per image and divided by the wall
-time ("cores busy") show whether a variant does more work per image or leaves cores idle.
+parallel script a competent engineer would write: the component uses every core too), writing
+with TensorFlow's `TFRecordWriter` (zlib); and the same pool writing with the component's gzip
+writer (ISA-L, `components/ingest/gzip_sink.py`), so the component is also compared at the same
+compressor. The component runs as a pipeline run configures it (`beam_direct_running_mode:
+auto`), and with the other DirectRunner settings where they differ from what auto picks.
+Variants run in child processes, interleaved over rounds; the table reports images/s as median
+(min-max) over rounds, and each ratio is the median (min-max) of the per-round ratios. CPU time
+(user + system, the process and its waited-for children, over the timed section) per image and
+divided by the wall time ("cores busy") show whether a variant does more work per image or
+leaves cores idle; "output MB" is what the variant wrote (the same records: the compressors
+differ in size).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import functools
 import io
@@ -50,6 +55,7 @@ COMPONENT_VARIANTS = {
 BASELINE_LABELS = {
     "naive": "naive loop, one process (PIL + TFRecordWriter)",
     "naive_parallel": "naive pool, one worker per core (PIL) + one writer",
+    "naive_parallel_isal": "naive pool, one worker per core (PIL) + one ISA-L gzip writer",
 }
 
 
@@ -75,15 +81,15 @@ def _naive_worker_example(task) -> bytes:
     return naive_example(*task)
 
 
-def naive_loop(data_root: str, out_dir: str, processes: int = 0) -> int:
+def naive_loop(data_root: str, out_dir: str, processes: int = 0, isal: bool = False) -> int:
     """The baselines: rows -> examples in this process (`processes` 0) or in a pool of that many
-    forked workers, written in order by one gzipped `TFRecordWriter`."""
-    import tensorflow as tf
-
+    forked workers, written in order by one gzipping writer: TensorFlow's `TFRecordWriter`, or
+    with `isal` Beam's TFRecord framing into the component's ISA-L `GzipWriter`."""
     written = 0
     os.makedirs(out_dir, exist_ok=True)
+    path = os.path.join(out_dir, "naive.gz")
     with open(os.path.join(data_root, "data.csv"), newline="", encoding="utf-8") as handle, \
-            tf.io.TFRecordWriter(os.path.join(out_dir, "naive.gz"), options="GZIP") as writer:
+            _record_writer(path, isal) as write:
         tasks = ((data_root, row) for row in csv.DictReader(handle))
         if processes:
             pool = multiprocessing.get_context("fork").Pool(processes)
@@ -91,12 +97,32 @@ def naive_loop(data_root: str, out_dir: str, processes: int = 0) -> int:
         else:
             pool, examples = None, map(_naive_worker_example, tasks)
         for example in examples:
-            writer.write(example)
+            write(example)
             written += 1
         if pool:
             pool.close()
             pool.join()
     return written
+
+
+@contextlib.contextmanager
+def _record_writer(path: str, isal: bool):
+    """Yields a function writing one record to a gzipped TFRecord file at `path`."""
+    import tensorflow as tf
+
+    if not isal:
+        with tf.io.TFRecordWriter(path, options="GZIP") as writer:
+            yield writer.write
+        return
+    from apache_beam.io.tfrecordio import _TFRecordUtil
+
+    from components.ingest.gzip_sink import GzipWriter
+
+    writer = GzipWriter(open(path, "wb"))  # pylint: disable=consider-using-with
+    try:
+        yield functools.partial(_TFRecordUtil.write_record, writer)
+    finally:
+        writer.close()
 
 
 def prepare_component(data_root: str, out_dir: str, variant: str) -> Callable[[], int]:
@@ -149,8 +175,9 @@ def child_main(args: argparse.Namespace) -> None:
     try:
         if args.variant == "naive":
             run = functools.partial(naive_loop, args.data, out_dir)
-        elif args.variant == "naive_parallel":
-            run = functools.partial(naive_loop, args.data, out_dir, processes=os.cpu_count())
+        elif args.variant.startswith("naive_parallel"):
+            run = functools.partial(naive_loop, args.data, out_dir, processes=os.cpu_count(),
+                                    isal=args.variant.endswith("isal"))
         else:
             run = prepare_component(args.data, out_dir, args.variant)
         cpu_before = _cpu_seconds()
@@ -158,9 +185,12 @@ def child_main(args: argparse.Namespace) -> None:
         count = run()
         seconds = time.perf_counter() - started
         cpu_seconds = _cpu_seconds() - cpu_before
+        output_bytes = sum(os.path.getsize(os.path.join(folder, name))
+                           for folder, _, names in os.walk(out_dir) for name in names)
     finally:
         shutil.rmtree(out_dir, ignore_errors=True)
-    print(json.dumps({"seconds": seconds, "images": count, "cpu_seconds": cpu_seconds}))
+    print(json.dumps({"seconds": seconds, "images": count, "cpu_seconds": cpu_seconds,
+                      "output_mb": output_bytes / 1e6}))
 
 
 def _cpu_seconds() -> float:
@@ -198,14 +228,14 @@ def main() -> None:
         describe_direct_runner(load_config(overrides=overrides), input_megabytes(data))
         != auto_settings]
     variants = {name: ["-m", "benchmarks.ingest", "--variant", name, "--data", data]
-                for name in ("naive", "naive_parallel", *component_variants)}
+                for name in (*BASELINE_LABELS, *component_variants)}
     load_before = load_average()
     results = interleave(variants, args.rounds)
     print(f"\nIngestion of {args.images} images of {args.sizes[0]}-{args.sizes[1]} px, "
           f"{machine()}, median (min-max) of {args.rounds} interleaved rounds; load "
           f"average {load_before} before, {load_average()} after\n")
-    print("| variant | images/s | CPU ms per image | cores busy | peak memory (MiB) |")
-    print("|---|---:|---:|---:|---:|")
+    print("| variant | images/s | CPU ms per image | cores busy | output MB | peak memory (MiB) |")
+    print("|---|---:|---:|---:|---:|---:|")
     rates = {}
     for name, runs in results.items():
         assert all(r["images"] == args.images for r in runs), f"{name} lost images"
@@ -215,10 +245,11 @@ def main() -> None:
         cpu_ms = [1000 * r["cpu_seconds"] / r["images"] for r in runs]
         busy = [r["cpu_seconds"] / r["seconds"] for r in runs]
         print(f"| {label} | {spread(rates[name], '.0f')} | {spread(cpu_ms, '.1f')} | "
-              f"{spread(busy, '.2f')} | {median([r['peak_mib'] for r in runs]):.0f} |")
+              f"{spread(busy, '.2f')} | {median([r['output_mb'] for r in runs]):.1f} | "
+              f"{median([r['peak_mib'] for r in runs]):.0f} |")
     print()
     for name in component_variants:
-        for baseline in ("naive", "naive_parallel"):
+        for baseline in BASELINE_LABELS:
             ratios = [a / b for a, b in zip(rates[name], rates[baseline])]
             print(f"- {COMPONENT_VARIANTS[name][0].format(settings=auto_settings)} / "
                   f"{BASELINE_LABELS[baseline]}: {median(ratios):.2f}x "

@@ -25,7 +25,7 @@ from tfx.proto import example_gen_pb2
 from tfx.types import artifact_utils, standard_component_specs
 
 from components.errors import DataError
-from components.ingest import beam_transforms, csv_files, rows
+from components.ingest import beam_transforms, csv_files, gzip_sink, rows
 from schemas import IMAGE_SUFFIXES
 
 REPORT_DIR_NAME = "ingest_report"
@@ -224,14 +224,14 @@ def WriteExamples(examples, split_uri: str):  # pylint: disable=invalid-name
     TFX's own `WriteSplit` reshuffles every example before writing. That shuffle is a barrier (no
     example is written until every image is converted) and moves all image bytes once more; here
     the rows were already shuffled and spread over the workers before conversion
-    (`beam_transforms.ShuffleRows`), so each worker compresses and writes the examples it converts, in the
-    same stage, and no runner holds every converted image at once.
+    (`beam_transforms.ShuffleRows`), so each worker compresses and writes the examples it
+    converts, in the same stage, and no runner holds every converted image at once. The files
+    are gzipped by ISA-L (`gzip_sink`), not Beam's zlib.
     """
     return (examples
             | "MaybeSerialize" >> beam.ParDo(write_split.MaybeSerialize())
-            | "Write" >> beam.io.WriteToTFRecord(
-                posixpath.join(split_uri, write_split.DEFAULT_TF_RECORD_FILE_NAME),
-                file_name_suffix=".gz"))
+            | "Write" >> beam.io.Write(gzip_sink.GzipTFRecordSink(
+                posixpath.join(split_uri, write_split.DEFAULT_TF_RECORD_FILE_NAME))))
 
 
 class Executor(BaseExampleGenExecutor):
