@@ -1,11 +1,5 @@
 """Ingestion as Beam PTransforms: rows read, shuffled, chunked and converted by `rows.py`, with
-the quarantine records and counts written beside the examples.
-
-Importing this module also gives Beam's TFRecord writer a hardware CRC-32C
-(`use_hardware_crc32c`): without python-snappy's old C extension Beam falls back to crcmod's
-table-driven one, 60 times slower on image-size records (about 190 us per 100 KB here; 3% of the
-component's CPU on photo-size images, taken while a worker thread holds the GIL).
-"""
+the quarantine records and counts written beside the examples."""
 
 from __future__ import annotations
 
@@ -15,8 +9,6 @@ import posixpath
 from typing import Any, Dict, Tuple
 
 import apache_beam as beam
-import google_crc32c
-from apache_beam.io import tfrecordio
 from apache_beam.io.filesystems import FileSystems
 
 from components.ingest.csv_files import class_folder_row, iter_csv_records, relative_to_root
@@ -31,18 +23,6 @@ ROWS_PER_CHUNK = 64  # rows per Beam element converted in one call
 # small inputs less (a group's place in the output follows its first row); fewer would cap how
 # many workers of a distributed runner convert at once (one group goes to one worker).
 SHUFFLE_GROUPS = 256
-
-
-def use_hardware_crc32c() -> None:
-    """Makes Beam's TFRecord writer checksum with google-crc32c (same values, SSE 4.2 or ARMv8
-    instructions). Beam computes the CRC through `_default_crc32c_fn`, which keeps the
-    implementation it picked in its `fn` attribute (its snappy-or-crcmod choice); this fills that
-    choice in first. Called on import, so every process that runs this module's DoFns (Beam's
-    workers import it to unpickle them) writes with it; tests/unit/ingest guard the hook."""
-    tfrecordio._default_crc32c_fn.fn = google_crc32c.value  # pylint: disable=protected-access
-
-
-use_hardware_crc32c()
 
 
 def located_csv_rows(path: str, max_line_bytes: int):

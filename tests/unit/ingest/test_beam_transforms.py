@@ -71,25 +71,3 @@ def test_shuffle_position_depends_on_source_within_the_data_root_and_line_only()
     assert first != position(("/data/a.csv", 8, {"x": "1"}, None), "/data")
     assert first != position(("/data/b.csv", 7, {"x": "1"}, None), "/data")
     assert 0 <= first[0] < beam_transforms.SHUFFLE_GROUPS
-
-
-def test_beams_tfrecord_writer_checksums_with_google_crc32c(tmp_path):
-    """Importing beam_transforms hands Beam's TFRecord writer google-crc32c; its checksums are
-    crcmod's, and TensorFlow's reader (which verifies them) reads every record back."""
-    import glob
-
-    import crcmod.predefined
-    import google_crc32c
-    import tensorflow as tf
-    from apache_beam.io import tfrecordio
-
-    assert tfrecordio._default_crc32c_fn.fn is google_crc32c.value
-    records = [b"", b"x", os.urandom(100), os.urandom(70_000)]
-    reference = crcmod.predefined.mkPredefinedCrcFun("crc-32c")
-    assert [tfrecordio._default_crc32c_fn(r) for r in records] == [reference(r) for r in records]
-    with BeamTestPipeline() as pipeline:
-        _ = (pipeline | beam.Create(records)
-             | beam.io.WriteToTFRecord(str(tmp_path / "out"), file_name_suffix=".gz"))
-    written = glob.glob(str(tmp_path / "out*.gz"))
-    read = [r.numpy() for r in tf.data.TFRecordDataset(written, compression_type="GZIP")]
-    assert sorted(read) == sorted(records)

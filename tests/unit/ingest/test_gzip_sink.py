@@ -60,3 +60,15 @@ def test_writer_gzips_what_it_is_given_and_closes_the_file():
     writer.close()
     assert raw.closed
     assert gzip.decompress(raw.kept) == b"abc" + b"def" * 1000
+
+
+def test_importing_the_sink_checksums_with_google_crc32c():
+    """Beam's TFRecord writer gets google-crc32c, whose values are crcmod's (Beam's fallback);
+    TensorFlow's reader verifies them (test_tensorflow_reads_back_every_record)."""
+    import crcmod.predefined
+    import google_crc32c
+    from apache_beam.io import tfrecordio
+
+    assert tfrecordio._default_crc32c_fn.fn is google_crc32c.value
+    reference = crcmod.predefined.mkPredefinedCrcFun("crc-32c")
+    assert [tfrecordio._default_crc32c_fn(r) for r in RECORDS] == [reference(r) for r in RECORDS]
