@@ -99,9 +99,11 @@ class PipelineConfig(BaseModel):
         default_factory=dict, description="extra Beam arguments per component id")
     kubeflow_pipeline_root: str = Field(
         "gs://YOUR-BUCKET/tfx-multimodal", description="pipeline root of compiled Kubeflow runs")
-    kubeflow_beam_args: List[str] = Field(
+    kubeflow_beam_args: List[str] = Field(  # the marker: DirectRunner's workers run in the
+        # task's container, which holds this environment (see beam_pipeline_args)
         default_factory=lambda: ["--direct_running_mode=multi_processing",
-                                 "--direct_num_workers=0"],
+                                 "--direct_num_workers=0",
+                                 f"--sdk_container_image={LOCAL_ENVIRONMENT}"],
         description="Beam arguments of every data component in compiled Kubeflow runs")
 
     @pydantic.model_validator(mode="before")

@@ -53,7 +53,8 @@ def runs(image, tmp_path_factory, digits_features):
         "pipeline_name": "containers", "data_root": str(data),
         "kubeflow_pipeline_root": str(root), "train_steps": 20, "eval_steps": 2,
         "batch_size": 16, "image_height": 16, "image_width": 16, "max_eval_rmse": 100.0,
-        "kubeflow_beam_args": ["--direct_running_mode=in_memory", "--direct_num_workers=1"]}))
+        "kubeflow_beam_args": ["--direct_running_mode=in_memory", "--direct_num_workers=1",
+                               "--sdk_container_image=local-environment"]}))
     job = str(work / "pipeline.json")
     assert cli.main(["compile", "--config", str(config), "--target", "kubeflow", "--image",
                      image, "--output", job]) == 0

@@ -48,6 +48,24 @@ def test_image_and_code_paths(compiled):
     assert "/tfx-multimodal/schemas/digits/schema.pbtxt" in text
 
 
+def test_data_components_run_beam_in_their_container_without_a_tfx_sdist(compiled):
+    """The default Beam arguments tell TFX that the workers already hold the environment (the
+    task's container), so its executors do not build an sdist of TFX before each Beam job."""
+    from tfx.utils import dependency_utils
+
+    job, _ = compiled
+    executors = job["pipelineSpec"]["deploymentSpec"]["executors"]
+    beam_args = {name: [a for a in e["container"]["args"] if a.startswith("--direct_")
+                        or a.startswith("--sdk_container_image")]
+                 for name, e in executors.items() if "container" in e}
+    expected = ["--direct_running_mode=multi_processing", "--direct_num_workers=0",
+                "--sdk_container_image=local-environment"]
+    for name in ("CsvImageExampleGen_executor", "StatisticsGen_executor", "Transform_executor",
+                 "Evaluator_executor"):
+        assert beam_args[name] == expected, name
+    assert dependency_utils.make_beam_dependency_flags(expected) == expected
+
+
 def test_spec_2_1_by_default_with_typed_parameters(compiled):
     job, spec = compiled
     assert spec.schema_version == "2.1.0"
