@@ -4,8 +4,8 @@ Beam's own gzip (`CompressedFile`) deflates with zlib at its default level. The 
 mostly image files that are compressed already, so zlib's search for repeated strings finds
 almost nothing and costs a third of the component's CPU on photo-size images (0.64 ms of about
 2.1 ms per image here). Intel's ISA-L (the `isal` package) writes the same format, a gzip stream
-any reader takes (TensorFlow's, Beam's, `gzip`), 12 times faster on those records for 0.7% more
-bytes; on small tabular records 3.6 times faster for about 24% more (benchmarks/RESULTS.md).
+any reader takes (TensorFlow's, Beam's, `gzip`), 12 times faster on those records for 0.6% more
+bytes; on small tabular records 5.6 times faster for about 26% more (benchmarks/RESULTS.md).
 
 Importing this module also gives Beam's TFRecord writer a hardware CRC-32C
 (`use_hardware_crc32c`): without python-snappy's old C extension Beam falls back to crcmod's

@@ -47,6 +47,14 @@ def test_files_are_gzip_that_beam_and_python_read(tmp_path):
         assert_that(read, equal_to(RECORDS))
 
 
+def test_no_records_make_one_empty_valid_file(tmp_path):
+    import tensorflow as tf
+
+    [path] = _write([], str(tmp_path / "empty"))
+    assert gzip.decompress(open(path, "rb").read()) == b""
+    assert list(tf.data.TFRecordDataset([path], compression_type="GZIP")) == []
+
+
 def test_writer_gzips_what_it_is_given_and_closes_the_file():
     class Raw(io.BytesIO):
         def close(self):
