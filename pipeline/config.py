@@ -99,8 +99,10 @@ class PipelineConfig(BaseModel):
         default_factory=dict, description="extra Beam arguments per component id")
     kubeflow_pipeline_root: str = Field(
         "gs://YOUR-BUCKET/tfx-multimodal", description="pipeline root of compiled Kubeflow runs")
-    kubeflow_beam_args: List[str] = Field(  # the marker: DirectRunner's workers run in the
-        # task's container, which holds this environment (see beam_pipeline_args)
+    kubeflow_beam_args: List[str] = Field(
+        # LOCAL_ENVIRONMENT: DirectRunner's workers run in the task's container, which holds this
+        # environment, so TFX builds no sdist of itself before each Beam job (see
+        # beam_pipeline_args); a user's own list replaces this one whole.
         default_factory=lambda: ["--direct_running_mode=multi_processing",
                                  "--direct_num_workers=0",
                                  f"--sdk_container_image={LOCAL_ENVIRONMENT}"],
