@@ -43,7 +43,7 @@ def _data_errors(command):
 
 def cmd_schema_infer(args: argparse.Namespace) -> int:
     """Writes a draft schema inferred from a CSV file."""
-    from pipeline.datasets import csv_table, schema_infer
+    from pipeline.datasets import csv_table, project_init, schema_infer
 
     def infer() -> int:
         table = csv_table.read_table(args.csv, args.label, args.rows)
@@ -55,6 +55,8 @@ def cmd_schema_infer(args: argparse.Namespace) -> int:
         path = schema_infer.write_text(schema_infer.render_draft(draft, args.csv), out,
                                        force=args.force)
         print(f"Wrote a draft schema to {path} ({draft.rows} rows read).")
+        if draft.label_empty:
+            print(f"note: {project_init.empty_label_note(draft, args.label)}")
         if table.converted:
             print(f"note: {args.csv} has {table.converted}; `init` writes it as a standard CSV "
                   "that the pipeline reads")

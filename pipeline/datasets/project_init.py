@@ -124,7 +124,7 @@ def _write(out_dir: str, schema_text: str, config: str) -> tuple:
 def _whole_number_label_note(table: csv_table.Table, label: str) -> str:
     """A label of a few whole numbers written as decimals (`0.0, 1.0, 2.0`, as pandas writes an
     integer column with gaps) is FLOAT, so regression: said when the values may be classes."""
-    values = {row[label].strip() for _, row in table.rows}
+    values = {row[label].strip() for _, row in table.rows} - {""}
     if len(values) > schema_infer.MAX_INT_CATEGORIES or not all(
             float(value).is_integer() for value in values):
         return ""
@@ -135,17 +135,31 @@ def _whole_number_label_note(table: csv_table.Table, label: str) -> str:
             "and run init again")
 
 
+def _over_quarantine_limit(count: int, total: int) -> str:
+    """What follows "a run quarantines them" when `count` of `total` rows are more than the
+    default `max_quarantine_fraction`: that the run fails, and what to do (else nothing)."""
+    share = count / total
+    limit = PipelineConfig.model_fields["max_quarantine_fraction"].default
+    return (f"; that is {share:.1%} of the rows, over max_quarantine_fraction ({limit:.0%}), "
+            "which fails the run: fix them or raise the limit in the config"
+            if share > limit else "")
+
+
 def _unreadable_note(table: csv_table.Table) -> str:
     """What `init` says of lines that cannot be rows: a run quarantines them, and fails when
     they are more than the default `max_quarantine_fraction` of the rows."""
     count = table.unreadable_lines
-    share = count / (count + len(table.rows))
-    limit = PipelineConfig.model_fields["max_quarantine_fraction"].default
-    over = (f"; that is {share:.1%} of the rows, over max_quarantine_fraction ({limit:.0%}), "
-            "which fails the run: fix them or raise the limit in the config"
-            if share > limit else "")
     return (f"{count} line(s) of {table.path} cannot be rows (first: {table.first_unreadable}): "
-            f"left out of the draft; a run quarantines them{over}")
+            "left out of the draft; a run quarantines them"
+            + _over_quarantine_limit(count, count + len(table.rows)))
+
+
+def empty_label_note(draft: schema_infer.Draft, label: str) -> str:
+    """What `init` and `schema infer` say of rows without a label: drafted from the others; a
+    run quarantines them (a label is required), and fails when they are too many."""
+    return (f"the label {label!r} is empty in {draft.label_empty} of {draft.rows} rows (first: "
+            f"line {draft.label_first_empty_line}): drafted from the others; a run quarantines "
+            "them" + _over_quarantine_limit(draft.label_empty, draft.rows))
 
 
 def _other_files_note(data_root: str, csv_path: str, output_dir: str) -> Optional[str]:
@@ -188,6 +202,8 @@ def init_from_csv(csv_path: str, label: str, out_dir: str, data_root: Optional[s
                      "quarantine rows; drop --rows to draft from every row")
     if table.unreadable_lines:
         notes.append(_unreadable_note(table))
+    if draft.label_empty:
+        notes.append(empty_label_note(draft, label))
     label_note = _whole_number_label_note(table, label) if draft.task == "regression" else ""
     if label_note:
         notes.append(label_note)

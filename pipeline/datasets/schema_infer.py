@@ -17,7 +17,8 @@ Each column is profiled over the sample (`column_profile.py`), then given a role
   of the model (`lifecycle_stage: DEPRECATED`: read, not used), as is a column with no value
   at all or a single value;
 * a text column whose values are nearly all numbers says how many are not and the first;
-* the label must hold a value in every row; its task is regression (numbers), binary or
+* the label is required (a run quarantines a row without one) and is drafted from the rows
+  that hold one (none: an error); its task is regression (numbers), binary or
   multiclass (text, or integers with at most MAX_INT_CATEGORIES values; integers with gaps
   between them get a string domain of their values, as an int_domain's classes are every
   integer from its min to its max).
@@ -76,6 +77,8 @@ class Draft:
     label_std: float = 0.0
     majority_share: float = 0.0
     rows: int = 0
+    label_empty: int = 0  # rows whose label cell is empty (runs quarantine them)
+    label_first_empty_line: int = 0
 
 
 def _presence(profile: ColumnProfile) -> Tuple[bool, float]:
@@ -92,7 +95,7 @@ def _sorted_values(values: Set[str], ints: bool) -> Tuple[str, ...]:
 def decide(profile: ColumnProfile, label: str, data_root: str) -> Decision:
     """The role of one profiled column (rules in the module docstring)."""
     name = profile.name
-    if profile.present == 0:
+    if profile.present == 0 and name != label:
         return Decision(name, "left_out", note="no value in the sample")
     required, min_fraction = _presence(profile)
     numeric = profile.floats
@@ -150,10 +153,9 @@ def _distinct_in(profile: ColumnProfile, what: str) -> str:
 
 def _label_decision(profile: ColumnProfile, dtype: str) -> Decision:
     name, count = profile.name, len(profile.distinct)
-    if profile.present < profile.rows:
-        raise InferError(f"the label {name!r} is empty in {profile.rows - profile.present} of "
-                         f"{profile.rows} rows (first: line {profile.first_empty_line}); fill "
-                         "in or remove those rows")
+    if not profile.present:
+        raise InferError(f"the label {name!r} is empty in every row ({profile.rows}): nothing "
+                         "to learn from")
     if count < 2:
         raise InferError(f"the label {name!r} has a single value ({next(iter(profile.distinct))})"
                          ": nothing to learn")
@@ -232,7 +234,8 @@ def infer_draft(table: Table, label: str, data_root: str) -> Draft:
                  task=label_decision.note, decisions=decisions, classes=label_decision.values,
                  label_std=label_profile.std if regression else 0.0,
                  majority_share=0.0 if regression else label_profile.majority_share,
-                 rows=len(table.rows))
+                 rows=len(table.rows), label_empty=label_profile.rows - label_profile.present,
+                 label_first_empty_line=label_profile.first_empty_line)
 
 
 def task_line(draft: Draft) -> str:

@@ -13,6 +13,8 @@ from pipeline.config import load_config
 from pipeline.datasets import demo_data
 
 SKLEARN_DATA = os.path.join(os.path.dirname(__import__("sklearn").__file__), "datasets", "data")
+TAXI_CSV = os.path.join(os.path.dirname(__import__("tfx").__file__), "examples",
+                        "chicago_taxi_pipeline", "data", "simple", "data.csv")
 
 
 def test_csv_project_loads_as_written(tiny_demo_data, tmp_path, capsys):
@@ -241,11 +243,9 @@ def test_a_csv_in_a_shared_folder_is_said_to_share_it(tmp_path, capsys):
     """TFX's taxi CSV saved into a downloads-like folder: runs list every file under the data root
     to see whether the data changed, so `init` says when 20 or more of them are neither the CSV
     nor images (images do not count); fewer say nothing."""
-    taxi = os.path.join(os.path.dirname(__import__("tfx").__file__), "examples",
-                        "chicago_taxi_pipeline", "data", "simple", "data.csv")
     downloads = tmp_path / "downloads"
     (downloads / "old").mkdir(parents=True)
-    (downloads / "taxi.csv").write_bytes(open(taxi, "rb").read())
+    (downloads / "taxi.csv").write_bytes(open(TAXI_CSV, "rb").read())
     for index in range(19):
         (downloads / ("old" if index % 2 else ".") / f"report-{index:02d}.pdf").write_bytes(b"%")
     Image.new("RGB", (4, 4)).save(downloads / "photo.png")
@@ -300,3 +300,35 @@ def test_lines_ending_in_a_carriage_return_alone_are_named_as_such(tmp_path, cap
             "alone (as classic Mac OS and Excel's \"CSV (Macintosh)\" write them) or it holds a "
             "stray one; save it with LF or CRLF line endings\n")
     assert not (tmp_path / "p").exists()
+
+
+@pytest.mark.parametrize("label, note", [
+    ("trip_seconds", "the label 'trip_seconds' is empty in 6 of 15002 rows (first: line 4593): "
+                     "drafted from the others; a run quarantines them"),
+    ("dropoff_community_area",
+     "the label 'dropoff_community_area' is empty in 507 of 15002 rows (first: line 2): drafted "
+     "from the others; a run quarantines them; that is 3.4% of the rows, over "
+     "max_quarantine_fraction (1%), which fails the run: fix them or raise the limit in the "
+     "config")])
+def test_a_label_with_empty_cells_is_drafted_and_its_empty_rows_quarantined(
+        tmp_path, capsys, label, note):
+    """TFX's taxi CSV with trip_seconds as the label (6 rows without one) was refused whole; the
+    draft now comes from the other rows, and ingestion quarantines the 6 (the label stays
+    required)."""
+    import csv
+
+    from components.ingest import rows
+
+    assert cli.main(["init", "--csv", TAXI_CSV, "--label", label, "--out",
+                     str(tmp_path / "p")]) == 0
+    assert capsys.readouterr().out.splitlines()[0] == f"note: {note}"
+    config = load_config(str(tmp_path / "p" / "config.yaml"))
+    features = config.features()
+    assert features.label.name == label and features.label.required
+    settings = rows.IngestSettings(features=features, max_image_pixels=config.max_image_pixels,
+                                   max_quarantine_fraction=config.max_quarantine_fraction)
+    with open(TAXI_CSV, newline="") as handle:
+        unlabelled = next(row for row in csv.DictReader(handle) if not row[label].strip())
+    with pytest.raises(rows.RowRejected) as rejected:
+        rows.row_to_example(unlabelled, settings, config.data_root)
+    assert (rejected.value.column, rejected.value.reason) == (label, rows.Reason.MISSING_VALUE)

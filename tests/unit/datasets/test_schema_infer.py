@@ -128,9 +128,18 @@ BAD_CSVS = [
     ("x,y,x\n1,2,3\n", "y", 1, "column names appear more than once: ['x']"),
     ("x,y\n", "y", 1, "has a header but no data rows"),
     ("x,y\n1,2\n", "price", 2, "--label 'price' is not a column of"),
-    ("x,y\n1,2\n2,\n3,4\n5,\n", "y", 1,
-     "the label 'y' is empty in 2 of 4 rows (first: line 3); fill in or remove those rows"),
+    ("x,y\n1,\n2,\n", "y", 1, "the label 'y' is empty in every row (2): nothing to learn from"),
 ]
+
+
+def test_rows_without_a_label_are_noted(tmp_path, capsys):
+    path = write(tmp_path / "gaps.csv", "x,y\n1,2\n2,\n3,4\n5,6\n")
+    assert cli.main(["schema", "infer", "--csv", path, "--label", "y", "--out",
+                     str(tmp_path / "out") + "/"]) == 0
+    assert capsys.readouterr().out.splitlines()[1] == (
+        "note: the label 'y' is empty in 1 of 4 rows (first: line 3): drafted from the others; a "
+        "run quarantines them; that is 25.0% of the rows, over max_quarantine_fraction (1%), "
+        "which fails the run: fix them or raise the limit in the config")
 
 
 @pytest.mark.parametrize("text, label, code, message", BAD_CSVS)
