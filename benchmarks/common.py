@@ -80,14 +80,19 @@ def interleave(variants: Dict[str, List[str]], rounds: int) -> Dict[str, List[Di
     names = list(variants)
     results: Dict[str, List[Dict[str, float]]] = {name: [] for name in names}
     for round_index in range(rounds):
-        shift = round_index % len(names)
-        for name in names[shift:] + names[:shift]:
+        for name in rotated(names, round_index):
             argv = variants[name]
             result = run_child(argv)
             results[name].append(result)
             print(f"  round {round_index + 1} {name}: {result['seconds']:.1f} s, "
                   f"{result['peak_mib']:.0f} MiB", file=sys.stderr)
     return results
+
+
+def rotated(names: Sequence[str], round_index: int) -> List[str]:
+    """The order of a round: `names` shifted left by one per round (round 0: as given)."""
+    shift = round_index % len(names)
+    return list(names[shift:]) + list(names[:shift])
 
 
 def median(values: List[float]) -> float:

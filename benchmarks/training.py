@@ -115,31 +115,64 @@ class SegmentClock:
                 "cores_busy": cpu / (end - warm)}
 
 
+class StagedBatch:
+    """An 'iterator' whose every batch is the same in-memory batch (the compute floor's input)."""
+
+    def __init__(self, batch):
+        self.batch = batch
+
+    def __next__(self):
+        return self.batch
+
+
+class DemoTraining:
+    """What every variant shares, as the Trainer builds it: the demo's features, transformed
+    feature spec, label, train and eval files, task head and vocabulary sizes."""
+
+    def __init__(self, output_dir: str):
+        import tensorflow_transform as tft
+
+        from components.trainer.autograph_rules import keep_autograph_out_of_libraries
+        from components.trainer.task_head import TaskHead
+        from components.transform.preprocessing import category_id_count
+        from pipeline.config import load_config
+        from schemas import Role
+
+        keep_autograph_out_of_libraries()  # as the Trainer runs: every variant traces with it
+        self.config = load_config(overrides={"output_dir": output_dir})
+        self.features = self.config.features()
+        examples_uri, graph_uri = transform_outputs(output_dir)
+        tft_output = tft.TFTransformOutput(graph_uri)
+        self.spec = tft_output.transformed_feature_spec()
+        self.label = self.features.label.name
+        self.train_files = os.path.join(examples_uri, "Split-train", "*")
+        self.eval_files = os.path.join(examples_uri, "Split-eval", "*")
+        self.head = TaskHead.for_features(self.features)
+        self.sizes = {f.name: category_id_count(f, tft_output)
+                      for f in self.features.with_role(Role.CATEGORICAL)}
+
+    def build_model(self, seed: int = 0):
+        """A fresh demo model; the same seed gives the same initial weights."""
+        import tf_keras as keras
+
+        from components.trainer import model
+
+        keras.utils.set_random_seed(seed)
+        return model.build_model(self.features, self.spec, self.sizes, self.head)
+
+
 def child(variant: str, args: argparse.Namespace) -> None:
     import tensorflow as tf
-    import tensorflow_transform as tft
     import tf_keras as keras
     from absl import logging as absl_logging
 
-    from components.trainer import data, loop, model
-    from components.trainer.autograph_rules import keep_autograph_out_of_libraries
-    from components.trainer.task_head import TaskHead
-    from components.transform.preprocessing import category_id_count
-    from pipeline.config import load_config
-    from schemas import Role
+    from components.trainer import data, loop
 
-    keep_autograph_out_of_libraries()  # as the Trainer runs: every variant traces with it
-    config = load_config(overrides={"output_dir": args.output_dir})
-    features = config.features()
-    examples_uri, graph_uri = transform_outputs(args.output_dir)
-    tft_output = tft.TFTransformOutput(graph_uri)
-    spec = tft_output.transformed_feature_spec()
-    label = features.label.name
-    train_files = os.path.join(examples_uri, "Split-train", "*")
-    eval_files = os.path.join(examples_uri, "Split-eval", "*")
+    parts = DemoTraining(args.output_dir)
+    config, spec, label, head = parts.config, parts.spec, parts.label, parts.head
+    train_files, eval_files = parts.train_files, parts.eval_files
     batch = args.batch_size
     total = args.warmup_steps + args.steps
-    keras.utils.set_random_seed(0)
 
     staging = tempfile.TemporaryDirectory(prefix="benchmark-staging-")
     if variant in ("stream", "stream_gzip"):
@@ -159,9 +192,7 @@ def child(variant: str, args: argparse.Namespace) -> None:
         reader = (tf.data.Dataset.from_tensor_slices(everything).shuffle(2048, seed=0).repeat()
                   .batch(batch, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
                   .with_options(data.without_autotune_model()))  # as the reader's
-    head = TaskHead.for_features(features)
-    sizes = {f.name: category_id_count(f, tft_output) for f in features.with_role(Role.CATEGORICAL)}
-    keras_model = model.build_model(features, spec, sizes, head)
+    keras_model = parts.build_model()
     settings = loop.LoopSettings(train_steps=total, eval_steps=1, eval_every=args.segment,
                                  learning_rate=config.learning_rate, global_batch_size=batch,
                                  steps_per_execution=args.steps_per_execution)
@@ -182,17 +213,9 @@ def child(variant: str, args: argparse.Namespace) -> None:
                         verbose=0, callbacks=[stamp], validation_data=eval_batch,
                         validation_steps=1)
     elif variant == "floor":
-        staged = next(iter(reader))
-
-        class StagedBatch:
-            """An 'iterator' whose every batch is the same in-memory batch."""
-
-            def __next__(self):
-                return staged
-
         steps = loop.make_step_functions(keras_model, loop.make_optimizer(settings), batch,
                                          head=head)
-        batches = StagedBatch()  # one object: a new one per call would retrace
+        batches = StagedBatch(next(iter(reader)))  # one object: a new one per call would retrace
         clock.start = time.perf_counter()
         for done in range(args.segment, total + 1, args.segment):
             steps.train_steps(batches, tf.constant(args.segment, tf.int64))
