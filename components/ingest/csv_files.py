@@ -30,15 +30,15 @@ def read_header(path: str, max_line_bytes: int = MAX_LINE_BYTES) -> List[str]:
     rather than as Python's csv error."""
     with open_binary(path) as handle:
         start = handle.read(1 << 16)
-    for magic, what in ARCHIVE_MAGIC.items():
-        if start.startswith(magic):
-            raise ColumnsError(f"{path}: the file {what}")
-    if CR in start.split(b"\n", 1)[0].rstrip(CR):
-        raise ColumnsError(f"{path}: the header line holds a carriage return: the file's lines "
-                           "end in CR alone (as classic Mac OS and Excel's \"CSV (Macintosh)\" "
-                           "write them) or it holds a stray one; save it with LF or CRLF line "
-                           "endings")
-    with open_binary(path) as handle:
+        for magic, what in ARCHIVE_MAGIC.items():
+            if start.startswith(magic):
+                raise ColumnsError(f"{path}: the file {what}")
+        if CR in start.split(b"\n", 1)[0].rstrip(CR):
+            raise ColumnsError(f"{path}: the header line holds a carriage return: the file's "
+                               "lines end in CR alone (as classic Mac OS and Excel's \"CSV "
+                               "(Macintosh)\" write them) or it holds a stray one; save it with "
+                               "LF or CRLF line endings")
+        handle.seek(0)
         for _, text, problem in _physical_lines(handle, max_line_bytes):
             if problem:
                 raise ColumnsError(f"{path}: unreadable header line: {problem[0].value} "
