@@ -85,6 +85,9 @@ class PipelineConfig(BaseModel):
         0.0, ge=0.0, le=1.0, description="classifiers: blessed at or above this accuracy")
     min_eval_auc: float = Field(
         0.0, ge=0.0, le=1.0, description="binary classifiers: blessed at or above this AUC")
+    beat_trivial_predictor: bool = Field(
+        True, description="blessed only when at least as good as always predicting the eval "
+        "split's label mean (regression: R squared >= 0) or largest class (classifiers)")
     min_free_disk_mb: int = Field(200, ge=0, description="refuse to start with less free space")
     beam_direct_running_mode: Literal["auto", "in_memory", "multi_processing"] = Field(
         "auto", description="auto: chosen by the input's size (see direct_runner_settings)")

@@ -2,15 +2,19 @@
 
 | task       | metrics                                                     | blessing                  |
 |------------|-------------------------------------------------------------|---------------------------|
-| regression | RMSE                                                        | RMSE <= max_eval_rmse,    |
+| regression | RMSE, R squared                                             | RMSE <= max_eval_rmse,    |
 |            |                                                             | no higher than baseline   |
-| binary     | accuracy, AUC, precision and recall at 0.5, calibration,    | accuracy >= min_eval_     |
-|            | mean label/prediction, confusion matrix, calibration plot   | accuracy, AUC >= min_eval |
-|            |                                                             | _auc, AUC no lower than   |
+| binary     | accuracy, accuracy over the majority class, AUC, precision  | accuracy >= min_eval_     |
+|            | and recall at 0.5, calibration, mean label/prediction,      | accuracy, AUC >= min_eval |
+|            | confusion matrix, calibration plot                          | _auc, AUC no lower than   |
 |            |                                                             | baseline                  |
-| multiclass | accuracy, per-class precision/recall (top-1), confusion     | accuracy >= min_eval_     |
-|            | matrix                                                      | accuracy, no lower than   |
+| multiclass | accuracy, accuracy over the majority class, per-class       | accuracy >= min_eval_     |
+|            | precision/recall (top-1), confusion matrix                  | accuracy, no lower than   |
 |            |                                                             | baseline                  |
+
+With `beat_trivial_predictor` (the default), every task's model must also do at least as well
+as the trivial predictor on the eval split itself: R squared >= 0 (regression) or accuracy over
+the majority class >= 0 (classifiers; `pipeline/trivial_baselines.py`).
 
 A label with an open domain is multiclass, but its classes are only known once Transform has
 read the data, after this config is compiled: it gets accuracy and the confusion matrix, and no
@@ -31,20 +35,39 @@ from schemas import FeatureSet, Task
 RMSE_METRIC = "root_mean_squared_error"
 ACCURACY_METRIC = "accuracy"
 AUC_METRIC = "auc"
+R_SQUARED = "r_squared"  # pipeline/trivial_baselines.py
+ACCURACY_OVER_MAJORITY = "accuracy_over_majority_class"
 # blessing settings (pipeline/config.py) -> (metric, bound): what `deploy` flags patch
 THRESHOLD_SETTINGS = {"max_eval_rmse": (RMSE_METRIC, "upper"),
                       "min_eval_accuracy": (ACCURACY_METRIC, "lower"),
                       "min_eval_auc": (AUC_METRIC, "lower")}
 _NO_WORSE = 1e-10  # change threshold: the candidate may not be worse than the baseline
+TRIVIAL_BASELINES_MODULE = "pipeline.trivial_baselines"
+# what a failed bound of the trivial-predictor metrics means, for the run summary
+TRIVIAL_FAILURE_NOTES = {R_SQUARED: "worse than always predicting the eval split's mean",
+                         ACCURACY_OVER_MAJORITY: "worse than always predicting the eval split's "
+                                                 "largest class"}
 
 
-def _metric(class_name: str, name: str = "", threshold=None, **config):
+def _metric(class_name: str, name: str = "", threshold=None, module: str = "", **config):
     import tensorflow_model_analysis as tfma
 
     if name:
         config["name"] = name
     return tfma.MetricConfig(class_name=class_name, config=json.dumps(config) if config else "",
-                             threshold=threshold)
+                             threshold=threshold, module=module)
+
+
+def _trivial_baseline_metric(classification: bool, bounded: bool):
+    """R squared or accuracy over the majority class, bounded below by 0 when `bounded`; its
+    config carries the code's fingerprint (TFX's cache key does not hash a module's code)."""
+    from pipeline.fingerprint import code_fingerprint
+
+    class_name, name = (("AccuracyOverMajorityClass", ACCURACY_OVER_MAJORITY) if classification
+                        else ("RSquared", R_SQUARED))
+    return _metric(class_name, name, _threshold("lower", 0.0, False) if bounded else None,
+                   module=TRIVIAL_BASELINES_MODULE,
+                   code_fingerprint=code_fingerprint([TRIVIAL_BASELINES_MODULE]))
 
 
 def _threshold(bound: str, value: float, versus_baseline: bool):
@@ -64,17 +87,19 @@ def _threshold(bound: str, value: float, versus_baseline: bool):
 
 
 def _metrics_specs(features: FeatureSet, max_rmse: float, min_accuracy: float,
-                   min_auc: float) -> List:
+                   min_auc: float, beat_trivial: bool) -> List:
     import tensorflow_model_analysis as tfma
 
     count = _metric("ExampleCount")
+    trivial = _trivial_baseline_metric(features.task.is_classification, beat_trivial)
     if features.task is Task.REGRESSION:
         return [tfma.MetricsSpec(metrics=[count, _metric(
-            "RootMeanSquaredError", RMSE_METRIC, _threshold("upper", max_rmse, True))])]
+            "RootMeanSquaredError", RMSE_METRIC, _threshold("upper", max_rmse, True)), trivial])]
     if features.task is Task.BINARY:
         return [tfma.MetricsSpec(metrics=[
             count,
             _metric("BinaryAccuracy", ACCURACY_METRIC, _threshold("lower", min_accuracy, False)),
+            trivial,
             _metric("AUC", AUC_METRIC, _threshold("lower", min_auc, True)),
             _metric("Precision"), _metric("Recall"),  # at the 0.5 threshold
             _metric("Calibration"), _metric("MeanLabel"), _metric("MeanPrediction"),
@@ -83,6 +108,7 @@ def _metrics_specs(features: FeatureSet, max_rmse: float, min_accuracy: float,
         count,
         _metric("SparseCategoricalAccuracy", ACCURACY_METRIC,
                 _threshold("lower", min_accuracy, True)),
+        trivial,
         _metric("MultiClassConfusionMatrixPlot")])]
     if not features.label.open_classes:
         specs.append(tfma.MetricsSpec(  # one precision and recall per class, of the top-1
@@ -93,7 +119,7 @@ def _metrics_specs(features: FeatureSet, max_rmse: float, min_accuracy: float,
 
 
 def eval_config(features: FeatureSet, max_rmse: float, min_accuracy: float = 0.0,
-                min_auc: float = 0.0):
+                min_auc: float = 0.0, beat_trivial: bool = True):
     """A `tfma.EvalConfig` for the schema's task with its blessing thresholds (see the module
     docstring; TFMA is imported here: run reports only need the metric names)."""
     import tensorflow_model_analysis as tfma
@@ -109,7 +135,8 @@ def eval_config(features: FeatureSet, max_rmse: float, min_accuracy: float = 0.0
                         Task.MULTICLASS: PROBABILITIES_KEY}[task],
         preprocessing_function_names=[TRANSFORM_SIGNATURE] if task.is_classification else [])
     return tfma.EvalConfig(model_specs=[model_spec], slicing_specs=[tfma.SlicingSpec()],
-                           metrics_specs=_metrics_specs(features, max_rmse, min_accuracy, min_auc))
+                           metrics_specs=_metrics_specs(features, max_rmse, min_accuracy, min_auc,
+                                                        beat_trivial))
 
 
 def blessing_failures(evaluation_uri: str) -> List[str]:
@@ -127,5 +154,7 @@ def blessing_failures(evaluation_uri: str) -> List[str]:
             elif bounds.HasField("upper_bound") and value > bounds.upper_bound.value:
                 failures.append(f"{name} {value:.4f} > {bounds.upper_bound.value:g}")
             else:
-                failures.append(f"{name} {value:.4f} < {bounds.lower_bound.value:g}")
+                note = (f": {TRIVIAL_FAILURE_NOTES[name]}" if name in TRIVIAL_FAILURE_NOTES
+                        else "")
+                failures.append(f"{name} {value:.4f} < {bounds.lower_bound.value:g}{note}")
     return failures

@@ -71,10 +71,12 @@ def config_text(values: dict, draft: schema_infer.Draft) -> str:
         "image_width": "",
         "image_channels": "1: grayscale, 3: RGB",
         "train_steps": "training steps (batches)",
-        "max_eval_rmse": "blessed (and pushed) at or below this eval RMSE: the label's standard "
-                         "deviation, i.e. no worse than always predicting the mean",
-        "min_eval_accuracy": "blessed (and pushed) at or above this eval accuracy: the largest "
-                             "class's share, i.e. no worse than always predicting it",
+        "max_eval_rmse": "blessed (and pushed) at or below this eval RMSE: the CSV's label "
+                         "std, the mean predictor's RMSE (beat_trivial_predictor also checks "
+                         "against the eval split's own mean)",
+        "min_eval_accuracy": "blessed (and pushed) at or above this eval accuracy: the CSV's "
+                             "largest class share (beat_trivial_predictor also checks against "
+                             "the eval split's own)",
     }
     lines = [f"# Config drafted by `init` ({schema_infer.task_line(draft)}).",
              "# Every setting, with defaults and bounds: pipeline/config.py."]
@@ -87,9 +89,10 @@ def config_text(values: dict, draft: schema_infer.Draft) -> str:
 
 
 def blessing_bar(draft: schema_infer.Draft) -> dict:
-    """The config's blessing threshold: no worse than the trivial predictor (the label's mean
-    for regression, its largest class for classifiers), to 4 decimals, rounded so that the
-    trivial predictor's score passes."""
+    """The config's blessing threshold: no worse than the trivial predictor on the whole CSV
+    (the label's mean for regression, its largest class for classifiers), to 4 decimals, rounded
+    so that the trivial predictor's score passes. (The Evaluator's `beat_trivial_predictor`
+    bound compares with the eval split's own.)"""
     if draft.task == "regression":
         return {"max_eval_rmse": math.ceil(draft.label_std * 1e4) / 1e4}
     return {"min_eval_accuracy": math.floor(draft.majority_share * 1e4) / 1e4}

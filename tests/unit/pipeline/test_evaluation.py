@@ -37,8 +37,9 @@ def test_model_spec_by_task(classes, prediction_key, preprocessing):
 
 
 def test_regression_rmse_bound_and_no_higher_than_baseline():
-    [(name, threshold)] = thresholds(eval_config(features_with(None), 0.8)).items()
-    assert name == "root_mean_squared_error"
+    found = thresholds(eval_config(features_with(None), 0.8))
+    assert sorted(found) == ["r_squared", "root_mean_squared_error"]  # r_squared: trivial-
+    threshold = found["root_mean_squared_error"]  # baseline tests are test_trivial_baselines.py
     assert threshold.value_threshold.upper_bound.value == 0.8
     assert threshold.change_threshold.direction == tfma.MetricDirection.LOWER_IS_BETTER
 
@@ -76,7 +77,8 @@ def test_open_label_domain_is_multiclass_without_per_class_metrics():
     assert thresholds(config)["accuracy"].value_threshold.lower_bound.value == 0.9
     assert [spec for spec in config.metrics_specs if spec.HasField("binarize")] == []
     assert {m.class_name for s in config.metrics_specs for m in s.metrics} == {
-        "ExampleCount", "SparseCategoricalAccuracy", "MultiClassConfusionMatrixPlot"}
+        "ExampleCount", "SparseCategoricalAccuracy", "AccuracyOverMajorityClass",
+        "MultiClassConfusionMatrixPlot"}
 
 
 def test_the_thresholds_a_model_failed_are_named(tmp_path):
@@ -102,11 +104,17 @@ def test_the_thresholds_a_model_failed_are_named(tmp_path):
     accuracy.metric_key.name = "accuracy"
     accuracy.metric_threshold.value_threshold.lower_bound.value = 0.4057
     accuracy.metric_value.double_value.value = 0.25
+    trivial = failures.add()
+    trivial.metric_key.name = "r_squared"
+    trivial.metric_threshold.value_threshold.lower_bound.value = 0.0
+    trivial.metric_value.double_value.value = -0.0123
     with tf.io.TFRecordWriter(str(tmp_path / "validations.tfrecord")) as writer:
         writer.write(result.SerializeToString())
     reasons = blessing_failures(str(tmp_path))
     assert reasons == ["root_mean_squared_error 2.7222 > 2.445",
-                       "root_mean_squared_error +0.0312 vs. baseline", "accuracy 0.2500 < 0.4057"]
+                       "root_mean_squared_error +0.0312 vs. baseline", "accuracy 0.2500 < 0.4057",
+                       "r_squared -0.0123 < 0: worse than always predicting the eval split's "
+                       "mean"]
     run = summary.RunSummary(run_id="r", nodes=[], blessed=False, blessing_failures=reasons[:1])
     assert "  blessed                           no (root_mean_squared_error 2.7222 > 2.445)" in (
         run.render().splitlines())

@@ -251,4 +251,5 @@ def test_classifier_bounds_are_patched_by_metric_name():
                                           max_eval_rmse=None))
     bounds = {json.loads(m["config"])["name"]: m["threshold"]["valueThreshold"]
               for m in patched["metricsSpecs"][0]["metrics"] if "threshold" in m}
-    assert bounds == {"accuracy": {"lowerBound": 0.7}, "auc": {"lowerBound": 0.9}}
+    assert bounds == {"accuracy": {"lowerBound": 0.7}, "auc": {"lowerBound": 0.9},
+                      "accuracy_over_majority_class": {"lowerBound": 0.0}}  # not a setting

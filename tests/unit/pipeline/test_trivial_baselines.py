@@ -1,0 +1,103 @@
+"""The trivial-predictor metrics TFMA computes on the eval split (pipeline/trivial_baselines.py):
+exact values from hand-made labels and predictions, merged accumulators, and the classes TFMA
+finds through the metric config."""
+
+import json
+import math
+
+import numpy as np
+import pytest
+from tensorflow_model_analysis.metrics import metric_specs, metric_types
+
+from pipeline import trivial_baselines
+from pipeline.evaluation import eval_config
+from schemas import DType, Feature, FeatureSet, Role
+
+
+def inputs(label, prediction, weight=1.0):
+    return metric_types.StandardMetricInputs(
+        labels=np.array([label]), predictions=np.array(prediction, dtype=np.float32).reshape(-1),
+        example_weights=np.array([weight]))
+
+
+def metric_value(metric, elements, split_at=None):
+    """The metric over `elements`, accumulated in two halves and merged when `split_at`."""
+    [computation] = metric.computations()
+    combiner = computation.combiner
+    parts = [elements] if split_at is None else [elements[:split_at], elements[split_at:]]
+    accumulators = []
+    for part in parts:
+        accumulator = combiner.create_accumulator()
+        for element in part:
+            accumulator = combiner.add_input(accumulator, element)
+        accumulators.append(accumulator)
+    [value] = combiner.extract_output(combiner.merge_accumulators(accumulators)).values()
+    return value
+
+
+def test_r_squared_is_one_minus_sse_over_sst():
+    # labels 1, 2, 3, 6: mean 3, SST 1 + 4 + 0 + 9 = 14; errors 0.5, 0, -1, 1: SSE 2.25
+    elements = [inputs(1.0, 0.5), inputs(2.0, 2.0), inputs(3.0, 4.0), inputs(6.0, 5.0)]
+    metric = trivial_baselines.RSquared()
+    assert metric_value(metric, elements) == pytest.approx(1 - 2.25 / 14)
+    assert metric_value(metric, elements, split_at=1) == pytest.approx(1 - 2.25 / 14)
+
+
+def test_r_squared_of_the_mean_is_zero_and_worse_is_negative():
+    labels = [1.0, 2.0, 3.0, 6.0]
+    metric = trivial_baselines.RSquared()
+    assert metric_value(metric, [inputs(y, 3.0) for y in labels]) == pytest.approx(0.0)
+    assert metric_value(metric, [inputs(y, 4.0) for y in labels]) == pytest.approx(1 - 18 / 14)
+
+
+def test_r_squared_is_nan_when_every_label_is_the_same():
+    assert math.isnan(metric_value(trivial_baselines.RSquared(),
+                                   [inputs(2.0, 2.0), inputs(2.0, 1.0)]))
+
+
+def test_multiclass_accuracy_over_the_majority_class():
+    # classes 0, 0, 0, 1, 2: majority share 3/5; argmax right for 4 of 5
+    elements = [inputs(0, [0.8, 0.1, 0.1]), inputs(0, [0.5, 0.4, 0.1]),
+                inputs(0, [0.2, 0.7, 0.1]), inputs(1, [0.1, 0.8, 0.1]),
+                inputs(2, [0.1, 0.1, 0.8])]
+    metric = trivial_baselines.AccuracyOverMajorityClass()
+    assert metric_value(metric, elements) == pytest.approx(4 / 5 - 3 / 5)
+    assert metric_value(metric, elements, split_at=2) == pytest.approx(4 / 5 - 3 / 5)
+
+
+def test_binary_accuracy_over_the_majority_class_picks_class_one_above_one_half():
+    # labels 1, 0, 0, 0: majority share 3/4; p = 0.5 is class 0 (right), 0.9 for a 0 is wrong
+    elements = [inputs(1, [0.7]), inputs(0, [0.5]), inputs(0, [0.9]), inputs(0, [0.1])]
+    assert metric_value(trivial_baselines.AccuracyOverMajorityClass(), elements) == \
+        pytest.approx(3 / 4 - 3 / 4)
+
+
+def test_always_the_largest_class_scores_zero_and_weights_count():
+    elements = [inputs(0, [0.9, 0.1]), inputs(0, [0.9, 0.1]), inputs(1, [0.9, 0.1], 3.0)]
+    metric = trivial_baselines.AccuracyOverMajorityClass()
+    assert metric_value(metric, elements[:2] + [inputs(1, [0.9, 0.1])]) == pytest.approx(0.0)
+    combiner = metric.computations(example_weighted=True)[0].combiner
+    accumulator = combiner.create_accumulator()
+    for element in elements:
+        accumulator = combiner.add_input(accumulator, element)
+    [value] = combiner.extract_output(accumulator).values()
+    assert value == pytest.approx(2 / 5 - 3 / 5)  # class 1 weighs 3 of 5: the majority
+
+
+@pytest.mark.parametrize("classes, class_name", [
+    (None, "RSquared"), (("no", "yes"), "AccuracyOverMajorityClass"),
+    (("a", "b", "c"), "AccuracyOverMajorityClass")])
+def test_tfma_builds_the_metric_from_the_eval_config(classes, class_name):
+    features = FeatureSet((Feature("x", Role.NUMERIC, DType.FLOAT),
+                           Feature("y", Role.LABEL, DType.FLOAT if classes is None else
+                                   DType.BYTES, classes=classes)))
+    [config] = [m for spec in eval_config(features, 1.0).metrics_specs for m in spec.metrics
+                if m.module == "pipeline.trivial_baselines"]
+    assert config.class_name == class_name
+    assert config.threshold.value_threshold.lower_bound.value == 0.0
+    assert len(json.loads(config.config)["code_fingerprint"]) == 16
+    metric = metric_specs.metric_instance(config)
+    assert isinstance(metric, getattr(trivial_baselines, class_name))
+    unbounded = [m for spec in eval_config(features, 1.0, beat_trivial=False).metrics_specs
+                 for m in spec.metrics if m.module == "pipeline.trivial_baselines"]
+    assert [m.HasField("threshold") for m in unbounded] == [False]
