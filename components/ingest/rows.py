@@ -19,6 +19,7 @@ from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
 from components.errors import DataError, tf_error_text
+from components.ingest import number_cells
 from schemas import DType, Feature, FeatureSet, FeatureSettings, Role
 
 LAYOUT_CSV = "csv"
@@ -35,6 +36,7 @@ class Reason(str, enum.Enum):
     NOT_NUMERIC = "non-numeric value"
     NOT_FINITE = "NaN or infinite value"
     NOT_INTEGER = "not a whole number"
+    INT_OUT_OF_RANGE = "value out of range for INT (64-bit integer)"
     PATH_ESCAPES_ROOT = "image path escapes the data root"
     IMAGE_MISSING = "missing image file"
     IMAGE_UNREADABLE = "unreadable image"
@@ -199,24 +201,32 @@ def _check_decodes(data: bytes, image_format: str, path: str, column: str) -> No
 
 
 def parse_number(cell: str, column: str, dtype: DType) -> float:
-    """A finite number from a non-empty CSV cell; an INT column takes whole numbers written as
-    decimals too ("127.0", "1.5e2": pandas writes integers with missing values that way)."""
+    """A finite number from a non-empty CSV cell (plain ASCII syntax: `number_cells`) that its
+    feature holds: a 32-bit float, or for an INT column a 64-bit integer, written as a decimal
+    too ("127.0", "1.5e2": pandas writes integers with missing values that way)."""
     if cell is None or not cell.strip():
         raise RowRejected(Reason.MISSING_VALUE, column)
-    try:
-        value = float(cell)
-    except ValueError:
-        raise RowRejected(Reason.NOT_NUMERIC, column, repr(cell[:40])) from None
-    if not math.isfinite(value):
-        raise RowRejected(Reason.NOT_FINITE, column, repr(cell[:40]))
-    if dtype is not DType.INT:
-        return value
-    try:
-        return int(cell)  # exact, beyond float precision
-    except ValueError:
+    shown = repr(cell[:40])
+    if dtype is DType.INT and number_cells.is_integer(cell):
+        number = number_cells.parse_integer(cell)  # exact, beyond float precision
+    else:
+        try:
+            value = number_cells.parse_float(cell)
+        except ValueError:
+            raise RowRejected(Reason.NOT_NUMERIC, column, shown) from None
+        if not math.isfinite(value):
+            raise RowRejected(Reason.NOT_FINITE, column, shown)
+        if dtype is not DType.INT:
+            if not number_cells.fits_float32(value):
+                raise RowRejected(Reason.NOT_FINITE, column,
+                                  f"{shown}: infinite as a 32-bit float")
+            return value
         if not value.is_integer():
-            raise RowRejected(Reason.NOT_INTEGER, column, repr(cell[:40])) from None
-        return int(value)
+            raise RowRejected(Reason.NOT_INTEGER, column, shown)
+        number = int(value)
+    if number is None or not number_cells.fits_int64(number):
+        raise RowRejected(Reason.INT_OUT_OF_RANGE, column, shown)
+    return number
 
 
 def row_to_example(row: Dict[str, str], settings: IngestSettings, data_root: str,

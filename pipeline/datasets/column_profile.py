@@ -1,5 +1,6 @@
 """Profiling a CSV's columns for `schema infer`: per column, how many rows hold a value,
-whether every value is an integer, a number or an image path, the distinct values, the
+whether every value is an integer (and the first beyond 64 bits), a number (in ingestion's
+syntax: `number_cells`) or an image path, the distinct values, the
 values' sum and sum of squares (a regression label's standard deviation), and, for a text
 column whose values are nearly all numbers, how many are not (`mostly_numbers`)."""
 
@@ -10,6 +11,7 @@ import dataclasses
 import math
 from typing import List, Optional, Set
 
+from components.ingest import number_cells
 from pipeline.datasets.csv_table import Table
 from schemas import IMAGE_SUFFIXES
 
@@ -34,6 +36,7 @@ class ColumnProfile:
     first_empty_line: int = 0  # the CSV line of the first row without a value (0: none)
     numbers: int = 0  # present values that are finite numbers
     not_number: str = ""  # the first present value that is not
+    beyond_int64: str = ""  # the first integer an INT feature cannot hold (over 64 bits)
 
     def add(self, cell: Optional[str], line: int) -> None:
         self.rows += 1
@@ -47,14 +50,16 @@ class ColumnProfile:
             self.first_values.append(value)
         self.images = self.images and value.lower().endswith(IMAGE_SUFFIXES)
         try:
-            number = float(value)
+            number = number_cells.parse_float(value)
         except ValueError:
             number = math.nan
         if math.isfinite(number):
             self.numbers += 1
             self.sum += number
             self.sum_squares += number * number
-            self.ints = self.ints and _is_int(value)
+            self.ints = self.ints and number_cells.is_integer(value)
+            if self.ints and not self.beyond_int64 and not _fits_int64(value):
+                self.beyond_int64 = value
         else:
             self.floats = self.ints = False
             self.not_number = self.not_number or value
@@ -85,12 +90,9 @@ class ColumnProfile:
         return math.sqrt(max(self.sum_squares / self.present - mean * mean, 0.0))
 
 
-def _is_int(value: str) -> bool:
-    try:
-        int(value)
-        return True
-    except ValueError:
-        return False
+def _fits_int64(value: str) -> bool:
+    number = number_cells.parse_integer(value)
+    return number is not None and number_cells.fits_int64(number)
 
 
 def profile_columns(table: Table) -> List[ColumnProfile]:

@@ -24,6 +24,7 @@ import os
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from components.errors import DataError
+from components.ingest import number_cells
 from pipeline.config import ConfigError
 
 
@@ -47,7 +48,7 @@ class Table:
 
 def _is_number(cell: str) -> bool:
     try:
-        return math.isfinite(float(cell))
+        return math.isfinite(number_cells.parse_float(cell))
     except ValueError:
         return False
 

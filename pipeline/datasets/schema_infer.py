@@ -8,7 +8,9 @@ Each column is profiled over the sample (`column_profile.py`), then given a role
 * a column whose values all end in .png/.jpg/.jpeg is an image feature when those files exist
   under the data root;
 * integers are INT, other numbers FLOAT; an INT column with at most MAX_INT_CATEGORIES distinct
-  values is categorical (`int_domain { is_categorical: true }`), else numeric;
+  values is categorical (`int_domain { is_categorical: true }`), else numeric; a column of
+  integers some of which do not fit INT's 64 bits is a key (text) when they are distinct in
+  every row (a 20-digit id), else numeric FLOAT, with a note;
 * a text column with at most MAX_STRING_CATEGORIES distinct values is categorical (a string
   domain of the values seen); one whose values are all distinct and hold no spaces (an id) is
   a key, kept for prediction output but never a model input (with empty cells, an optional
@@ -99,7 +101,8 @@ def decide(profile: ColumnProfile, label: str, data_root: str) -> Decision:
         return Decision(name, "left_out", note="no value in the sample")
     required, min_fraction = _presence(profile)
     numeric = profile.floats
-    dtype = "INT" if numeric and profile.ints else "FLOAT" if numeric else "BYTES"
+    dtype = ("INT" if numeric and profile.ints and not profile.beyond_int64
+             else "FLOAT" if numeric else "BYTES")
     count = len(profile.distinct)
     if name == label:
         return _label_decision(profile, dtype)
@@ -125,6 +128,16 @@ def decide(profile: ColumnProfile, label: str, data_root: str) -> Decision:
                             note=f"{_distinct_in(profile, 'integer')}: if it is a row id, tag "
                                  "it key (as a model input it can leak how rows were ordered)")
         return Decision(name, "numeric", **common)
+    if dtype == "FLOAT" and profile.ints:  # integers, some beyond 64 bits
+        beyond = (f"integers beyond INT's 64 bits (first: {profile.beyond_int64!r}, "
+                  f"{len(profile.beyond_int64.strip().lstrip('+-'))} digits)")
+        if count == profile.present and count >= MIN_KEY_VALUES:
+            return Decision(name, "key", dtype="BYTES", required=required,
+                            min_fraction=min_fraction,
+                            note=f"{_distinct_in(profile, 'integer')}, {beyond}: an id, kept "
+                                 "as text")
+        return Decision(name, "numeric", **common,
+                        note=f"{beyond}: FLOAT (a 32-bit float keeps about 7 digits)")
     if dtype == "FLOAT":
         return Decision(name, "numeric", **common)
     if count == profile.present and count >= MIN_KEY_VALUES:

@@ -19,7 +19,10 @@ _END_LABELS = 56  # right margin of line charts, where each series' last value i
 
 
 def nice_ticks(low: float, high: float, count: int = 5) -> List[float]:
-    """Round tick values (steps of 1, 2, 2.5 or 5 times a power of ten) covering [low, high]."""
+    """Round tick values (steps of 1, 2, 2.5 or 5 times a power of ten) covering [low, high];
+    none for a range that is not finite."""
+    if not (math.isfinite(low) and math.isfinite(high)):
+        return []
     if not high > low:
         low, high = low - 1.0, high + 1.0
     raw = (high - low) / count
@@ -32,6 +35,18 @@ def nice_ticks(low: float, high: float, count: int = 5) -> List[float]:
         ticks.append(round(value, 12))
         value += step
     return ticks
+
+
+def finite_points(points: Sequence[Tuple[float, float]]) -> List[Tuple[float, float]]:
+    """The points whose coordinates are both finite (the others cannot be drawn)."""
+    return [p for p in points if math.isfinite(p[0]) and math.isfinite(p[1])]
+
+
+def not_drawn(count: float, what: str = "point") -> str:
+    """What a chart's title adds for `count` values left out as not finite (else nothing)."""
+    if not count:
+        return ""
+    return f" ({count:g} {what}{'' if count == 1 else 's'} not a finite number: not drawn)"
 
 
 def number(value: float) -> str:
@@ -179,7 +194,11 @@ def lines(series: Dict[str, Sequence[Tuple[float, float]]], title: str, x_label:
           dashed: Sequence[str] = (), x_range: Optional[Tuple[float, float]] = None,
           overlay: Optional[Callable[[Axes], List[str]]] = None) -> str:
     """One polyline with dots per series, its last value written right of its end; `marks`
-    as dashed vertical lines with their label; `overlay(axes)` adds SVG elements on top."""
+    as dashed vertical lines with their label; `overlay(axes)` adds SVG elements on top. Points
+    that are not finite (a NaN loss) are left out, and the title says how many."""
+    drawn = {name: finite_points(values) for name, values in series.items()}
+    title += not_drawn(sum(len(v) for v in series.values()) - sum(len(v) for v in drawn.values()))
+    series = drawn
     points = [p for values in series.values() for p in values] or [(0.0, 0.0)]
     xs = [p[0] for p in points]
     if x_range is None:
@@ -230,7 +249,11 @@ def spread(labels: Sequence[tuple], gap: float = 11.0) -> List[tuple]:
 
 def scatter(points: Sequence[Tuple[float, float]], title: str, x_label: str,
             y_label: str) -> str:
-    """Points with the diagonal y = x (where a perfect prediction lies)."""
+    """Points with the diagonal y = x (where a perfect prediction lies); points that are not
+    finite are left out, and the title says how many."""
+    drawn = finite_points(points)
+    title += not_drawn(len(points) - len(drawn))
+    points = drawn
     values = [v for p in points for v in p] or [0.0, 1.0]
     low, high = min(values), max(values)
     pad = (high - low) * 0.04 or 1.0

@@ -3,12 +3,14 @@ feature and a bar chart per categorical one, the splits overlaid (and the previo
 split, with the drift score the data gate computed, when there is one).
 
 TFDV's equal-width histograms have each split's own bucket edges; `rebin` spreads them over
-common edges (uniformly within a bucket) so the splits' bars line up. Image features have only
+common edges (uniformly within a bucket) so the splits' bars line up. A bucket of infinite
+values is left out of the bars, and the title says how many values it held. Image features have only
 byte sizes here; the report shows their thumbnails instead (`samples.py`).
 """
 
 from __future__ import annotations
 
+import math
 import os
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -42,6 +44,12 @@ def numeric_buckets(feature) -> List[Tuple[float, float, float]]:
         if histogram.type == histogram.STANDARD:
             return [(b.low_value, b.high_value, b.sample_count) for b in histogram.buckets]
     return []
+
+
+def _finite_bucket(bucket: Tuple[float, float, float]) -> bool:
+    """Whether a bucket's edges are finite (TFDV gives infinite values a bucket of their own,
+    (inf, inf), and an open-ended quantile bucket reaches inf)."""
+    return math.isfinite(bucket[0]) and math.isfinite(bucket[1])
 
 
 def common_edges(bucket_lists: Sequence[Sequence[Tuple[float, float, float]]],
@@ -99,12 +107,15 @@ def feature_chart(name: str, by_series: Dict[str, object]) -> Optional[str]:
     title = name
     if kinds == {"num_stats"}:
         buckets = {series: numeric_buckets(f) for series, f in by_series.items()}
+        left_out = sum(b[2] for bs in buckets.values() for b in bs if not _finite_bucket(b))
+        buckets = {series: [b for b in bs if _finite_bucket(b)] for series, bs in buckets.items()}
         buckets = {series: b for series, b in buckets.items() if b}
         if not buckets:
             return None
         edges = common_edges(list(buckets.values()))
         return charts.histogram(edges, {series: shares(rebin(b, edges))
-                                        for series, b in buckets.items()}, title, name,
+                                        for series, b in buckets.items()},
+                                title + charts.not_drawn(round(left_out), "value"), name,
                                 outlined=(PREVIOUS_SERIES,))
     if kinds == {"string_stats"}:
         counts = {series: category_counts(f) for series, f in by_series.items()}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import html
+import math
 from typing import Dict, List, Optional, Sequence
 
 from pipeline.reporting import charts, samples
@@ -127,12 +128,14 @@ def error_section(result: EvalPredictions, label: str, class_names: Sequence[str
         values = np.ravel(result.outputs[PREDICTION_KEY]).tolist()
         residuals = [p - a for a, p in zip(actual, values)]
         rmse = float(np.sqrt(np.mean(np.square(residuals))))
-        bound = max(abs(r) for r in residuals) or 1.0
+        drawn = [r for r in residuals if math.isfinite(r)]
+        bound = max([abs(r) for r in drawn], default=0.0) or 1.0
         edges = [-bound + 2 * bound * i / 20 for i in range(21)]
         chart = (charts.scatter(list(zip(actual, values)), f"predicted vs actual (RMSE "
                                 f"{rmse:.3g})", f"actual {label}", f"predicted {label}")
                  + charts.histogram(edges, {"eval": shares(rebin(
-                     [(r, r, 1) for r in residuals], edges))}, "residuals",
+                     [(r, r, 1) for r in drawn], edges))},
+                     "residuals" + charts.not_drawn(len(residuals) - len(drawn), "residual"),
                      f"predicted - actual {label}"))
         rows = worst_regression(actual, values)
         shown = [f"{p:.4g} (error {p - a:+.3g})" for a, p in zip(actual, values)]

@@ -256,3 +256,34 @@ def test_integer_classes_with_gaps_become_a_string_domain(tmp_path):
         draft = schema_infer.infer_draft(table, label, str(tmp_path))
         features = schemas.feature_set_from_schema(draft.schema)
         assert (draft.classes, features.task, features.class_names) == (classes, task, classes)
+
+
+def test_integers_beyond_64_bits_are_a_key_when_distinct_else_float(tmp_path):
+    """A 20-digit id (each row its own) does not fit INT's 64 bits, which made a run crash:
+    it is drafted a key (text); integers that do not fit and repeat are FLOAT; both say why."""
+    count = schema_infer.MAX_INT_CATEGORIES + 2
+    rows = [f"{12345678901234500000 + i},{9223372036854775808 + i % 11},{i}.5"
+            for i in range(count)]
+    draft = draft_of(tmp_path, "big_id,wide,y\n" + "\n".join(rows) + "\n")
+    kinds = {d.name: (d.kind, d.dtype, d.note) for d in draft.decisions}
+    assert kinds["big_id"] == ("key", "BYTES", "a distinct integer in every row, integers "
+                                               "beyond INT's 64 bits (first: "
+                                               "'12345678901234500000', 20 digits): an id, kept "
+                                               "as text")
+    assert kinds["wide"] == ("numeric", "FLOAT", "integers beyond INT's 64 bits (first: "
+                                                 "'9223372036854775808', 19 digits): FLOAT (a "
+                                                 "32-bit float keeps about 7 digits)")
+    edge = [f"{9223372036854775807 - i},{-9223372036854775808 + i},{i}.5" for i in range(count)]
+    draft = draft_of(tmp_path, "top,bottom,y\n" + "\n".join(edge) + "\n")
+    assert [d.dtype for d in draft.decisions[:2]] == ["INT", "INT"]
+
+
+@pytest.mark.parametrize("typo", ["1_0", "١٢", "0x1A", "1.2.3"])
+def test_only_plain_ascii_numbers_are_numbers(tmp_path, typo):
+    """Python's float() reads `1_0` as 10 and `١٢` as 12; ingestion does not, so init counts
+    them as not numbers, as it does `0x1A`."""
+    rows = [f"{typo if i == 3 else i % 5 * 7},{i}.5" for i in range(20)]
+    draft = draft_of(tmp_path, "n,y\n" + "\n".join(rows) + "\n")
+    assert (draft.decisions[0].dtype, draft.decisions[0].note) == (
+        "BYTES", f"1 of 20 values not numbers (first: {typo!r}): fix or empty them to make it "
+                 "numeric; 6 distinct values (<= 100)")

@@ -151,8 +151,10 @@ def test_a_row_to_predict_gets_trainings_verdict_on_its_key_unless_the_file_has_
 
 
 @pytest.mark.parametrize("cell, parsed", [("127", 127), (" 127.0", 127), ("1.5e2", 150),
-                                          ("-3", -3), ("12345678901234567890",
-                                                       12345678901234567890)])
+                                          ("-3", -3), ("9223372036854775807", 2**63 - 1),
+                                          ("-9223372036854775808", -2**63),
+                                          ("+000000000000000000000042", 42),
+                                          ("9.2e18", 9200000000000000000)])
 def test_an_int_column_takes_whole_numbers_written_as_decimals(cell, parsed):
     assert rows.parse_number(cell, "n", schemas.DType.INT) == parsed
 
@@ -164,3 +166,43 @@ def test_an_int_column_names_what_is_wrong_with_a_cell(cell, reason):
     with pytest.raises(rows.RowRejected) as raised:
         rows.parse_number(cell, "n", schemas.DType.INT)
     assert str(raised.value) == f"n: {reason}"
+
+
+@pytest.mark.parametrize("cell", ["9223372036854775808", "-9223372036854775809",
+                                  "12345678901234500144", "1e30", "9.3e18", "7" * 5000])
+def test_an_int_column_quarantines_integers_beyond_64_bits(cell):
+    """They crashed the Beam job (`ValueError: Value out of range` from tf.train.Int64List)."""
+    with pytest.raises(rows.RowRejected) as raised:
+        rows.parse_number(cell, "n", schemas.DType.INT)
+    assert str(raised.value) == f"n: value out of range for INT (64-bit integer) ({cell[:40]!r})"
+
+
+@pytest.mark.parametrize("cell", ["1e39", "-3.5e38", "1e300", "3.4028236e38"])
+def test_a_float_column_quarantines_numbers_infinite_as_32_bit_floats(cell):
+    """Stored as float32 they were inf, and training learned nothing."""
+    with pytest.raises(rows.RowRejected) as raised:
+        rows.parse_number(cell, "x", schemas.DType.FLOAT)
+    assert str(raised.value) == f"x: NaN or infinite value ({cell!r}: infinite as a 32-bit float)"
+
+
+@pytest.mark.parametrize("cell, parsed", [("3.4028235e38", 3.4028235e38), (".5", 0.5),
+                                          ("7.", 7.0), (" +1E-3 ", 0.001), ("1e-50", 1e-50)])
+def test_a_float_column_takes_plain_numbers(cell, parsed):
+    assert rows.parse_number(cell, "x", schemas.DType.FLOAT) == parsed
+
+
+@pytest.mark.parametrize("dtype", [schemas.DType.INT, schemas.DType.FLOAT])
+@pytest.mark.parametrize("cell", ["1_0", "١٢", "１２", "1,000", "0x10", "1e", ".", "- 1"])
+def test_only_plain_ascii_number_syntax_is_a_number(cell, dtype):
+    """Python's int() and float() read `1_0` as 10, and digits of other scripts (`١٢`)."""
+    with pytest.raises(rows.RowRejected) as raised:
+        rows.parse_number(cell, "n", dtype)
+    assert str(raised.value) == f"n: non-numeric value ({cell!r})"
+
+
+@pytest.mark.parametrize("cell", ["nan", "-inf", "Infinity", "+NaN"])
+def test_inf_and_nan_spellings_stay_not_finite(cell):
+    for dtype in (schemas.DType.INT, schemas.DType.FLOAT):
+        with pytest.raises(rows.RowRejected) as raised:
+            rows.parse_number(cell, "n", dtype)
+        assert str(raised.value) == f"n: NaN or infinite value ({cell!r})"

@@ -4,6 +4,7 @@ quarantine reason."""
 
 import csv
 
+import numpy as np
 import pytest
 import tensorflow as tf
 
@@ -158,3 +159,28 @@ def test_a_key_named_like_an_output_column_is_refused(tmp_path):
     with pytest.raises(DataError, match="key column 'line' has the name of a column predict "
                                         "writes .line, prediction, quarantine_reason.: rename it"):
         batch.output_header(schemas.load_feature_set(str(path)), ["prediction"])
+
+
+def test_numbers_a_feature_cannot_hold_are_quarantined(tmp_path_factory, tmp_path,
+                                                        doubling_model):
+    """An INT beyond 64 bits made the Beam job fail (`Value out of range`) and write nothing,
+    a FLOAT beyond a 32-bit float's range was scored `inf`, and `1_0` or Arabic-Indic digits
+    passed as numbers (Python's float() reads them): each row is quarantined with its reason,
+    the others scored."""
+    features = _feature_set(tmp_path_factory, SCHEMA + (
+        'feature { name: "n" type: INT shape { dim { size: 1 } } }'))
+    counts, table = _predict(tmp_path, features, doubling_model, [
+        "id,x,n", "a,1,9223372036854775807", "b,1,9223372036854775808", "c,1,1e30",
+        "d,1e39,1", "e,-3.5e38,1", "f,1e300,1", "g,1_0,1", "h,1,١٢", "i,1.5e38,-5"])
+    assert counts == {"rows_scored": 2, "rows_quarantined": 7}
+    int_range = "n: value out of range for INT (64-bit integer)"
+    assert table[1:] == [
+        ["2", "a", "2.0", ""],
+        ["3", "b", "", f"{int_range} ('9223372036854775808')"],
+        ["4", "c", "", f"{int_range} ('1e30')"],
+        ["5", "d", "", "x: NaN or infinite value ('1e39': infinite as a 32-bit float)"],
+        ["6", "e", "", "x: NaN or infinite value ('-3.5e38': infinite as a 32-bit float)"],
+        ["7", "f", "", "x: NaN or infinite value ('1e300': infinite as a 32-bit float)"],
+        ["8", "g", "", "x: non-numeric value ('1_0')"],
+        ["9", "h", "", "n: non-numeric value ('١٢')"],
+        ["10", "i", repr(float(2 * np.float32(1.5e38))), ""]]

@@ -32,6 +32,27 @@ def test_nice_ticks(low, high, expected):
     assert charts.nice_ticks(low, high) == pytest.approx(expected)
 
 
+@pytest.mark.parametrize("low, high", [(float("nan"), 1.0), (0.0, float("inf")),
+                                       (float("-inf"), float("nan"))])
+def test_nice_ticks_of_a_range_that_is_not_finite_are_none(low, high):
+    """A NaN or infinite bound raised `ValueError: cannot convert float NaN to integer`, and
+    the run's report was not written."""
+    assert charts.nice_ticks(low, high) == []
+
+
+def test_lines_and_scatter_leave_out_points_that_are_not_finite_and_say_so():
+    nan, inf = float("nan"), float("inf")
+    root = parse(charts.lines({"eval_loss": [(10, 2.0), (20, nan), (30, 1.5)],
+                               "loss": [(10, inf)]}, "loss", "training step", "loss"))
+    [line] = root.iter(SVG + "polyline")
+    assert len(line.get("points").split()) == 2 and "nan" not in line.get("points")
+    assert "loss (2 points not a finite number: not drawn)" in texts(root)
+    root = parse(charts.scatter([(1.0, nan), (2.0, 1.0), (3.0, 3.0)], "p", "actual", "pred"))
+    assert len(list(root.iter(SVG + "circle"))) == 2
+    assert "p (1 point not a finite number: not drawn)" in texts(root)
+    assert "nan" not in ElementTree.tostring(root, encoding="unicode")
+
+
 def test_axes_map_the_ranges_onto_the_plot_area():
     axes = charts.Axes((0.0, 10.0), (0.0, 1.0), "t", "x", "y", width=400, height=250)
     assert axes.x(0.0) == 58 and axes.x(10.0) == 400 - 14

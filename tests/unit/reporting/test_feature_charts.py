@@ -74,3 +74,16 @@ def test_statistics_rows_summarise_each_kind():
                                                       "pen": categorical("pen", {"a": 1})}})
     assert rows["train"][0] == ["z", 2, 0, 0.5, 0.0, 0.0, 0.0, ""]
     assert rows["train"][1][-1] == "0 values"
+
+
+def test_a_bucket_of_infinite_values_is_left_out_of_the_histogram_and_counted():
+    """TFDV gives infinite values a bucket (inf, inf): its edges made the chart's ticks
+    NaN, and writing the report failed."""
+    inf = float("inf")
+    statistics = {"train": {"bmi": numeric("bmi", [(18.0, 30.0, 300.0), (30.0, 42.0, 40.0)])},
+                  "eval": {"bmi": numeric("bmi", [(19.0, 41.0, 87.0), (inf, inf, 1.0)])}}
+    [(name, chart, caption)] = feature_charts.statistics_charts(statistics, ["bmi"])
+    assert name == "bmi" and caption == ""
+    assert "<text x='195' y='16' text-anchor='middle' font-weight='bold'>bmi (1 value not a " \
+           "finite number: not drawn)</text>" in chart
+    assert "nan" not in chart and "inf" not in chart

@@ -71,3 +71,15 @@ def test_classification_section_shows_the_confusion_matrix_and_mistakes():
     assert "dog as cat: 1" in page and "cat as cat: 1" in page and "bird as bird: 1" in page
     rows = page.split("<table class='worst'>")[1].split("<tr>")[2:]
     assert len(rows) == 1 and "<td>dog</td><td>cat (80%)</td>" in rows[0]
+
+
+def test_a_prediction_that_is_not_finite_leaves_the_charts_drawable():
+    """An infinite prediction made the residual histogram's edges infinite, and the report
+    was not written: the section shows RMSE inf and leaves the point out, saying so."""
+    result = predictions.EvalPredictions(
+        serialized=[example(float(v), 0.1 * v) for v in range(3)], labels=["0", "1", "2"],
+        outputs={"prediction": np.array([[0.5], [np.inf], [2.0]])}, total=3)
+    page = predictions.error_section(result, "y", (), FakeView(), ["image"], ["z"])
+    assert "predicted vs actual (RMSE inf) (1 point not a finite number: not drawn)" in page
+    assert ">residuals (1 residual not a finite number: not drawn)<" in page
+    assert page.count("<circle") == 2
