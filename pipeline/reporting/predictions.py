@@ -132,7 +132,7 @@ def error_section(result: EvalPredictions, label: str, class_names: Sequence[str
         chart = (charts.scatter(list(zip(actual, values)), f"predicted vs actual (RMSE "
                                 f"{rmse:.3g})", f"actual {label}", f"predicted {label}")
                  + charts.histogram(edges, {"eval": shares(rebin(
-                     [(r, r, 1) for r in residuals], edges))}, "residuals",
+                     [(r, r, 1) for r in residuals], edges), len(residuals))}, "residuals",
                      f"predicted - actual {label}"))
         rows = worst_regression(actual, values)
         shown = [f"{p:.4g} (error {p - a:+.3g})" for a, p in zip(actual, values)]

@@ -8,7 +8,7 @@ import html
 from typing import Dict, List, Optional, Sequence
 
 from pipeline.reporting import charts
-from pipeline.reporting.feature_charts import statistics_charts, statistics_rows
+from pipeline.reporting.feature_charts import key_line, statistics_charts, statistics_rows
 from pipeline.reporting.summary import DIFF_SUFFIX, RunSummary, yes_no
 
 LOSS_SUFFIX = "loss"
@@ -40,17 +40,21 @@ def figures(items: Sequence[tuple]) -> str:
 
 
 def data_section(statistics: Dict[str, Dict[str, object]], names: Sequence[str],
-                 previous_train: Optional[Dict[str, object]], drift: Dict[str, object],
-                 strips: Dict[str, Dict[str, str]]) -> str:
-    """Feature charts (splits overlaid; the previous span's train split and the drift score
-    when there is one), image thumbnails, and the statistics as tables."""
+                 keys: Sequence[str], previous_train: Optional[Dict[str, object]],
+                 drift: Dict[str, object], strips: Dict[str, Dict[str, str]]) -> str:
+    """Feature charts of `names` but the key columns `keys` (splits overlaid; the previous
+    span's train split and the drift score when there is one), a line on the keys, image
+    thumbnails, and the statistics as tables."""
     if not statistics:
         return "<p class='muted'>no statistics (StatisticsGen did not run)</p>"
     intro = ("<p>Share of examples per value, from StatisticsGen's TFDV statistics"
              + (", with the previous span's train split and the data gate's drift score"
                 if previous_train else "") + ".</p>")
-    parts = [intro, figures([(chart, caption) for _, chart, caption
-                             in statistics_charts(statistics, names, previous_train, drift)])]
+    keys_text = key_line(statistics, keys)
+    parts = [intro + (f"<p>{html.escape(keys_text)}</p>" if keys_text else ""),
+             figures([(chart, caption) for _, chart, caption
+                      in statistics_charts(statistics, [n for n in names if n not in keys],
+                                           previous_train, drift)])]
     for name, rows in strips.items():
         parts.append(f"<h3>{html.escape(name)}: as the model sees it (Transform output)</h3>")
         parts.append("<div class='groups'>" + "".join(
