@@ -9,7 +9,7 @@ from typing import Dict, List, Optional, Sequence
 
 from pipeline.reporting import charts
 from pipeline.reporting.feature_charts import key_line, statistics_charts, statistics_rows
-from pipeline.reporting.summary import DIFF_SUFFIX, RunSummary, yes_no
+from pipeline.reporting.summary import DIFF_SUFFIX, RunSummary, spans_text, yes_no
 
 LOSS_SUFFIX = "loss"
 
@@ -121,7 +121,7 @@ def summary_section(summary: RunSummary, decision: str) -> str:
     rows: List[List[object]] = [
         ["rows read", summary.rows_read], ["rows ingested", summary.rows_ingested],
         ["rows quarantined", summary.rows_quarantined],
-        ["spans", ", ".join(map(str, summary.spans)) or None],
+        ["spans", spans_text(summary.spans) or None],
         ["blessed", yes_no(summary.blessed)], ["push decision", decision]]
     return (f"<p>{html.escape(summary.render().splitlines()[0])}</p>"
             + table(["", "value"], rows))
