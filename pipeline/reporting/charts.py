@@ -16,6 +16,8 @@ COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b")
 WIDTH, HEIGHT = 390, 250
 _LEFT, _RIGHT, _TOP, _BOTTOM = 58, 14, 44, 40
 _END_LABELS = 56  # right margin of line charts, where each series' last value is written
+CHAR_WIDTH = 6  # about the width of a character of the charts' 11 px sans-serif
+SLANT = 40  # degrees of the category labels that are too wide to stand side by side
 
 
 def nice_ticks(low: float, high: float, count: int = 5) -> List[float]:
@@ -70,6 +72,7 @@ class Axes:
     width: int = WIDTH
     height: int = HEIGHT
     right: int = _RIGHT
+    bottom: int = _BOTTOM
 
     def x(self, value: float) -> float:
         low, high = self.x_range
@@ -77,11 +80,14 @@ class Axes:
 
     def y(self, value: float) -> float:
         low, high = self.y_range
-        bottom = self.height - _BOTTOM
+        bottom = self.height - self.bottom
         return bottom - (value - low) / ((high - low) or 1.0) * (bottom - _TOP)
 
-    def frame(self, x_ticks: Optional[Sequence[Tuple[float, str]]] = None) -> List[str]:
-        bottom, right = self.height - _BOTTOM, self.width - self.right
+    def frame(self, x_ticks: Optional[Sequence[Tuple[float, str]]] = None,
+              slanted: bool = False) -> List[str]:
+        """Title, grid, ticks and axis labels; `slanted` x tick labels are turned by SLANT
+        degrees, ending under their tick."""
+        bottom, right = self.height - self.bottom, self.width - self.right
         parts = [f"<text x='{self.width / 2:.0f}' y='16' text-anchor='middle' "
                  f"font-weight='bold'>{_esc(self.title)}</text>"]
         for tick in nice_ticks(*self.y_range):
@@ -96,9 +102,11 @@ class Axes:
                        if self.x_range[0] - 1e-12 <= t <= self.x_range[1] + 1e-12]
         for value, label in x_ticks:
             x = self.x(value)
+            placed = (f"x='{x + 3:.1f}' y='{bottom + 12}' text-anchor='end' transform='rotate("
+                      f"-{SLANT} {x + 3:.1f} {bottom + 12})'" if slanted else
+                      f"x='{x:.1f}' y='{bottom + 16}' text-anchor='middle'")
             parts.append(f"<line x1='{x:.1f}' y1='{bottom}' x2='{x:.1f}' y2='{bottom + 4}' "
-                         f"stroke='#666'/><text x='{x:.1f}' y='{bottom + 16}' "
-                         f"text-anchor='middle'>{_esc(label)}</text>")
+                         f"stroke='#666'/><text {placed}>{_esc(label)}</text>")
         parts.append(f"<path d='M{_LEFT},{_TOP} V{bottom} H{right}' fill='none' stroke='#666'/>"
                      f"<text x='{(_LEFT + right) / 2:.0f}' y='{self.height - 6}' "
                      f"text-anchor='middle'>{_esc(self.x_label)}</text>"
@@ -155,11 +163,16 @@ def histogram(edges: Sequence[float], shares: Dict[str, Sequence[float]], title:
 def bars(categories: Sequence[str], shares: Dict[str, Sequence[float]], title: str,
          x_label: str, y_label: str = "share of examples", percent: bool = True) -> str:
     """Grouped bars: one group per category, one bar per series (values are shares, shown as
-    percentages, unless `percent` is False)."""
+    percentages, unless `percent` is False). Category labels too wide to stand side by side are
+    slanted, the chart growing taller to hold them."""
     top = max([max(values, default=0.0) for values in shares.values()] + [1e-9])
-    axes = Axes((0.0, float(len(categories))), (0.0, top * 1.1), title, x_label, y_label)
-    parts = axes.frame([(i + 0.5, c if len(c) <= 12 else c[:11] + "…")
-                        for i, c in enumerate(categories)])
+    labels = [c if len(c) <= 12 else c[:11] + "…" for c in categories]
+    widest = max(map(len, labels), default=0) * CHAR_WIDTH
+    slanted = widest > (WIDTH - _LEFT - _RIGHT) / max(len(labels), 1) - CHAR_WIDTH
+    extra = round(widest * math.sin(math.radians(SLANT))) if slanted else 0
+    axes = Axes((0.0, float(len(categories))), (0.0, top * 1.1), title, x_label, y_label,
+                height=HEIGHT + extra, bottom=_BOTTOM + extra)
+    parts = axes.frame([(i + 0.5, label) for i, label in enumerate(labels)], slanted)
     width = 0.8 / max(len(shares), 1)
     for index, (name, values) in enumerate(shares.items()):
         colour = COLOURS[index % len(COLOURS)]
@@ -169,7 +182,7 @@ def bars(categories: Sequence[str], shares: Dict[str, Sequence[float]], title: s
                               f"{name} {categories[position]}: "
                               f"{f'{value:.1%}' if percent else number(value)}"))
     parts.append(legend(list(shares)))
-    return svg(parts, title)
+    return svg(parts, title, height=axes.height)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -1,11 +1,14 @@
 """The data section's charts, from StatisticsGen's TFDV statistics: a histogram per numeric
 feature and a bar chart per categorical one, the splits overlaid (and the previous span's train
-split, with the drift score the data gate computed, when there is one).
+split, with the drift score the data gate computed, when there is one). Bars are shares of all
+the series' examples (TFDV's common statistics count them), so a feature's missing values are
+the share its bars leave to 100%; a categorical's values beyond the TOP_CATEGORIES shown make one
+"other values" bar. Key columns (never model inputs) get a line, not a chart.
 
 TFDV's equal-width histograms have each split's own bucket edges; `rebin` spreads them over
 common edges (uniformly within a bucket) so the splits' bars line up. A bucket of infinite
-values is left out of the bars, and the title says how many values it held. Image features have only
-byte sizes here; the report shows their thumbnails instead (`samples.py`).
+values is left out of the bars, and the title says how many values it held. Image features have
+only byte sizes here; the report shows their thumbnails instead (`samples.py`).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from pipeline.reporting import charts
 
 BINS = 20
 TOP_CATEGORIES = 12
+OTHER_VALUES = "other values"
 PREVIOUS_SERIES = "previous span (train)"
 DRIFT_NAMES = {"L_INFTY": "L-infinity distance",
                "JENSEN_SHANNON_DIVERGENCE": "Jensen-Shannon divergence",
@@ -79,9 +83,29 @@ def rebin(buckets: Sequence[Tuple[float, float, float]], edges: Sequence[float])
     return counts
 
 
-def shares(counts: Sequence[float]) -> List[float]:
-    total = sum(counts)
+def shares(counts: Sequence[float], total: float) -> List[float]:
+    """Each count as a share of `total` (zeros when there is nothing)."""
     return [c / total if total else 0.0 for c in counts]
+
+
+def common_stats(feature):
+    """The feature's TFDV CommonStatistics (numeric or categorical)."""
+    return getattr(feature, feature.WhichOneof("stats")).common_stats
+
+
+def examples_count(feature) -> float:
+    """How many examples the feature's statistics cover: with the value or without it."""
+    stats = common_stats(feature)
+    return stats.num_non_missing + stats.num_missing
+
+
+def category_shares(feature, categories: Sequence[str]) -> List[float]:
+    """Shares of all examples per value of `categories`, then the share of every other value
+    (the examples with a value, less those counted in `categories`)."""
+    counts = category_counts(feature)
+    shown = [counts.get(c, 0.0) for c in categories]
+    other = max(common_stats(feature).num_non_missing - sum(shown), 0.0)
+    return shares(shown + [other], examples_count(feature))
 
 
 def category_counts(feature) -> Dict[str, float]:
@@ -101,8 +125,9 @@ def drift_line(drift) -> str:
 
 def feature_chart(name: str, by_series: Dict[str, object]) -> Optional[str]:
     """A histogram (numeric) or bar chart (categorical: the TOP_CATEGORIES most frequent values,
-    by name) of one feature across the series (split name -> FeatureNameStatistics); None for
-    other kinds (bytes, images)."""
+    by name, and OTHER_VALUES when there are more) of one feature across the series (split name
+    -> FeatureNameStatistics), in shares of each series' examples; None for other kinds (bytes,
+    images)."""
     kinds = {f.WhichOneof("stats") for f in by_series.values()}
     title = name
     if kinds == {"num_stats"}:
@@ -113,9 +138,10 @@ def feature_chart(name: str, by_series: Dict[str, object]) -> Optional[str]:
         if not buckets:
             return None
         edges = common_edges(list(buckets.values()))
-        return charts.histogram(edges, {series: shares(rebin(b, edges))
-                                        for series, b in buckets.items()},
-                                title + charts.not_drawn(round(left_out), "value"), name,
+        return charts.histogram(edges, {
+            series: shares(rebin(b, edges), examples_count(by_series[series]))
+            for series, b in buckets.items()},
+            title + charts.not_drawn(round(left_out), "value"), name,
                                 outlined=(PREVIOUS_SERIES,))
     if kinds == {"string_stats"}:
         counts = {series: category_counts(f) for series, f in by_series.items()}
@@ -124,10 +150,28 @@ def feature_chart(name: str, by_series: Dict[str, object]) -> Optional[str]:
             for value, count in values.items():
                 totals[value] = totals.get(value, 0.0) + count
         categories = sorted(sorted(totals, key=lambda v: (-totals[v], v))[:TOP_CATEGORIES])
-        return charts.bars(categories, {
-            series: shares([values.get(c, 0.0) for c in categories]) if values else []
-            for series, values in counts.items()}, title, name)
+        by_value = {series: category_shares(by_series[series], categories) if values else []
+                    for series, values in counts.items()}
+        if any(values[-1] for values in by_value.values() if values):
+            return charts.bars(categories + [OTHER_VALUES], by_value, title, name)
+        return charts.bars(categories, {series: values[:-1] for series, values
+                                        in by_value.items()}, title, name)
     return None
+
+
+def key_line(statistics: Dict[str, Dict[str, object]], keys: Sequence[str]) -> str:
+    """One line naming the key columns (not charted) and their distinct values per split;
+    "" without keys."""
+    described = []
+    for name in keys:
+        distinct = [f"{int(statistics[split][name].string_stats.unique)} in {split}"
+                    for split in sorted(statistics, key=split_order)
+                    if name in statistics[split]
+                    and statistics[split][name].WhichOneof("stats") == "string_stats"]
+        described.append(name + (f" (distinct values: {', '.join(distinct)})" if distinct
+                                 else ""))
+    return (f"Not charted: the key column{'s' * (len(keys) > 1)} {'; '.join(described)} "
+            "(never a model input)." if keys else "")
 
 
 def split_order(split: str) -> Tuple[int, str]:

@@ -17,7 +17,7 @@ from pipeline.reporting import charts
 from pipeline.reporting.report import REPORT_FILE, STYLE, report_dir
 from pipeline.reporting.report_sections import Markup, table
 from pipeline.reporting.summary import (DIFF_SUFFIX, HISTORY_TITLES, RunSummary, components_ran,
-                                        pushed_text, yes_no)
+                                        pushed_text, spans_text, yes_no)
 
 HISTORY_FILE = "history.html"
 _BLESSED, _REJECTED = "#2ca02c", "#d62728"
@@ -93,7 +93,7 @@ def render_page(summaries: Sequence[RunSummary], output_dir: str, pipeline_name:
     metric = summaries[-1].primary_metric if summaries else RMSE_METRIC
     rows: List[List[object]] = []
     for index, s in enumerate(summaries, 1):
-        rows.append([index, s.run_id, ", ".join(map(str, s.spans)) or None, components_ran(s),
+        rows.append([index, s.run_id, spans_text(s.spans) or None, components_ran(s),
                      s.rows_ingested, s.rows_quarantined, s.eval_metrics.get(metric),
                      baseline_value(s, metric), yes_no(s.blessed), pushed_text(s),
                      _report_link(s, output_dir)])

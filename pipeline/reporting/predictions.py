@@ -134,7 +134,7 @@ def error_section(result: EvalPredictions, label: str, class_names: Sequence[str
         chart = (charts.scatter(list(zip(actual, values)), f"predicted vs actual (RMSE "
                                 f"{rmse:.3g})", f"actual {label}", f"predicted {label}")
                  + charts.histogram(edges, {"eval": shares(rebin(
-                     [(r, r, 1) for r in drawn], edges))},
+                     [(r, r, 1) for r in drawn], edges), len(residuals))},
                      "residuals" + charts.not_drawn(len(residuals) - len(drawn), "residual"),
                      f"predicted - actual {label}"))
         rows = worst_regression(actual, values)

@@ -108,6 +108,7 @@ def _sections(summary: RunSummary, artifacts: RunArtifacts, features: FeatureSet
     previous = (feature_charts.read_statistics(artifacts.previous_statistics).get("train")
                 if artifacts.previous_statistics else None)
     images = [f.name for f in features.with_role(Role.IMAGE)]
+    keys = [f.name for f in features.with_role(Role.KEY)]
     others = [f.name for f in features.inputs if f.name not in images]
     record = _training_record(artifacts.model_run)
     # an open label domain's classes are the ones the Trainer found (shown in sorted order)
@@ -123,8 +124,8 @@ def _sections(summary: RunSummary, artifacts: RunArtifacts, features: FeatureSet
               if artifacts.model and artifacts.examples else None)
     return [
         ("summary", "Run", sections.summary_section(summary, decision)),
-        ("data", "Data", sections.data_section(statistics, features.names, previous,
-                                                     _drift(artifacts), strips)),
+        ("data", "Data", sections.data_section(
+            statistics, features.names, keys, previous, _drift(artifacts), strips)),
         ("anomalies", "Anomalies", "<ul>" + "".join(
             f"<li>{html.escape(a)}</li>" for a in summary.anomalies) + "</ul>"
          if summary.anomalies else "<p>none</p>"),

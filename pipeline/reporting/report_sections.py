@@ -8,8 +8,8 @@ import html
 from typing import Dict, List, Optional, Sequence
 
 from pipeline.reporting import charts
-from pipeline.reporting.feature_charts import statistics_charts, statistics_rows
-from pipeline.reporting.summary import DIFF_SUFFIX, RunSummary, yes_no
+from pipeline.reporting.feature_charts import key_line, statistics_charts, statistics_rows
+from pipeline.reporting.summary import DIFF_SUFFIX, RunSummary, spans_text, yes_no
 
 LOSS_SUFFIX = "loss"
 
@@ -40,17 +40,21 @@ def figures(items: Sequence[tuple]) -> str:
 
 
 def data_section(statistics: Dict[str, Dict[str, object]], names: Sequence[str],
-                 previous_train: Optional[Dict[str, object]], drift: Dict[str, object],
-                 strips: Dict[str, Dict[str, str]]) -> str:
-    """Feature charts (splits overlaid; the previous span's train split and the drift score
-    when there is one), image thumbnails, and the statistics as tables."""
+                 keys: Sequence[str], previous_train: Optional[Dict[str, object]],
+                 drift: Dict[str, object], strips: Dict[str, Dict[str, str]]) -> str:
+    """Feature charts of `names` but the key columns `keys` (splits overlaid; the previous
+    span's train split and the drift score when there is one), a line on the keys, image
+    thumbnails, and the statistics as tables."""
     if not statistics:
         return "<p class='muted'>no statistics (StatisticsGen did not run)</p>"
     intro = ("<p>Share of examples per value, from StatisticsGen's TFDV statistics"
              + (", with the previous span's train split and the data gate's drift score"
                 if previous_train else "") + ".</p>")
-    parts = [intro, figures([(chart, caption) for _, chart, caption
-                             in statistics_charts(statistics, names, previous_train, drift)])]
+    keys_text = key_line(statistics, keys)
+    parts = [intro + (f"<p>{html.escape(keys_text)}</p>" if keys_text else ""),
+             figures([(chart, caption) for _, chart, caption
+                      in statistics_charts(statistics, [n for n in names if n not in keys],
+                                           previous_train, drift)])]
     for name, rows in strips.items():
         parts.append(f"<h3>{html.escape(name)}: as the model sees it (Transform output)</h3>")
         parts.append("<div class='groups'>" + "".join(
@@ -117,7 +121,7 @@ def summary_section(summary: RunSummary, decision: str) -> str:
     rows: List[List[object]] = [
         ["rows read", summary.rows_read], ["rows ingested", summary.rows_ingested],
         ["rows quarantined", summary.rows_quarantined],
-        ["spans", ", ".join(map(str, summary.spans)) or None],
+        ["spans", spans_text(summary.spans) or None],
         ["blessed", yes_no(summary.blessed)], ["push decision", decision]]
     return (f"<p>{html.escape(summary.render().splitlines()[0])}</p>"
             + table(["", "value"], rows))

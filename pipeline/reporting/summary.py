@@ -17,6 +17,7 @@ from pipeline.evaluation import ACCURACY_METRIC, AUC_METRIC, RMSE_METRIC, blessi
 from schemas import FeatureSet, Task
 
 RESOLVER_SUFFIX = "_resolver"  # node ids of the pipeline's resolvers (pipeline/dag.py)
+TRANSFORM_NODE, TRANSFORM_EXAMPLES_INPUT = "Transform", "examples"  # what the model trains on
 DIFF_SUFFIX = "_diff"  # TFMA's name suffix for the change against the baseline model
 # ml_metadata.proto.metadata_store_pb2.Execution.State
 _STATE_NAMES = {0: "UNKNOWN", 1: "NEW", 2: "RUNNING", 3: "COMPLETE", 4: "FAILED", 5: "CACHED",
@@ -53,7 +54,7 @@ class RunSummary:
     pushed: Optional[bool] = None
     pushed_to: Optional[str] = None
     pushed_version: Optional[str] = None
-    spans: List[int] = dataclasses.field(default_factory=list)
+    spans: List[int] = dataclasses.field(default_factory=list)  # the spans trained on
     evaluation_uri: Optional[str] = None
     metadata_path: str = ""
     quarantine_dir: Optional[str] = None
@@ -114,16 +115,18 @@ def render_history(summaries: List[RunSummary]) -> str:
     metric = summaries[-1].primary_metric if summaries else RMSE_METRIC
     ran = [components_ran(summary) for summary in summaries]
     width = max([12] + [len(text) + 2 for text in ran])
-    header = (f"{'run':<28}{'spans':<8}{'components':<{width}}{HISTORY_TITLES[metric]:>10}"
-              f"{'baseline':>10}  {'blessed':<8}{'pushed model':<14}")
+    spans = [spans_text(summary.spans) or "-" for summary in summaries]
+    spans_width = max([8] + [len(text) + 2 for text in spans])
+    header = (f"{'run':<28}{'spans':<{spans_width}}{'components':<{width}}"
+              f"{HISTORY_TITLES[metric]:>10}{'baseline':>10}  {'blessed':<8}{'pushed model':<14}")
     lines = [header, "-" * len(header)]
-    for summary, components in zip(summaries, ran):
+    for summary, components, span_text in zip(summaries, ran, spans):
         rmse = summary.eval_metrics.get(metric)
         diff = summary.eval_metrics.get(metric + DIFF_SUFFIX)
         baseline = f"{rmse - diff:.4f}" if rmse is not None and diff is not None else "-"
         pushed = pushed_text(summary)
         lines.append(
-            f"{summary.run_id:<28}{','.join(map(str, summary.spans)) or '-':<8}"
+            f"{summary.run_id:<28}{span_text:<{spans_width}}"
             f"{components:<{width}}{(f'{rmse:.4f}' if rmse is not None else '-'):>10}"
             f"{baseline:>10}  {yes_no(summary.blessed):<8}{pushed:<14}")
     return "\n".join(lines)
@@ -215,6 +218,26 @@ def _first(nodes: List[NodeRun], artifact_type: str):
     return None
 
 
+def trained_spans(nodes: List[NodeRun]) -> List[int]:
+    """The spans of the Examples that Transform read (with a span window, every span the model
+    trains on), else of those the run ingested (a run that stopped before Transform)."""
+    read = next((node.inputs.get(TRANSFORM_EXAMPLES_INPUT, []) for node in nodes
+                 if node.node_id == TRANSFORM_NODE), [])
+    examples = read or [a for node in nodes for a in node.outputs.get("Examples", [])]
+    return sorted({int(_custom(a, "span")) for a in examples if _custom(a, "span") is not None})
+
+
+def spans_text(spans: List[int]) -> str:
+    """Sorted spans with runs of consecutive ones as ranges: [0, 2, 3, 4] -> "0,2-4"."""
+    ranges: List[List[int]] = []
+    for span in spans:
+        if ranges and span == ranges[-1][-1] + 1:
+            ranges[-1][-1] = span
+        else:
+            ranges.append([span, span])
+    return ",".join(str(low) if low == high else f"{low}-{high}" for low, high in ranges)
+
+
 def _anomaly_lines(anomalies_uri: str, features: FeatureSet) -> List[str]:
     from components.data_gate.anomalies import open_label_name, read_anomalies
 
@@ -296,11 +319,8 @@ def summarize_run(store, config: PipelineConfig, run_id: str, nodes: List[NodeRu
     del store
     summary = RunSummary(run_id=run_id, nodes=nodes, metadata_path=config.metadata_path)
 
+    summary.spans = trained_spans(nodes)
     examples = _first(nodes, "Examples")
-    if examples is not None and _custom(examples, "span") is not None:
-        summary.spans = sorted({int(_custom(a, "span")) for node in nodes
-                                for a in node.outputs.get("Examples", [])
-                                if _custom(a, "span") is not None})
     if examples is not None and _custom(examples, "rows_read") is not None:
         summary.rows_read = int(_custom(examples, "rows_read"))
         summary.rows_ingested = int(_custom(examples, "rows_ingested"))

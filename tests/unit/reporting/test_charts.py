@@ -82,6 +82,27 @@ def test_bars_group_the_series_per_category():
             if r.find(SVG + "title") is not None] == ["rows 1: 150"]
 
 
+def test_bar_labels_too_wide_to_stand_side_by_side_are_slanted_in_a_taller_chart():
+    names = ["Taxi Affiliation Services", "Blue Ribbon", "KOAM", "A", "B", "other values"]
+    root = parse(charts.bars(names, {"train": [0.3, 0.2, 0.1, 0.1, 0.1, 0.05]}, "company",
+                             "company"))
+    slanted = [t for t in root.iter(SVG + "text") if "rotate(-40" in t.get("transform", "")]
+    assert [t.text for t in slanted] == ["Taxi Affili…", "Blue Ribbon", "KOAM", "A", "B",
+                                         "other values"]
+    assert slanted[0].get("transform").startswith("rotate(-40 ")
+    assert slanted[0].get("text-anchor") == "end"
+    extra = 46  # 12 characters of 6 px, times sin(40 degrees)
+    assert root.get("height") == str(charts.HEIGHT + extra)
+    bars = [r for r in root.iter(SVG + "rect") if r.find(SVG + "title") is not None]
+    # the plot area keeps its place and size: the labels get the room added below it
+    assert float(bars[0].get("y")) + float(bars[0].get("height")) == charts.HEIGHT - 40
+    short = parse(charts.bars(["a", "b"], {"train": [0.5, 0.5]}, "pen", "pen"))
+    assert short.get("height") == str(charts.HEIGHT)
+    assert not [t for t in short.iter(SVG + "text") if "rotate(-40" in t.get("transform", "")]
+    fitting = parse(charts.bars(names[2:], {"train": [0.1, 0.1, 0.1, 0.05]}, "c", "c"))
+    assert fitting.get("height") == str(charts.HEIGHT)  # 4 labels of 12 characters fit
+
+
 def test_lines_label_the_last_value_and_the_marks():
     root = parse(charts.lines({"eval_loss": [(10, 2.0), (20, 1.0), (30, 1.5)]}, "loss",
                               "training step", "loss", marks=[charts.Mark(20, "best step 20")]))

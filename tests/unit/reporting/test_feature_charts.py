@@ -1,4 +1,5 @@
-"""Feature charts from TFDV statistics: re-binning, category shares, split order, drift captions."""
+"""Feature charts from TFDV statistics: re-binning, category shares of every example, split
+order, drift captions, and the data section's line on key columns."""
 
 from tensorflow_metadata.proto.v0 import statistics_pb2
 
@@ -6,21 +7,28 @@ from components.data_gate.anomalies import DriftScore
 from pipeline.reporting import feature_charts
 
 
-def numeric(name, buckets):
+def numeric(name, buckets, missing=0):
     feature = statistics_pb2.FeatureNameStatistics()
     feature.path.step.append(name)
     histogram = feature.num_stats.histograms.add()
     histogram.type = statistics_pb2.Histogram.STANDARD
     for low, high, count in buckets:
         histogram.buckets.add(low_value=low, high_value=high, sample_count=count)
+    common = feature.num_stats.common_stats
+    common.num_non_missing, common.num_missing = int(sum(b[2] for b in buckets)), missing
     return feature
 
 
-def categorical(name, counts):
+def categorical(name, counts, missing=0, shown=None):
+    """A categorical's statistics: `counts` of every value, the first `shown` of them in the
+    rank histogram (TFDV keeps a limited number)."""
     feature = statistics_pb2.FeatureNameStatistics()
     feature.path.step.append(name)
-    for value, count in counts.items():
+    for value, count in list(counts.items())[:shown]:
         feature.string_stats.rank_histogram.buckets.add(label=value, sample_count=count)
+    common = feature.string_stats.common_stats
+    common.num_non_missing, common.num_missing = sum(counts.values()), missing
+    feature.string_stats.unique = len(counts)
     return feature
 
 
@@ -37,9 +45,52 @@ def test_common_edges_cover_every_split():
     assert feature_charts.common_edges([[(3.0, 3.0, 9)]], bins=2) == [2.5, 3.0, 3.5]
 
 
-def test_shares_sum_to_one_and_survive_empty_counts():
-    assert feature_charts.shares([1.0, 3.0]) == [0.25, 0.75]
-    assert feature_charts.shares([0.0, 0.0]) == [0.0, 0.0]
+def test_shares_of_a_total_survive_an_empty_total():
+    assert feature_charts.shares([1.0, 3.0], 8) == [0.125, 0.375]
+    assert feature_charts.shares([0.0, 0.0], 0) == [0.0, 0.0]
+
+
+def test_category_shares_are_of_all_examples_then_every_other_value():
+    feature = categorical("pen", {"a": 6, "b": 3, "c": 1}, missing=10)
+    assert feature_charts.category_shares(feature, ["a", "b"]) == [0.3, 0.15, 0.05]
+    assert feature_charts.category_shares(feature, ["a", "b", "c"]) == [0.3, 0.15, 0.05, 0.0]
+
+
+def test_a_categorical_with_many_values_is_charted_in_shares_of_every_example():
+    # an id per example: 248 in train, 52 in eval; TFDV's rank histogram holds only 100
+    train = {f"r{i}": 1 for i in range(248)}
+    evaluation = {f"r{i}": 1 for i in range(248, 300)}
+    chart = feature_charts.feature_chart("id", {"train": categorical("id", train, shown=100),
+                                                "eval": categorical("id", evaluation)})
+    assert ">train r0: 0.4%<" in chart  # 1 of 248 (the shares of the 12 shown said 8.3%)
+    assert ">train other values: 95.2%<" in chart  # 236 of 248
+    assert ">eval r0: 0.0%<" in chart and ">eval other values: 100.0%<" in chart
+    assert chart.count(">train ") == 13  # 12 values and the others
+
+
+def test_other_values_and_missing_values_are_left_out_when_there_are_none():
+    chart = feature_charts.feature_chart("pen", {"train": categorical("pen", {"a": 1, "b": 3},
+                                                                      missing=4)})
+    assert ">train a: 12.5%<" in chart and ">train b: 37.5%<" in chart
+    assert feature_charts.OTHER_VALUES not in chart
+
+
+def test_a_numeric_histogram_is_in_shares_of_every_example():
+    chart = feature_charts.feature_chart("z", {"train": numeric("z", [(0.0, 2.0, 4)],
+                                                                missing=4)})
+    assert ">train 0..0.1: 2.5%<" in chart  # 4 of 8 examples over 20 bins
+
+
+def test_the_key_line_names_each_key_and_its_distinct_values_per_split():
+    statistics = {"train": {"id": categorical("id", {"r0": 1, "r1": 1}), "n": numeric("n", [])},
+                  "eval": {"id": categorical("id", {"r2": 1})}}
+    assert feature_charts.key_line(statistics, ["id"]) == (
+        "Not charted: the key column id (distinct values: 2 in train, 1 in eval) "
+        "(never a model input).")
+    assert feature_charts.key_line(statistics, ["id", "n"]) == (
+        "Not charted: the key columns id (distinct values: 2 in train, 1 in eval); n "
+        "(never a model input).")
+    assert feature_charts.key_line(statistics, []) == ""
 
 
 def test_category_counts_read_the_rank_histogram():
@@ -73,7 +124,21 @@ def test_statistics_rows_summarise_each_kind():
     rows = feature_charts.statistics_rows({"train": {"z": feature,
                                                       "pen": categorical("pen", {"a": 1})}})
     assert rows["train"][0] == ["z", 2, 0, 0.5, 0.0, 0.0, 0.0, ""]
-    assert rows["train"][1][-1] == "0 values"
+    assert rows["train"][1][-1] == "1 values"
+
+
+def test_the_data_section_gives_key_columns_a_line_not_a_chart():
+    from pipeline.reporting import report_sections
+
+    statistics = {"train": {"id": categorical("id", {f"r{i}": 1 for i in range(3)}),
+                            "pen": categorical("pen", {"a": 2, "b": 1}),
+                            "z": numeric("z", [(0.0, 1.0, 3)])}}
+    section = report_sections.data_section(statistics, ["id", "pen", "z"], ["id"], None, {}, {})
+    assert ("<p>Not charted: the key column id (distinct values: 3 in train) (never a model "
+            "input).</p>") in section
+    assert section.count("<figure>") == 2
+    assert ">train a: 66.7%<" in section and ">train r0:" not in section
+    assert "<td>id</td><td>3</td>" in section  # the statistics table still lists the key
 
 
 def test_a_bucket_of_infinite_values_is_left_out_of_the_histogram_and_counted():

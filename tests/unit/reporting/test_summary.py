@@ -29,3 +29,40 @@ def test_a_run_that_stopped_at_a_component_says_which_in_both_histories(tmp_path
     assert lines[3][rmse_end] == lines[2][rmse_end] == "-"  # the columns stay aligned
     page = history.render_page([done, failed], str(tmp_path), "p")
     assert "<td>0 ran, CsvImageExampleGen failed</td>" in page
+
+
+def examples(*spans):
+    """MLMD Examples artifacts with a `span` custom property each."""
+    from ml_metadata.proto import metadata_store_pb2
+
+    result = []
+    for span in spans:
+        artifact = metadata_store_pb2.Artifact(type="Examples")
+        artifact.custom_properties["span"].int_value = span
+        result.append(artifact)
+    return result
+
+
+def test_the_spans_are_those_transform_read_else_those_ingested():
+    from pipeline.reporting.summary import NodeRun
+
+    example_gen = NodeRun("CsvImageExampleGen", "COMPLETE", {"Examples": examples(4)})
+    transform = NodeRun("Transform", "COMPLETE", {}, {"examples": examples(3, 4)})
+    assert summary.trained_spans([example_gen, transform]) == [3, 4]  # a span window of 2
+    assert summary.trained_spans([example_gen]) == [4]  # the data gate stopped the run
+    assert summary.trained_spans([]) == []
+
+
+def test_spans_print_as_ranges_in_the_history_the_report_and_the_history_page(tmp_path):
+    from pipeline.reporting import history, report_sections
+    from pipeline.reporting.summary import NodeRun
+
+    assert [summary.spans_text(s) for s in ([3, 4], [0, 2, 3, 4], [7], [])] == [
+        "3-4", "0,2-4", "7", ""]
+    window = summary.RunSummary(run_id="2026-11-28T00:00:01.000001", spans=[10, 11, 12, 14],
+                                nodes=[NodeRun("Trainer", "COMPLETE", {})])
+    lines = summary.render_history([window]).splitlines()
+    assert lines[0].split()[:3] == ["run", "spans", "components"]
+    assert lines[2].split()[1:3] == ["10-12,14", "1"]
+    assert "<td>spans</td><td>10-12,14</td>" in report_sections.summary_section(window, "")
+    assert "<td>10-12,14</td>" in history.render_page([window], str(tmp_path), "p")
