@@ -8,17 +8,16 @@ dropped: it becomes an example or a quarantine record naming its source file, li
 from __future__ import annotations
 
 import dataclasses
-import enum
 import io
 import math
-import os
-import posixpath
-from typing import Any, Dict, Optional, Sequence
+from typing import Any, Dict, Optional
 
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
 from components.errors import DataError, tf_error_text
+from components.ingest.image_paths import is_remote, resolve_image_path
+from components.ingest.rejections import Reason, RowRejected
 from schemas import DType, Feature, FeatureSet, FeatureSettings, Role
 
 LAYOUT_CSV = "csv"
@@ -26,40 +25,6 @@ LAYOUT_CLASS_FOLDERS = "class_folders"
 LAYOUTS = (LAYOUT_CSV, LAYOUT_CLASS_FOLDERS)
 NUL = b"\0"
 MAX_LINE_BYTES = 1 << 20  # default bound on one CSV line, read with a bounded buffer
-
-
-class Reason(str, enum.Enum):
-    """Why a row was quarantined; the value is what the quarantine record says."""
-
-    MISSING_VALUE = "missing required value"
-    NOT_NUMERIC = "non-numeric value"
-    NOT_FINITE = "NaN or infinite value"
-    NOT_INTEGER = "not a whole number"
-    PATH_ESCAPES_ROOT = "image path escapes the data root"
-    IMAGE_MISSING = "missing image file"
-    IMAGE_UNREADABLE = "unreadable image"
-    IMAGE_TOO_LARGE = "image over the pixel limit"
-    NOT_UTF8 = "line is not valid UTF-8"
-    NUL_BYTE = "NUL byte in line"
-    LINE_TOO_LONG = "line over the size limit"
-    FIELD_COUNT = "wrong number of fields"
-    MALFORMED_CSV = "malformed CSV"
-
-
-class RowRejected(Exception):
-    """A row that cannot become an example; carries the reason and the offending column (the
-    first one), and `also`, the problems of the row's other columns, as text."""
-
-    def __init__(self, reason: Reason, column: str, detail: str = "", also: Sequence[str] = ()):
-        first = f"{column}: {reason.value}" + (f" ({detail})" if detail else "")
-        super().__init__("; ".join([first, *also]))
-        self.reason = reason
-        self.column = column
-        self.detail = detail
-        self.also = tuple(also)
-
-    def __reduce__(self):  # crosses Beam stages inside elements
-        return RowRejected, (self.reason, self.column, self.detail, self.also)
 
 
 class ColumnsError(DataError, ValueError):
@@ -89,42 +54,6 @@ class IngestSettings(FeatureSettings):
             max_line_bytes=int(data.get("max_line_bytes", MAX_LINE_BYTES))))
 
 
-def _is_remote(path: str) -> bool:
-    return "://" in path
-
-
-def resolve_image_path(data_root: str, relative: str, column: str,
-                       real_directories: Optional[Dict[str, str]] = None) -> str:
-    """The file a relative image path names; rejects paths that leave the data root.
-
-    `real_directories` caches the resolved (symlink-free) form of each directory seen, so a
-    converter resolves each folder once rather than each path component of every row.
-    """
-    if not relative:
-        raise RowRejected(Reason.MISSING_VALUE, column)
-    if _is_remote(relative) or relative.startswith(("/", "\\")) or "\\" in relative:
-        raise RowRejected(Reason.PATH_ESCAPES_ROOT, column, relative)
-    normalized = posixpath.normpath(relative)
-    if normalized == ".." or normalized.startswith("../"):
-        raise RowRejected(Reason.PATH_ESCAPES_ROOT, column, relative)
-    candidate = posixpath.join(data_root.rstrip("/"), normalized)
-    if not _is_remote(data_root):
-        cache = {} if real_directories is None else real_directories
-
-        def real_directory(path: str) -> str:
-            if path not in cache:
-                cache[path] = os.path.realpath(path)
-            return cache[path]
-
-        real_root = real_directory(data_root)
-        parent, name = posixpath.split(candidate)
-        real_path = (os.path.realpath(candidate) if os.path.islink(candidate)
-                     else os.path.join(real_directory(parent), name))
-        if os.path.commonpath([real_root, real_path]) != real_root:
-            raise RowRejected(Reason.PATH_ESCAPES_ROOT, column, f"{relative} (symlink)")
-    return candidate
-
-
 def open_binary(path: str):
     """Opens a local or remote (gs://, ...) file through Beam's filesystems."""
     return FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED)
@@ -133,7 +62,7 @@ def open_binary(path: str):
 def _read_file(path: str, column: str) -> bytes:
     """The bytes of an image file; a missing or unreadable file rejects the row."""
     try:
-        if _is_remote(path) and not FileSystems.exists(path):
+        if is_remote(path) and not FileSystems.exists(path):
             raise FileNotFoundError(path)
         with open_binary(path) as handle:
             return handle.read()
