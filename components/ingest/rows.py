@@ -38,6 +38,7 @@ class IngestSettings(FeatureSettings):
     features: FeatureSet
     max_image_pixels: int
     max_quarantine_fraction: float
+    image_channels: int  # the config's: the channels Transform decodes images to
     layout: str = LAYOUT_CSV
     max_line_bytes: int = MAX_LINE_BYTES
     code_fingerprint: str = ""
@@ -51,6 +52,7 @@ class IngestSettings(FeatureSettings):
         # custom_config travels as a protobuf Struct, whose numbers are all floats
         return super().from_dict(dict(
             data, max_image_pixels=int(data["max_image_pixels"]),
+            image_channels=int(data["image_channels"]),
             max_line_bytes=int(data.get("max_line_bytes", MAX_LINE_BYTES))))
 
 
@@ -72,14 +74,16 @@ def _read_file(path: str, column: str) -> bytes:
         raise RowRejected(Reason.IMAGE_UNREADABLE, column, f"{path}: {err}") from None
 
 
-def read_image(path: str, column: str, max_pixels: int) -> bytes:
-    """The encoded bytes of a PNG or JPEG file, after checking its size and that it decodes.
+def read_image(path: str, column: str, max_pixels: int, channels: int) -> bytes:
+    """The encoded bytes of a PNG or JPEG file, after checking its size and that it decodes to
+    `channels` channels.
 
-    PIL reads the header (format and size: nothing is decoded for a file over the limit) and,
-    for a PNG, checks its structure and every chunk's checksum (`verify`). The pixels are then
-    decoded by TensorFlow's decoders, the ones Transform decodes with, so a file passes only if
-    Transform can decode it (the check costs about what PIL's decode did: 2-3 ms per photo-size
-    image here).
+    PIL reads the header (format, size and color mode: nothing is decoded for a file over the
+    limit) and, for a PNG, checks its structure and every chunk's checksum (`verify`). The
+    pixels are then decoded by TensorFlow's decoders to `channels`, as Transform decodes them,
+    so a file passes only if Transform can decode it (the check costs about what PIL's decode
+    did: 2-3 ms per photo-size image here). A CMYK JPEG, which libjpeg cannot convert to one
+    channel, is refused from its header (libjpeg would print its error on stderr).
     """
     from PIL import Image
 
@@ -94,6 +98,11 @@ def read_image(path: str, column: str, max_pixels: int) -> bytes:
                 raise RowRejected(Reason.IMAGE_TOO_LARGE, column,
                                   f"{path}: {width}x{height} px > {max_pixels}")
             image_format = image.format
+            if image_format == "JPEG" and image.mode == "CMYK" and channels == 1:
+                raise RowRejected(Reason.IMAGE_UNREADABLE, column,
+                                  f"{path}: a CMYK JPEG does not decode to 1 channel "
+                                  "(image_channels: 1): save it as grayscale or RGB, or set "
+                                  "image_channels: 3")
             if image_format == "PNG":
                 image.verify()  # every chunk's checksum, ancillary chunks' too
     except RowRejected:
@@ -105,12 +114,14 @@ def read_image(path: str, column: str, max_pixels: int) -> bytes:
                           f"{path}: not an image file PIL can identify") from None
     except (OSError, SyntaxError, ValueError) as err:
         raise RowRejected(Reason.IMAGE_UNREADABLE, column, f"{path}: {err}") from None
-    _check_decodes(data, image_format, path, column)
+    _check_decodes(data, image_format, channels, path, column)
     return data
 
 
-def _check_decodes(data: bytes, image_format: str, path: str, column: str) -> None:
-    """Decodes the pixels with TensorFlow; an error rejects the row with TensorFlow's reason.
+def _check_decodes(data: bytes, image_format: str, channels: int, path: str,
+                   column: str) -> None:
+    """Decodes the pixels with TensorFlow to `channels`; an error rejects the row with
+    TensorFlow's reason.
 
     A JPEG decodes at 1/8 scale: every coefficient is still entropy-decoded (where truncation
     and corruption show), the inverse DCT runs on an eighth of the pixels.
@@ -119,9 +130,9 @@ def _check_decodes(data: bytes, image_format: str, path: str, column: str) -> No
 
     try:
         if image_format == "JPEG":
-            tf.io.decode_jpeg(data, ratio=8)
+            tf.io.decode_jpeg(data, channels=channels, ratio=8)
         else:
-            tf.io.decode_png(data)
+            tf.io.decode_png(data, channels=channels)
     except tf.errors.OpError as err:
         raise RowRejected(Reason.IMAGE_UNREADABLE, column, f"{path}: {tf_error_text(err)}"
                           ) from None
@@ -188,7 +199,7 @@ def _feature(spec: Feature, cell: Optional[str], settings: IngestSettings, data_
 
     if spec.role is Role.IMAGE:
         path = resolve_image_path(data_root, (cell or "").strip(), spec.name, real_directories)
-        value = read_image(path, spec.name, settings.max_image_pixels)
+        value = read_image(path, spec.name, settings.max_image_pixels, settings.image_channels)
         return tf.train.Feature(bytes_list=tf.train.BytesList(value=[value]))
     if not spec.required and (cell is None or not cell.strip()):
         return None

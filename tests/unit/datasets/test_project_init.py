@@ -326,7 +326,8 @@ def test_a_label_with_empty_cells_is_drafted_and_its_empty_rows_quarantined(
     features = config.features()
     assert features.label.name == label and features.label.required
     settings = rows.IngestSettings(features=features, max_image_pixels=config.max_image_pixels,
-                                   max_quarantine_fraction=config.max_quarantine_fraction)
+                                   max_quarantine_fraction=config.max_quarantine_fraction,
+                                   image_channels=config.image_channels)
     with open(TAXI_CSV, newline="") as handle:
         unlabelled = next(row for row in csv.DictReader(handle) if not row[label].strip())
     with pytest.raises(rows.RowRejected) as rejected:
@@ -358,7 +359,8 @@ def test_absolute_image_paths_under_the_data_root_are_drafted_and_ingested(tmp_p
     assert {f.name: f.role.value for f in config.features().features} == {
         "image": "image", "price": "label"}
     settings = rows.IngestSettings(features=config.features(), max_image_pixels=10**6,
-                                   max_quarantine_fraction=0.0)
+                                   max_quarantine_fraction=0.0,
+                                   image_channels=config.image_channels)
     example = rows.row_to_example({"image": f"{folder}/img/2.png", "price": "3.0"}, settings,
                                   config.data_root)
     assert (example.features.feature["image"].bytes_list.value[0]
