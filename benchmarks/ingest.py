@@ -144,7 +144,8 @@ def prepare_component(data_root: str, out_dir: str, variant: str) -> Callable[[]
     config = load_config(overrides=COMPONENT_VARIANTS[variant][1])
     settings = rows.IngestSettings(features=config.features(),
                                    max_image_pixels=config.max_image_pixels,
-                                   max_quarantine_fraction=config.max_quarantine_fraction)
+                                   max_quarantine_fraction=config.max_quarantine_fraction,
+                                   image_channels=config.image_channels)
     input_config, output_config = example_gen_configs("*.csv", None, 4, 1)
     examples = standard_artifacts.Examples()
     examples.uri = out_dir

@@ -77,6 +77,7 @@ def pipeline_arguments(config: PipelineConfig) -> Dict[str, Any]:
         serving_dir=config.serving_dir,
         ingest=IngestSettings(features=features, max_image_pixels=config.max_image_pixels,
                               max_quarantine_fraction=config.max_quarantine_fraction,
+                              image_channels=config.image_channels,
                               layout=config.layout, max_line_bytes=config.max_csv_line_bytes,
                               code_fingerprint=code_fingerprint(INGEST_CODE)),
         input_pattern=config.input_pattern,

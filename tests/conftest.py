@@ -246,7 +246,7 @@ def ingest_settings(digits_features):
     from components.ingest import rows
 
     return rows.IngestSettings(features=digits_features, max_image_pixels=64 * 64,
-                               max_quarantine_fraction=0.01)
+                               max_quarantine_fraction=0.01, image_channels=1)
 
 
 @pytest.fixture
@@ -299,7 +299,8 @@ def _serve_csv_rows(config, csv_path, limit=None):
 
     settings = rows.IngestSettings(features=config.features(),
                                    max_image_pixels=config.max_image_pixels,
-                                   max_quarantine_fraction=1.0)
+                                   max_quarantine_fraction=1.0,
+                                   image_channels=config.image_channels)
     examples = [rows.row_to_example(row, settings, config.data_root, for_serving=True)
                 .SerializeToString()
                 for _, row in itertools.islice(csv_files.iter_csv_rows(csv_path), limit)]
@@ -322,7 +323,7 @@ def _raw_examples(data_root, features, with_label, count=12):
     from pipeline.datasets import demo_data
 
     settings = rows.IngestSettings(features=features, max_image_pixels=10**6,
-                                   max_quarantine_fraction=0.0)
+                                   max_quarantine_fraction=0.0, image_channels=1)
     serialized, labels = [], []
     csv_rows = csv_files.iter_csv_rows(os.path.join(data_root, demo_data.CSV_NAME))
     for _, row in list(csv_rows)[:count]:

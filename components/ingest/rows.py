@@ -8,18 +8,17 @@ dropped: it becomes an example or a quarantine record naming its source file, li
 from __future__ import annotations
 
 import dataclasses
-import enum
 import io
 import math
-import os
-import posixpath
-from typing import Any, Dict, Optional, Sequence
+from typing import Any, Dict, Optional
 
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
 from components.errors import DataError, tf_error_text
 from components.ingest import number_cells
+from components.ingest.image_paths import is_remote, resolve_image_path
+from components.ingest.rejections import Reason, RowRejected
 from schemas import DType, Feature, FeatureSet, FeatureSettings, Role
 
 LAYOUT_CSV = "csv"
@@ -27,41 +26,6 @@ LAYOUT_CLASS_FOLDERS = "class_folders"
 LAYOUTS = (LAYOUT_CSV, LAYOUT_CLASS_FOLDERS)
 NUL = b"\0"
 MAX_LINE_BYTES = 1 << 20  # default bound on one CSV line, read with a bounded buffer
-
-
-class Reason(str, enum.Enum):
-    """Why a row was quarantined; the value is what the quarantine record says."""
-
-    MISSING_VALUE = "missing required value"
-    NOT_NUMERIC = "non-numeric value"
-    NOT_FINITE = "NaN or infinite value"
-    NOT_INTEGER = "not a whole number"
-    INT_OUT_OF_RANGE = "value out of range for INT (64-bit integer)"
-    PATH_ESCAPES_ROOT = "image path escapes the data root"
-    IMAGE_MISSING = "missing image file"
-    IMAGE_UNREADABLE = "unreadable image"
-    IMAGE_TOO_LARGE = "image over the pixel limit"
-    NOT_UTF8 = "line is not valid UTF-8"
-    NUL_BYTE = "NUL byte in line"
-    LINE_TOO_LONG = "line over the size limit"
-    FIELD_COUNT = "wrong number of fields"
-    MALFORMED_CSV = "malformed CSV"
-
-
-class RowRejected(Exception):
-    """A row that cannot become an example; carries the reason and the offending column (the
-    first one), and `also`, the problems of the row's other columns, as text."""
-
-    def __init__(self, reason: Reason, column: str, detail: str = "", also: Sequence[str] = ()):
-        first = f"{column}: {reason.value}" + (f" ({detail})" if detail else "")
-        super().__init__("; ".join([first, *also]))
-        self.reason = reason
-        self.column = column
-        self.detail = detail
-        self.also = tuple(also)
-
-    def __reduce__(self):  # crosses Beam stages inside elements
-        return RowRejected, (self.reason, self.column, self.detail, self.also)
 
 
 class ColumnsError(DataError, ValueError):
@@ -75,6 +39,7 @@ class IngestSettings(FeatureSettings):
     features: FeatureSet
     max_image_pixels: int
     max_quarantine_fraction: float
+    image_channels: int  # the config's: the channels Transform decodes images to
     layout: str = LAYOUT_CSV
     max_line_bytes: int = MAX_LINE_BYTES
     code_fingerprint: str = ""
@@ -88,43 +53,8 @@ class IngestSettings(FeatureSettings):
         # custom_config travels as a protobuf Struct, whose numbers are all floats
         return super().from_dict(dict(
             data, max_image_pixels=int(data["max_image_pixels"]),
+            image_channels=int(data["image_channels"]),
             max_line_bytes=int(data.get("max_line_bytes", MAX_LINE_BYTES))))
-
-
-def _is_remote(path: str) -> bool:
-    return "://" in path
-
-
-def resolve_image_path(data_root: str, relative: str, column: str,
-                       real_directories: Optional[Dict[str, str]] = None) -> str:
-    """The file a relative image path names; rejects paths that leave the data root.
-
-    `real_directories` caches the resolved (symlink-free) form of each directory seen, so a
-    converter resolves each folder once rather than each path component of every row.
-    """
-    if not relative:
-        raise RowRejected(Reason.MISSING_VALUE, column)
-    if _is_remote(relative) or relative.startswith(("/", "\\")) or "\\" in relative:
-        raise RowRejected(Reason.PATH_ESCAPES_ROOT, column, relative)
-    normalized = posixpath.normpath(relative)
-    if normalized == ".." or normalized.startswith("../"):
-        raise RowRejected(Reason.PATH_ESCAPES_ROOT, column, relative)
-    candidate = posixpath.join(data_root.rstrip("/"), normalized)
-    if not _is_remote(data_root):
-        cache = {} if real_directories is None else real_directories
-
-        def real_directory(path: str) -> str:
-            if path not in cache:
-                cache[path] = os.path.realpath(path)
-            return cache[path]
-
-        real_root = real_directory(data_root)
-        parent, name = posixpath.split(candidate)
-        real_path = (os.path.realpath(candidate) if os.path.islink(candidate)
-                     else os.path.join(real_directory(parent), name))
-        if os.path.commonpath([real_root, real_path]) != real_root:
-            raise RowRejected(Reason.PATH_ESCAPES_ROOT, column, f"{relative} (symlink)")
-    return candidate
 
 
 def open_binary(path: str):
@@ -135,7 +65,7 @@ def open_binary(path: str):
 def _read_file(path: str, column: str) -> bytes:
     """The bytes of an image file; a missing or unreadable file rejects the row."""
     try:
-        if _is_remote(path) and not FileSystems.exists(path):
+        if is_remote(path) and not FileSystems.exists(path):
             raise FileNotFoundError(path)
         with open_binary(path) as handle:
             return handle.read()
@@ -145,14 +75,16 @@ def _read_file(path: str, column: str) -> bytes:
         raise RowRejected(Reason.IMAGE_UNREADABLE, column, f"{path}: {err}") from None
 
 
-def read_image(path: str, column: str, max_pixels: int) -> bytes:
-    """The encoded bytes of a PNG or JPEG file, after checking its size and that it decodes.
+def read_image(path: str, column: str, max_pixels: int, channels: int) -> bytes:
+    """The encoded bytes of a PNG or JPEG file, after checking its size and that it decodes to
+    `channels` channels.
 
-    PIL reads the header (format and size: nothing is decoded for a file over the limit) and,
-    for a PNG, checks its structure and every chunk's checksum (`verify`). The pixels are then
-    decoded by TensorFlow's decoders, the ones Transform decodes with, so a file passes only if
-    Transform can decode it (the check costs about what PIL's decode did: 2-3 ms per photo-size
-    image here).
+    PIL reads the header (format, size and color mode: nothing is decoded for a file over the
+    limit) and, for a PNG, checks its structure and every chunk's checksum (`verify`). The
+    pixels are then decoded by TensorFlow's decoders to `channels`, as Transform decodes them,
+    so a file passes only if Transform can decode it (the check costs about what PIL's decode
+    did: 2-3 ms per photo-size image here). A CMYK JPEG, which libjpeg cannot convert to one
+    channel, is refused from its header (libjpeg would print its error on stderr).
     """
     from PIL import Image
 
@@ -167,6 +99,11 @@ def read_image(path: str, column: str, max_pixels: int) -> bytes:
                 raise RowRejected(Reason.IMAGE_TOO_LARGE, column,
                                   f"{path}: {width}x{height} px > {max_pixels}")
             image_format = image.format
+            if image_format == "JPEG" and image.mode == "CMYK" and channels == 1:
+                raise RowRejected(Reason.IMAGE_UNREADABLE, column,
+                                  f"{path}: a CMYK JPEG does not decode to 1 channel "
+                                  "(image_channels: 1): save it as grayscale or RGB, or set "
+                                  "image_channels: 3")
             if image_format == "PNG":
                 image.verify()  # every chunk's checksum, ancillary chunks' too
     except RowRejected:
@@ -178,12 +115,14 @@ def read_image(path: str, column: str, max_pixels: int) -> bytes:
                           f"{path}: not an image file PIL can identify") from None
     except (OSError, SyntaxError, ValueError) as err:
         raise RowRejected(Reason.IMAGE_UNREADABLE, column, f"{path}: {err}") from None
-    _check_decodes(data, image_format, path, column)
+    _check_decodes(data, image_format, channels, path, column)
     return data
 
 
-def _check_decodes(data: bytes, image_format: str, path: str, column: str) -> None:
-    """Decodes the pixels with TensorFlow; an error rejects the row with TensorFlow's reason.
+def _check_decodes(data: bytes, image_format: str, channels: int, path: str,
+                   column: str) -> None:
+    """Decodes the pixels with TensorFlow to `channels`; an error rejects the row with
+    TensorFlow's reason.
 
     A JPEG decodes at 1/8 scale: every coefficient is still entropy-decoded (where truncation
     and corruption show), the inverse DCT runs on an eighth of the pixels.
@@ -192,9 +131,9 @@ def _check_decodes(data: bytes, image_format: str, path: str, column: str) -> No
 
     try:
         if image_format == "JPEG":
-            tf.io.decode_jpeg(data, ratio=8)
+            tf.io.decode_jpeg(data, channels=channels, ratio=8)
         else:
-            tf.io.decode_png(data)
+            tf.io.decode_png(data, channels=channels)
     except tf.errors.OpError as err:
         raise RowRejected(Reason.IMAGE_UNREADABLE, column, f"{path}: {tf_error_text(err)}"
                           ) from None
@@ -269,7 +208,7 @@ def _feature(spec: Feature, cell: Optional[str], settings: IngestSettings, data_
 
     if spec.role is Role.IMAGE:
         path = resolve_image_path(data_root, (cell or "").strip(), spec.name, real_directories)
-        value = read_image(path, spec.name, settings.max_image_pixels)
+        value = read_image(path, spec.name, settings.max_image_pixels, settings.image_channels)
         return tf.train.Feature(bytes_list=tf.train.BytesList(value=[value]))
     if not spec.required and (cell is None or not cell.strip()):
         return None

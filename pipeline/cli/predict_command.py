@@ -39,6 +39,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
     settings = IngestSettings(features=config.features(),
                               max_image_pixels=config.max_image_pixels,
                               max_quarantine_fraction=1.0,
+                              image_channels=config.image_channels,
                               max_line_bytes=config.max_csv_line_bytes)
     if args.csv:
         csv_path = os.path.abspath(args.csv)

@@ -231,7 +231,8 @@ def init_from_csv(csv_path: str, label: str, out_dir: str, data_root: Optional[s
     images = [d.name for d in draft.decisions if d.kind == "image"]
     if images:
         checked = table.rows[:column_profile.IMAGE_FILES_CHECKED]
-        paths = [os.path.join(data_root, v) for _, row in checked for v in [row[images[0]]] if v]
+        paths, _ = schema_infer.image_files([row[images[0]].strip() for _, row in checked],
+                                            data_root, images[0])
         values.update(image_height=32, image_width=32, image_channels=_image_channels(paths))
     values["train_steps"] = 1500
     values.update(blessing_bar(draft))
@@ -282,6 +283,12 @@ def init_from_class_folders(data_root: str, out_dir: str, force: bool = False) -
             f"{data_root} holds PNG/JPEG images in {len(classes)} class folder(s) "
             f"({', '.join(classes) or 'none'}); the class_folders layout needs at least two "
             "(<data_root>/<class>/<image>)")
+    for name, files in classes.items():
+        checked = [posixpath.join(name, os.path.basename(f))
+                   for f in files[:column_profile.IMAGE_FILES_CHECKED]]
+        found, why = schema_infer.image_files(checked, data_root, CLASS_IMAGE)
+        if len(found) < len(checked):
+            raise schema_infer.InferError(f"class folder {name!r} under {data_root}: {why}")
     decisions = (
         schema_infer.Decision(CLASS_IMAGE, "image", note="the image file"),
         schema_infer.Decision(CLASS_LABEL, "label", values=tuple(classes),

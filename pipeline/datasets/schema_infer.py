@@ -6,7 +6,7 @@ Each column is profiled over the sample (`column_profile.py`), then given a role
   `presence.min_fraction` PRESENCE_MARGIN below the share of rows that hold a value (so a split
   with a few more gaps than the sample passes the data gate);
 * a column whose values all end in .png/.jpg/.jpeg is an image feature when those files exist
-  under the data root;
+  under the data root, by ingestion's path rule (`components/ingest/image_paths.py`);
 * integers are INT, other numbers FLOAT; an INT column with at most MAX_INT_CATEGORIES distinct
   values is categorical (`int_domain { is_categorical: true }`), else numeric; a column of
   integers some of which do not fit INT's 64 bits is a key (text) when they are distinct in
@@ -34,9 +34,11 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
-from typing import Sequence, Set, Tuple
+from typing import List, Sequence, Set, Tuple
 
 from components.errors import DataError
+from components.ingest.image_paths import resolve_image_path
+from components.ingest.rejections import RowRejected
 from pipeline.config import ConfigError
 from pipeline.datasets.column_profile import ColumnProfile, profile_columns
 from pipeline.datasets.csv_table import Table, separator_hint
@@ -94,6 +96,24 @@ def _sorted_values(values: Set[str], ints: bool) -> Tuple[str, ...]:
     return tuple(sorted(values, key=int) if ints else sorted(values))
 
 
+def image_files(cells: Sequence[str], data_root: str, column: str) -> Tuple[List[str], str]:
+    """The files image cells name under the data root, by the rule ingestion applies, and why
+    the first cell that names none does not (the rule's reason, or that no file is there)."""
+    files, why, real_directories = [], "", {}
+    for cell in cells:
+        try:
+            path = resolve_image_path(data_root, cell, column, real_directories)
+        except RowRejected as refused:
+            why = why or f"{refused.reason.value} ({refused.detail})"
+            continue
+        if os.path.isfile(path):
+            files.append(path)
+        else:
+            why = why or (f"{cell} is not a file there (pass --data-root: the folder the paths "
+                          "are relative to)")
+    return files, why
+
+
 def decide(profile: ColumnProfile, label: str, data_root: str) -> Decision:
     """The role of one profiled column (rules in the module docstring)."""
     name = profile.name
@@ -111,12 +131,12 @@ def decide(profile: ColumnProfile, label: str, data_root: str) -> Decision:
                         min_fraction=min_fraction, note="a single value: carries nothing")
     common = dict(dtype=dtype, required=required, min_fraction=min_fraction)
     if not numeric and profile.images:
-        found = [v for v in profile.first_values if os.path.isfile(os.path.join(data_root, v))]
+        found, why = image_files(profile.first_values, data_root, name)
         if not found:
             raise InferError(
                 f"column {name!r} holds image paths, but none of its first "
-                f"{len(profile.first_values)} are files under the data root {data_root} "
-                "(pass --data-root: the folder the paths are relative to)")
+                f"{len(profile.first_values)} are files under the data root {data_root}: "
+                f"{why}")
         return Decision(name, "image", required=True, note="PNG/JPEG paths under the data root")
     if dtype == "INT":
         if count <= MAX_INT_CATEGORIES:

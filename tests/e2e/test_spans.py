@@ -15,7 +15,7 @@ def ingest_latest_span(data_root, root, features):
     example_gen = CsvImageExampleGen(
         input_base=str(data_root),
         settings=IngestSettings(features=features, max_image_pixels=10**6,
-                                max_quarantine_fraction=0.0),
+                                max_quarantine_fraction=0.0, image_channels=1),
         **dict(zip(("input_config", "output_config"),
                    example_gen_configs("span-{SPAN}/*.csv", None, 1, 1))))
     metadata = tfx.orchestration.metadata.sqlite_metadata_connection_config(

@@ -61,7 +61,7 @@ def data_root(tmp_path):
 @pytest.fixture()
 def settings(digits_features):
     return rows.IngestSettings(features=digits_features, max_image_pixels=10**6,
-                               max_quarantine_fraction=1.0)
+                               max_quarantine_fraction=1.0, image_channels=1)
 
 
 def test_every_bad_row_is_quarantined_with_its_reason(data_root, settings, tmp_path):

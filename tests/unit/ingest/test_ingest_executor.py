@@ -49,7 +49,8 @@ def read_split(examples, split):
 
 def settings_for(features, **kwargs):
     return rows.IngestSettings(features=features, max_image_pixels=10**6,
-                               max_quarantine_fraction=kwargs.pop("limit", 0.01), **kwargs)
+                               max_quarantine_fraction=kwargs.pop("limit", 0.01), image_channels=1,
+                               **kwargs)
 
 
 @pytest.mark.parametrize("mode", ["in_memory", "multi_processing"])

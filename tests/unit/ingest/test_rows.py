@@ -58,22 +58,44 @@ def test_image_that_does_not_decode_is_rejected_with_a_one_line_reason(tmp_path,
     path.write_bytes(b"not an image" if name.startswith("text")
                      else encoded[:len(encoded) * 7 // 10])
     with pytest.raises(rows.RowRejected) as raised:
-        rows.read_image(str(path), "image", 10**6)
+        rows.read_image(str(path), "image", 10**6, 1)
     assert raised.value.reason is rows.Reason.IMAGE_UNREADABLE
     assert raised.value.detail == f"{tmp_path}/{detail}"
 
 
 def test_image_checks_use_transforms_decoders(monkeypatch, tmp_path):
-    """The pixels are decoded by TensorFlow (what Transform decodes with), a JPEG at 1/8 scale."""
+    """The pixels are decoded by TensorFlow (what Transform decodes with) to the config's
+    channels, a JPEG at 1/8 scale."""
     import tensorflow as tf
 
     calls = []
-    monkeypatch.setattr(tf.io, "decode_jpeg", lambda data, ratio=1: calls.append(("jpeg", ratio)))
-    monkeypatch.setattr(tf.io, "decode_png", lambda data: calls.append(("png", None)))
+    monkeypatch.setattr(tf.io, "decode_jpeg", lambda data, channels=0, ratio=1: calls.append(
+        ("jpeg", channels, ratio)))
+    monkeypatch.setattr(tf.io, "decode_png", lambda data, channels=0: calls.append(
+        ("png", channels, None)))
     for image_format, name in (("JPEG", "a.jpg"), ("PNG", "b.png")):
         (tmp_path / name).write_bytes(_photo(image_format))
-        rows.read_image(str(tmp_path / name), "image", 10**6)
-    assert calls == [("jpeg", 8), ("png", None)]
+        rows.read_image(str(tmp_path / name), "image", 10**6, 3)
+    assert calls == [("jpeg", 3, 8), ("png", 3, None)]
+
+
+def test_a_cmyk_jpeg_is_refused_for_one_channel_and_read_for_three(tmp_path, capfd):
+    """libjpeg cannot convert CMYK to grayscale, so Transform would fail on it with 1 channel:
+    refused with what to do, from its header (libjpeg prints nothing on stderr); with 3
+    channels it decodes, and passes."""
+    from PIL import Image
+
+    path = tmp_path / "cmyk.jpg"
+    Image.new("L", (16, 16), color=90).convert("CMYK").save(path)
+    capfd.readouterr()
+    with pytest.raises(rows.RowRejected) as raised:
+        rows.read_image(str(path), "image", 10**6, 1)
+    assert raised.value.reason is rows.Reason.IMAGE_UNREADABLE
+    assert raised.value.detail == (f"{path}: a CMYK JPEG does not decode to 1 channel "
+                                   "(image_channels: 1): save it as grayscale or RGB, or set "
+                                   "image_channels: 3")
+    assert capfd.readouterr().err == ""
+    assert rows.read_image(str(path), "image", 10**6, 3) == path.read_bytes()
 
 
 def test_symlink_inside_the_data_root_is_followed(ingest_settings, image_data_root, make_row):
@@ -101,7 +123,8 @@ def settings_with_optional(name):
     feature.ClearField("shape")
     feature.presence.min_fraction = 0.5
     return rows.IngestSettings(features=schemas.feature_set_from_schema(schema),
-                               max_image_pixels=10**6, max_quarantine_fraction=0.01)
+                               max_image_pixels=10**6, max_quarantine_fraction=0.01,
+                               image_channels=1)
 
 
 def test_optional_numeric_value_may_be_missing(image_data_root, make_row):
@@ -135,7 +158,8 @@ def test_a_row_to_predict_gets_trainings_verdict_on_its_key_unless_the_file_has_
     text_format.Parse('name: "id" type: INT annotation { tag: "key" } shape { dim { size: 1 } }',
                       schema.feature.add())
     settings = rows.IngestSettings(features=schemas.feature_set_from_schema(schema),
-                                   max_image_pixels=10**6, max_quarantine_fraction=0.01)
+                                   max_image_pixels=10**6, max_quarantine_fraction=0.01,
+                                   image_channels=1)
     root = str(image_data_root)
     for cell, reason in (("", "id: missing required value"),
                          ("r7", "id: non-numeric value ('r7')")):

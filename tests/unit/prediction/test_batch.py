@@ -70,7 +70,8 @@ def _predict(tmp_path, features, model_dir, lines):
     data.write_text("\n".join(lines) + "\n")
     batch.check_input(str(data), features, 1 << 20)
     out = tmp_path / "out" / "predictions.csv"
-    settings = IngestSettings(features=features, max_image_pixels=1, max_quarantine_fraction=1.0)
+    settings = IngestSettings(features=features, max_image_pixels=1, max_quarantine_fraction=1.0,
+                              image_channels=1)
     counts = batch.predict_csv(str(data), settings, str(tmp_path), model_dir, str(out))
     with open(out, newline="") as handle:
         return counts, list(csv.reader(handle))
@@ -84,7 +85,8 @@ def test_rows_in_order_with_keys_predictions_and_reasons(tmp_path, features, dou
     data.write_text("\n".join(lines) + "\n")
     assert batch.check_input(str(data), features, 1 << 20) == ["note"]
     out = tmp_path / "out" / "predictions.csv"
-    settings = IngestSettings(features=features, max_image_pixels=1, max_quarantine_fraction=1.0)
+    settings = IngestSettings(features=features, max_image_pixels=1, max_quarantine_fraction=1.0,
+                              image_channels=1)
     counts = batch.predict_csv(str(data), settings, str(tmp_path), doubling_model, str(out))
     assert counts == {"rows_scored": 8, "rows_quarantined": 2}
     with open(out, newline="") as handle:
@@ -184,3 +186,40 @@ def test_numbers_a_feature_cannot_hold_are_quarantined(tmp_path_factory, tmp_pat
         ["8", "g", "", "x: non-numeric value ('1_0')"],
         ["9", "h", "", "n: non-numeric value ('١٢')"],
         ["10", "i", repr(float(2 * np.float32(1.5e38))), ""]]
+
+
+def test_image_rows_get_ingestions_path_rule_and_channel_check(tmp_path):
+    """`predict` reads image paths by ingestion's rule (an absolute path under the data root is
+    scored; a backslash is refused saying paths use '/') and decodes to the config's channels
+    (a CMYK JPEG, which 1 channel cannot hold, is refused with what to do)."""
+    from PIL import Image
+
+    image_schema = SCHEMA.replace('name: "x" type: FLOAT', 'name: "photo" type: BYTES '
+                                  'image_domain { }')
+    path = tmp_path / "schema.pbtxt"
+    path.write_text(image_schema)
+    features = schemas.load_feature_set(str(path))
+    module = tf.Module()
+
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="examples")])
+    def serve(examples):
+        spec = {"photo": tf.io.FixedLenFeature([1], tf.string)}
+        photo = tf.io.parse_example(examples, spec)["photo"]
+        return {"prediction": tf.cast(tf.strings.length(photo), tf.float32)}
+
+    model_dir = str(tmp_path / "serving" / "1")
+    tf.saved_model.save(module, model_dir, signatures={"serving_default": serve})
+    (tmp_path / "img").mkdir()
+    Image.new("L", (1, 1)).save(tmp_path / "img" / "a.png")
+    Image.new("L", (1, 1)).convert("CMYK").save(tmp_path / "img" / "c.jpg")
+    size = (tmp_path / "img" / "a.png").stat().st_size
+    counts, table = _predict(tmp_path, features, model_dir, [
+        "id,photo", "r1,img/a.png", f"r2,{tmp_path}/img/a.png", "r3,img\\a.png", "r4,img/c.jpg"])
+    assert counts == {"rows_scored": 2, "rows_quarantined": 2}
+    assert table[1:] == [
+        ["2", "r1", repr(float(size)), ""], ["3", "r2", repr(float(size)), ""],
+        ["4", "r3", "", "photo: image path holds a backslash (img\\a.png: paths use '/', as in "
+                        "img/a.png)"],
+        ["5", "r4", "", f"photo: unreadable image ({tmp_path}/img/c.jpg: a CMYK JPEG does not "
+                        "decode to 1 channel (image_channels: 1): save it as grayscale or RGB, "
+                        "or set image_channels: 3)"]]
