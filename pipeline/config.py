@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import importlib.util
 import os
-from typing import Any, Dict, List, Literal, Mapping, Optional, Tuple
+from typing import Any, Dict, Iterable, List, Literal, Mapping, Optional, Tuple
 
 import pydantic
 from pydantic import BaseModel, ConfigDict, Field
 
 import schemas
+from pipeline.evaluation import BOUNDED_METRICS, applicable_bounds, inapplicable_bounds
 
 
 LOCAL_ENVIRONMENT = "local-environment"
@@ -267,9 +268,26 @@ def load_config(path: Optional[str] = None,
         if not isinstance(loaded, dict):
             raise ConfigError(f"config file {path} must hold a mapping of settings")
         values.update(loaded)
-    values.update({k: v for k, v in (overrides or {}).items() if v is not None})
+    given = {k: v for k, v in (overrides or {}).items() if v is not None}
+    values.update(given)
     try:
-        return PipelineConfig(**values)
+        config = PipelineConfig(**values)
     except pydantic.ValidationError as err:
         raise ConfigError(f"invalid config: {_describe(err)}"
                           f"{working_directory_hint(path, values.get('schema_path'))}") from None
+    check_bounds_fit_task(config, set(loaded if path is not None else ()) | set(given))
+    return config
+
+
+def check_bounds_fit_task(config: PipelineConfig, written: Iterable[str]) -> None:
+    """Refuses blessing bounds, among the settings the user wrote (`written`: defaults do not
+    count), that the schema's task does not use: its Evaluator would ignore them
+    (`pipeline/evaluation.py`, the rule `deploy` applies to its bound flags)."""
+    task = config.features().task
+    unused = inapplicable_bounds(written, BOUNDED_METRICS[task])
+    if unused:
+        applicable = applicable_bounds(BOUNDED_METRICS[task])
+        raise ConfigError(
+            f"invalid config: {', '.join(unused)}: the schema's task is {task.value}, whose "
+            f"blessing bound{'s are' if len(applicable) > 1 else ' is'} "
+            f"{' and '.join(applicable)}; remove {'it' if len(unused) == 1 else 'them'}")
