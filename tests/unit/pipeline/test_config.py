@@ -105,3 +105,17 @@ def test_the_tasks_own_bounds_and_defaults_pass(tmp_path, classes, written):
     assert load_config(str(path), defaults={"min_eval_accuracy": 0.9, "max_eval_rmse": 3.0,
                                             "min_eval_auc": 0.5}).schema_path.endswith(".pbtxt")
 
+
+def test_a_key_written_twice_is_refused_naming_both_lines(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("train_steps: 5\nbatch_size: 8\ncomponent_beam_args:\n  Transform: [a]\n"
+                    "  Transform: [b]\ntrain_steps: 7\n")
+    with pytest.raises(ConfigError) as raised:
+        load_config(str(path))
+    assert str(raised.value) == (f"config file {path}: key 'train_steps' is written twice "
+                                 "(lines 1 and 6): keep one")
+    path.write_text("component_beam_args:\n  Transform: [a]\n  Transform: [b]\n")
+    with pytest.raises(ConfigError) as raised:
+        load_config(str(path))
+    assert str(raised.value) == (f"config file {path}: key 'Transform' is written twice "
+                                 "(lines 2 and 3): keep one")
