@@ -1,7 +1,9 @@
-"""Errors about the user's data that stop a run (their message is what the user reads), and the
-one line of a TensorFlow error that says what went wrong."""
+"""Errors about the user's data that stop a run (their message is what the user reads), the one
+line of a TensorFlow error that says what went wrong, and the hint for a CSV file whose header
+reads as one column (it is separated by something other than commas)."""
 
 import re
+from typing import Sequence
 
 
 class DataError(Exception):
@@ -19,3 +21,12 @@ def tf_error_text(error: Exception) -> str:
                 else type(error).__name__)
     text = re.sub(r"^\{\{[^}]*\}\}\s*|\s*\[Op:.*$", "", text.strip())
     return text.removeprefix("Name: <unknown>, ")
+
+
+def separator_hint(header: Sequence[str]) -> str:
+    """When a one-column header holds another separator: the file is likely not comma-separated
+    (scikit-learn's linnerud files are space-separated), which the message then says."""
+    names = {";": "semicolon", "\t": "tab", "|": "bar", " ": "space"}
+    found = [name for sep, name in names.items() if len(header) == 1 and sep in header[0].strip()]
+    return (f"; the header is one column holding {found[0]}s: the file looks {found[0]}-"
+            "separated, and CSV files here are comma-separated" if found else "")

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import importlib.util
 import os
-from typing import Any, Dict, List, Literal, Mapping, Optional, Tuple
+from typing import Any, Dict, Iterable, List, Literal, Mapping, Optional, Tuple
 
 import pydantic
 from pydantic import BaseModel, ConfigDict, Field
 
 import schemas
+from pipeline.evaluation import BOUNDED_METRICS, applicable_bounds, inapplicable_bounds
 
 
 LOCAL_ENVIRONMENT = "local-environment"
@@ -251,6 +252,36 @@ def working_directory_hint(config_path: Optional[str], value: Any) -> str:
             f"config's folder ({folder}): run from there, or write the path absolute")
 
 
+class _DuplicateKey(ValueError):
+    """A YAML mapping that names a key twice."""
+
+
+def _safe_load_unique_keys(stream) -> Any:
+    """`yaml.safe_load`, refusing a mapping with a key written twice (PyYAML keeps the last
+    value without a word): a SafeLoader whose mappings check their keys first."""
+    import yaml
+
+    class UniqueKeysLoader(yaml.SafeLoader):  # pylint: disable=too-many-ancestors
+        def construct_mapping(self, node, deep=False):
+            lines: Dict[str, int] = {}
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=True)
+                if not isinstance(key, str):
+                    continue
+                line = key_node.start_mark.line + 1
+                if key in lines:
+                    raise _DuplicateKey(f"key {key!r} is written twice (lines {lines[key]} and "
+                                        f"{line}): keep one")
+                lines[key] = line
+            return super().construct_mapping(node, deep=deep)
+
+    loader = UniqueKeysLoader(stream)
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
+
+
 def load_config(path: Optional[str] = None,
                 overrides: Optional[Mapping[str, Any]] = None,
                 defaults: Optional[Mapping[str, Any]] = None) -> PipelineConfig:
@@ -262,17 +293,36 @@ def load_config(path: Optional[str] = None,
 
         try:
             with open(path, encoding="utf-8") as handle:
-                loaded = yaml.safe_load(handle) or {}
+                loaded = _safe_load_unique_keys(handle) or {}
         except OSError as err:
             raise ConfigError(f"cannot read config file {path}: {err.strerror}") from err
         except yaml.YAMLError as err:
             raise ConfigError(f"config file {path} is not valid YAML: {err}") from err
+        except _DuplicateKey as err:
+            raise ConfigError(f"config file {path}: {err}") from None
         if not isinstance(loaded, dict):
             raise ConfigError(f"config file {path} must hold a mapping of settings")
         values.update(loaded)
-    values.update({k: v for k, v in (overrides or {}).items() if v is not None})
+    given = {k: v for k, v in (overrides or {}).items() if v is not None}
+    values.update(given)
     try:
-        return PipelineConfig(**values)
+        config = PipelineConfig(**values)
     except pydantic.ValidationError as err:
         raise ConfigError(f"invalid config: {_describe(err)}"
                           f"{working_directory_hint(path, values.get('schema_path'))}") from None
+    check_bounds_fit_task(config, set(loaded if path is not None else ()) | set(given))
+    return config
+
+
+def check_bounds_fit_task(config: PipelineConfig, written: Iterable[str]) -> None:
+    """Refuses blessing bounds, among the settings the user wrote (`written`: defaults do not
+    count), that the schema's task does not use: its Evaluator would ignore them
+    (`pipeline/evaluation.py`, the rule `deploy` applies to its bound flags)."""
+    task = config.features().task
+    unused = inapplicable_bounds(written, BOUNDED_METRICS[task])
+    if unused:
+        applicable = applicable_bounds(BOUNDED_METRICS[task])
+        raise ConfigError(
+            f"invalid config: {', '.join(unused)}: the schema's task is {task.value}, whose "
+            f"blessing bound{'s are' if len(applicable) > 1 else ' is'} "
+            f"{' and '.join(applicable)}; remove {'it' if len(unused) == 1 else 'them'}")

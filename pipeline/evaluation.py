@@ -28,7 +28,7 @@ the names set here.
 from __future__ import annotations
 
 import json
-from typing import List
+from typing import Iterable, List
 
 from schemas import FeatureSet, Task
 
@@ -41,12 +41,30 @@ ACCURACY_OVER_MAJORITY = "accuracy_over_majority_class"
 THRESHOLD_SETTINGS = {"max_eval_rmse": (RMSE_METRIC, "upper"),
                       "min_eval_accuracy": (ACCURACY_METRIC, "lower"),
                       "min_eval_auc": (AUC_METRIC, "lower")}
+# the metrics each task's Evaluator bounds (`_metrics_specs`): which blessing settings apply
+BOUNDED_METRICS = {Task.REGRESSION: (RMSE_METRIC,), Task.BINARY: (ACCURACY_METRIC, AUC_METRIC),
+                   Task.MULTICLASS: (ACCURACY_METRIC,)}
 _NO_WORSE = 1e-10  # change threshold: the candidate may not be worse than the baseline
 TRIVIAL_BASELINES_MODULE = "pipeline.trivial_baselines"
 # what a failed bound of the trivial-predictor metrics means, for the run summary
 TRIVIAL_FAILURE_NOTES = {R_SQUARED: "worse than always predicting the eval split's mean",
                          ACCURACY_OVER_MAJORITY: "worse than always predicting the eval split's "
                                                  "largest class"}
+
+
+def applicable_bounds(metric_names: Iterable[str]) -> List[str]:
+    """The blessing settings whose metric is among `metric_names` (a task's BOUNDED_METRICS, or
+    the metrics of a compiled eval config)."""
+    names = set(metric_names)
+    return [setting for setting, (metric, _) in THRESHOLD_SETTINGS.items() if metric in names]
+
+
+def inapplicable_bounds(settings: Iterable[str], metric_names: Iterable[str]) -> List[str]:
+    """The blessing settings among `settings` that bound none of `metric_names`: a bound for
+    another task, which would be silently ignored (other settings are not looked at)."""
+    applicable = applicable_bounds(metric_names)
+    return [setting for setting in THRESHOLD_SETTINGS
+            if setting in set(settings) and setting not in applicable]
 
 
 def _metric(class_name: str, name: str = "", threshold=None, module: str = "", **config):

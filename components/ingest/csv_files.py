@@ -8,6 +8,7 @@ import json
 import posixpath
 from typing import Dict, Iterator, List, Optional, Tuple
 
+from components.errors import separator_hint
 from components.ingest.rows import (MAX_LINE_BYTES, NUL, ColumnsError, Reason, RowRejected,
                                     open_binary)
 from schemas import FeatureSet, Role
@@ -93,7 +94,7 @@ def check_columns(path: str, header: List[str], features: FeatureSet,
     missing = [name for name in needed if name not in header]
     if missing:
         raise ColumnsError(f"{path}: columns of the schema missing from the file: {missing} "
-                           f"(the file has {header})")
+                           f"(the file has {header}){separator_hint(header)}")
     return [name for name in header if name not in features.names]
 
 

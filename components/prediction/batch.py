@@ -24,6 +24,7 @@ import numpy as np
 from components.errors import DataError, tf_error_text
 from components.ingest import beam_transforms, csv_files
 from components.ingest.rows import IngestSettings, RowRejected, row_to_example
+from components.prediction.model_inputs import check_model_inputs, parsed_features
 from schemas import FeatureSet, Role
 
 LINE_COLUMN = "line"
@@ -207,13 +208,16 @@ def predict_csv(csv_path: str, settings: IngestSettings, data_root: str, model_d
                 output_path: str, beam_args: Optional[List[str]] = None,
                 file_names: Optional[Sequence[str]] = None) -> Dict[str, int]:
     """Scores every row of `csv_path` into `output_path` (written whole or not at all); returns
-    the counts of rows scored and quarantined. `file_names`: one per data row of a CSV of
-    one-line rows (`image_folder.write_listing`), written in a FILE_COLUMN after the line."""
+    the counts of rows scored and quarantined. A model that reads other features than the
+    schema provides is refused first (`model_inputs.ModelMismatch`). `file_names`: one per data
+    row of a CSV of one-line rows (`image_folder.write_listing`), written in a FILE_COLUMN after
+    the line."""
     import tensorflow as tf
     from apache_beam.options.pipeline_options import PipelineOptions
 
-    columns = prediction_columns(
-        tf.saved_model.load(model_dir).signatures["serving_default"].structured_outputs)
+    serve = tf.saved_model.load(model_dir).signatures["serving_default"]
+    check_model_inputs(model_dir, parsed_features(serve), settings.features)
+    columns = prediction_columns(serve.structured_outputs)
     header = output_header(settings.features, columns)
     if file_names is not None:
         header.insert(1, FILE_COLUMN)

@@ -200,8 +200,12 @@ def cmd_schedule(args: argparse.Namespace) -> int:
 
 
 def _scheduled_run(config: PipelineConfig) -> None:
+    """One scheduled run; a data error, which the run has printed, raises RunFailed (logged by
+    the scheduler without a traceback)."""
+    from pipeline.runners.scheduler import RunFailed
+
     if _run_and_report(config) != 0:
-        raise RuntimeError("the run stopped on a data error (see above)")
+        raise RunFailed("the run stopped on a data error (see above)")
 
 
 def cmd_runs(args: argparse.Namespace) -> int:

@@ -21,9 +21,9 @@ import csv
 import dataclasses
 import math
 import os
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Tuple
 
-from components.errors import DataError
+from components.errors import DataError, separator_hint
 from components.ingest import number_cells
 from pipeline.config import ConfigError
 
@@ -108,15 +108,6 @@ def has_sklearn_layout(path: str) -> bool:
         return _sklearn_layout(path, 0, "label") is not None
     except (UnicodeDecodeError, TableError):
         return False
-
-
-def separator_hint(header: Sequence[str]) -> str:
-    """When a one-column header holds another separator: the file is likely not comma-separated
-    (scikit-learn's linnerud files are space-separated), which the message then says."""
-    names = {";": "semicolon", "\t": "tab", "|": "bar", " ": "space"}
-    found = [name for sep, name in names.items() if len(header) == 1 and sep in header[0].strip()]
-    return (f"; the header is one column holding {found[0]}s: the file looks {found[0]}-"
-            "separated, and CSV files here are comma-separated" if found else "")
 
 
 def read_table(path: str, label: str, max_rows: Optional[int] = None) -> Table:

@@ -36,12 +36,12 @@ import math
 import os
 from typing import List, Sequence, Set, Tuple
 
-from components.errors import DataError
+from components.errors import DataError, separator_hint
 from components.ingest.image_paths import resolve_image_path
 from components.ingest.rejections import RowRejected
 from pipeline.config import ConfigError
 from pipeline.datasets.column_profile import ColumnProfile, profile_columns
-from pipeline.datasets.csv_table import Table, separator_hint
+from pipeline.datasets.csv_table import Table
 
 MAX_INT_CATEGORIES = 10
 MAX_STRING_CATEGORIES = 100

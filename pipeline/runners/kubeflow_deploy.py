@@ -16,7 +16,7 @@ import tempfile
 from typing import Dict, Optional
 
 from pipeline.config import ConfigError
-from pipeline.evaluation import THRESHOLD_SETTINGS
+from pipeline.evaluation import THRESHOLD_SETTINGS, inapplicable_bounds
 from pipeline.runners.kubeflow import (EVAL_CONFIG, TRAIN_ARGS_PARAMETER, TRAINER_CONFIG,
                                       train_args_json)
 
@@ -77,14 +77,14 @@ def patch_thresholds(eval_config_json: str, **thresholds: Optional[float]) -> st
     eval_config = json.loads(eval_config_json)
     metrics = {_metric_name(metric): metric for spec in eval_config.get("metricsSpecs", [])
                for metric in spec.get("metrics", [])}
-    for setting, value in thresholds.items():
-        if value is None:
-            continue
+    given = {setting: value for setting, value in thresholds.items() if value is not None}
+    unused = inapplicable_bounds(given, metrics)
+    if unused:
+        raise ConfigError(f"--{unused[0].replace('_', '-')}: the compiled eval config has no "
+                          f"{THRESHOLD_SETTINGS[unused[0]][0]!r} metric (it has "
+                          f"{sorted(metrics)}); this bound is for another task")
+    for setting, value in given.items():
         name, bound = THRESHOLD_SETTINGS[setting]
-        if name not in metrics:
-            raise ConfigError(f"--{setting.replace('_', '-')}: the compiled eval config has no "
-                             f"{name!r} metric (it has {sorted(metrics)}); this bound is for "
-                             "another task")
         value_threshold = metrics[name].setdefault("threshold", {}).setdefault(
             "valueThreshold", {})
         value_threshold[f"{bound}Bound"] = value

@@ -2,7 +2,8 @@
 
 Cron expressions are parsed by `croniter`. Runs never overlap (the output directory's
 `RunLock`: a tick that finds a run in progress is skipped and logged), a failed run is logged
-with its error and the schedule goes on, and SIGTERM/SIGINT stop the scheduler between runs.
+with its error (and a traceback when the error was unexpected) and the schedule goes on, and
+SIGTERM/SIGINT stop the scheduler between runs.
 """
 
 from __future__ import annotations
@@ -33,6 +34,11 @@ def parse_cron(expression: str):
     return croniter(expression, datetime.datetime.now().astimezone())
 
 
+class RunFailed(RuntimeError):
+    """A run that stopped for a reason it already reported in one line (e.g. a data error):
+    logged without a traceback, which is kept for unexpected errors."""
+
+
 class Scheduler:
     """Calls `job` at each cron tick under the output directory's lock."""
 
@@ -51,6 +57,9 @@ class Scheduler:
         except AlreadyRunning as err:
             log.warning("skipped this tick: %s", err)
             return "skipped"
+        except RunFailed as err:
+            log.error("run failed: %s", err)
+            return "failed"
         except Exception as err:  # pylint: disable=broad-except  # a failed run must not end the schedule
             log.error("run failed: %s: %s", type(err).__name__, err, exc_info=True)
             return "failed"

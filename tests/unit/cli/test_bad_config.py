@@ -47,6 +47,9 @@ CASES = {
         "label 'y' has 1 class in its domain (['only']); classification needs at least two"),
     "custom model that does not import": ({"model_builder": "my_models.nope.build"}, None,
                                           "module 'my_models.nope' cannot be imported"),
+    "blessing bound of another task": (
+        {"min_eval_accuracy": 0.9}, None, "invalid config: min_eval_accuracy: the schema's task "
+        "is regression, whose blessing bound is max_eval_rmse; remove it"),
 }
 
 
@@ -87,3 +90,15 @@ def test_relative_paths_beside_the_config_say_where_they_are_read_from(tmp_path,
         config.write_text(yaml.safe_dump({**values, "data_root": "data", "output_dir": "outputs"}))
         assert cli.main(["run", "--config", "iris/config.yaml"]) == 2
         assert capsys.readouterr().err == f"error: {message}{hint}"
+
+
+@pytest.mark.parametrize("command", [
+    ["schedule", "--cron", "0 3 * * *", "--once"], ["predict", "--csv", "rows.csv",
+                                                   "--output", "p.csv"]])
+def test_schedule_and_predict_refuse_a_bound_of_another_task(command, tmp_path):
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump({
+        "data_root": str(tmp_path), "output_dir": str(tmp_path / "out"), "min_eval_auc": 0.8}))
+    out, err = run_cli(command[0], "--config", str(tmp_path / "c.yaml"), *command[1:])
+    assert "EXIT 2 HEAVY []" in out
+    assert err == ("error: invalid config: min_eval_auc: the schema's task is regression, whose "
+                   "blessing bound is max_eval_rmse; remove it\n")

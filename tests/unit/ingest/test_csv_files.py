@@ -25,6 +25,22 @@ def test_missing_column_fails_fast_naming_file_and_column(tmp_path, digits_featu
                                  "(the file has ['image', 'zz', 'pen', 'y'])")
 
 
+@pytest.mark.parametrize("for_serving", [False, True])
+def test_a_semicolon_separated_file_says_so_in_its_missing_columns(tmp_path, digits_features,
+                                                                   for_serving):
+    """`run` and `predict` give init's hint: the header reads as one column holding ';'."""
+    path = tmp_path / "semi.csv"
+    path.write_text("image;z;pen;y\na.png;1,5;a;2\n")
+    with pytest.raises(rows.ColumnsError) as raised:
+        csv_files.check_columns(str(path), csv_files.read_header(str(path)), digits_features,
+                                for_serving=for_serving)
+    missing = ["image", "z", "pen"] + ([] if for_serving else ["y"])
+    assert str(raised.value) == (
+        f"{path}: columns of the schema missing from the file: {missing} (the file has "
+        "['image;z;pen;y']); the header is one column holding semicolons: the file looks "
+        "semicolon-separated, and CSV files here are comma-separated")
+
+
 def test_extra_columns_are_returned_to_be_ignored(tmp_path, digits_features, write_csv):
     path = write_csv(tmp_path / "more.csv", [], header=("id", "image", "z", "pen", "y", "note"))
     assert csv_files.check_columns(path, csv_files.read_header(path), digits_features) == [

@@ -59,3 +59,63 @@ def test_bad_yaml_file(tmp_path):
         load_config(str(path))
     with pytest.raises(ConfigError, match="cannot read config file"):
         load_config(str(tmp_path / "missing.yaml"))
+
+
+REGRESSION_SCHEMA = """
+feature { name: "x" type: FLOAT shape { dim { size: 1 } } }
+feature { name: "y" type: FLOAT annotation { tag: "label" } shape { dim { size: 1 } } }
+"""
+CLASSES = 'feature { name: "y" type: BYTES domain: "y" annotation { tag: "label" } ' \
+          'shape { dim { size: 1 } } }\nstring_domain { name: "y" %s }'
+
+
+def _schema(tmp_path, classes):
+    path = tmp_path / "schema.pbtxt"
+    text = REGRESSION_SCHEMA
+    if classes:
+        text = text.splitlines()[1] + "\n" + CLASSES % " ".join(f'value: "{c}"' for c in classes)
+    path.write_text(text)
+    return str(path)
+
+
+@pytest.mark.parametrize("classes, written, message", [
+    ((), "min_eval_accuracy: 0.9\n", "invalid config: min_eval_accuracy: the schema's task is "
+     "regression, whose blessing bound is max_eval_rmse; remove it"),
+    (("a", "b", "c"), "max_eval_rmse: 0.5\nmin_eval_auc: 0.9\nmin_eval_accuracy: 0.5\n",
+     "invalid config: max_eval_rmse, min_eval_auc: the schema's task is multiclass, whose "
+     "blessing bound is min_eval_accuracy; remove them"),
+    (("no", "yes"), "max_eval_rmse: 2\n", "invalid config: max_eval_rmse: the schema's task is "
+     "binary, whose blessing bounds are min_eval_accuracy and min_eval_auc; remove it"),
+])
+def test_a_written_bound_the_task_does_not_use_is_refused(tmp_path, classes, written, message):
+    path = tmp_path / "c.yaml"
+    path.write_text(f"schema_path: {_schema(tmp_path, classes)}\n{written}")
+    with pytest.raises(ConfigError) as raised:
+        load_config(str(path))
+    assert str(raised.value) == message
+
+
+@pytest.mark.parametrize("classes, written", [
+    ((), "max_eval_rmse: 2.5\n"), (("a", "b", "c"), "min_eval_accuracy: 0.5\n"),
+    (("no", "yes"), "min_eval_accuracy: 0.5\nmin_eval_auc: 0.7\n")])
+def test_the_tasks_own_bounds_and_defaults_pass(tmp_path, classes, written):
+    """Defaults (the config's, or a demo's passed as `defaults`) never count as written."""
+    path = tmp_path / "c.yaml"
+    path.write_text(f"schema_path: {_schema(tmp_path, classes)}\n{written}")
+    assert load_config(str(path), defaults={"min_eval_accuracy": 0.9, "max_eval_rmse": 3.0,
+                                            "min_eval_auc": 0.5}).schema_path.endswith(".pbtxt")
+
+
+def test_a_key_written_twice_is_refused_naming_both_lines(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("train_steps: 5\nbatch_size: 8\ncomponent_beam_args:\n  Transform: [a]\n"
+                    "  Transform: [b]\ntrain_steps: 7\n")
+    with pytest.raises(ConfigError) as raised:
+        load_config(str(path))
+    assert str(raised.value) == (f"config file {path}: key 'train_steps' is written twice "
+                                 "(lines 1 and 6): keep one")
+    path.write_text("component_beam_args:\n  Transform: [a]\n  Transform: [b]\n")
+    with pytest.raises(ConfigError) as raised:
+        load_config(str(path))
+    assert str(raised.value) == (f"config file {path}: key 'Transform' is written twice "
+                                 "(lines 2 and 3): keep one")

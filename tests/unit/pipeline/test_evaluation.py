@@ -5,7 +5,8 @@ import json
 import pytest
 import tensorflow_model_analysis as tfma
 
-from pipeline.evaluation import eval_config
+from pipeline.evaluation import (BOUNDED_METRICS, applicable_bounds, eval_config,
+                                 inapplicable_bounds)
 from schemas import DType, Feature, FeatureSet, Role
 
 
@@ -118,3 +119,20 @@ def test_the_thresholds_a_model_failed_are_named(tmp_path):
     run = summary.RunSummary(run_id="r", nodes=[], blessed=False, blessing_failures=reasons[:1])
     assert "  blessed                           no (root_mean_squared_error 2.7222 > 2.445)" in (
         run.render().splitlines())
+
+
+@pytest.mark.parametrize("classes", [None, ("no", "yes"), ("a", "b", "c")])
+def test_bounded_metrics_are_the_thresholded_metrics_of_each_task(classes):
+    """BOUNDED_METRICS is what `load_config` checks a config's bounds against (the trivial-
+    predictor bound, `beat_trivial_predictor`, is no bound setting's)."""
+    features = features_with(classes)
+    assert set(thresholds(eval_config(features, 1.0, beat_trivial=False))) == set(
+        BOUNDED_METRICS[features.task])
+
+
+def test_bounds_that_apply_and_bounds_for_another_task():
+    assert applicable_bounds(["auc", "accuracy", "example_count"]) == ["min_eval_accuracy",
+                                                                      "min_eval_auc"]
+    assert inapplicable_bounds(["min_eval_auc", "train_steps", "max_eval_rmse"],
+                               ["accuracy"]) == ["max_eval_rmse", "min_eval_auc"]
+    assert inapplicable_bounds(["max_eval_rmse"], ["root_mean_squared_error"]) == []

@@ -39,13 +39,16 @@ def optional_key_features(tmp_path_factory):
         'annotation { tag: "key" } presence { min_fraction: 0.5 }'))
 
 
-def _doubling_model(path, reads_key):
+def _doubling_model(path, reads_key, also_reads=None):
     """A serving model whose `prediction` is twice `x`; `reads_key`: its signature also parses
-    the key, as the Trainer's exports did before keys left the serving signature."""
+    the key, as the Trainer's exports did before keys left the serving signature; `also_reads`:
+    more features it parses (name -> dtype) and does not use."""
     module = tf.Module()
     spec = {"x": tf.io.FixedLenFeature([1], tf.float32)}
     if reads_key:
         spec["id"] = tf.io.FixedLenFeature([1], tf.string)
+    for name, dtype in (also_reads or {}).items():
+        spec[name] = tf.io.FixedLenFeature([1], dtype)
 
     @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="examples")])
     def serve(examples):
@@ -163,15 +166,15 @@ def test_a_key_named_like_an_output_column_is_refused(tmp_path):
         batch.output_header(schemas.load_feature_set(str(path)), ["prediction"])
 
 
-def test_numbers_a_feature_cannot_hold_are_quarantined(tmp_path_factory, tmp_path,
-                                                        doubling_model):
+def test_numbers_a_feature_cannot_hold_are_quarantined(tmp_path_factory, tmp_path):
     """An INT beyond 64 bits made the Beam job fail (`Value out of range`) and write nothing,
     a FLOAT beyond a 32-bit float's range was scored `inf`, and `1_0` or Arabic-Indic digits
     passed as numbers (Python's float() reads them): each row is quarantined with its reason,
     the others scored."""
     features = _feature_set(tmp_path_factory, SCHEMA + (
         'feature { name: "n" type: INT shape { dim { size: 1 } } }'))
-    counts, table = _predict(tmp_path, features, doubling_model, [
+    model = _doubling_model(tmp_path / "serving" / "1", False, also_reads={"n": tf.int64})
+    counts, table = _predict(tmp_path, features, model, [
         "id,x,n", "a,1,9223372036854775807", "b,1,9223372036854775808", "c,1,1e30",
         "d,1e39,1", "e,-3.5e38,1", "f,1e300,1", "g,1_0,1", "h,1,١٢", "i,1.5e38,-5"])
     assert counts == {"rows_scored": 2, "rows_quarantined": 7}

@@ -12,7 +12,7 @@ import pytest
 
 import schemas
 from pipeline.runners.run_lock import AlreadyRunning, RunLock
-from pipeline.runners.scheduler import CronError, Scheduler, parse_cron
+from pipeline.runners.scheduler import CronError, RunFailed, Scheduler, parse_cron
 
 ROOT = os.path.dirname(schemas.SCHEMAS_DIR)  # the repository
 
@@ -45,6 +45,22 @@ def test_failed_run_is_logged_and_the_schedule_goes_on(tmp_path, caplog):
         assert scheduler.tick() == "ran"
     assert len(calls) == 2
     assert "run failed: RuntimeError: disk on fire" in caplog.text
+
+
+def test_a_run_that_reported_its_error_is_logged_in_one_line_an_unexpected_one_in_full(
+        tmp_path, caplog):
+    def reported():
+        raise RunFailed("the run stopped on a data error (see above)")
+
+    def unexpected():
+        raise KeyError("surprise")
+
+    with caplog.at_level(logging.INFO, logger="tfx_multimodal.scheduler"):
+        assert Scheduler("* * * * *", str(tmp_path), reported).tick() == "failed"
+        assert Scheduler("* * * * *", str(tmp_path), unexpected).tick() == "failed"
+    assert [(r.getMessage(), r.exc_info is not None) for r in caplog.records] == [
+        ("run failed: the run stopped on a data error (see above)", False),
+        ("run failed: KeyError: 'surprise'", True)]
 
 
 def test_a_tick_during_a_run_is_skipped(tmp_path, caplog):
