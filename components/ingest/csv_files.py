@@ -101,32 +101,35 @@ def check_columns(path: str, header: List[str], features: FeatureSet,
 def iter_csv_records(path: str, max_line_bytes: int = MAX_LINE_BYTES
                      ) -> Iterator[Tuple[int, Optional[Dict[str, str]], Optional[RowRejected]]]:
     """Streams (line number, row, None) per data row and (line number, None, RowRejected) per
-    line that cannot be read; quoted fields may span lines (the last line's number is given). A
-    row with the wrong number of fields comes with its rejection and its cells by column (extra
-    cells as a JSON list under EXTRA_FIELDS), so its record keeps them and `predict` its key."""
+    line that cannot be read; quoted fields may span lines: a record's number is that of the
+    line it starts on (as a user reading the file finds it). A row with the wrong number of
+    fields comes with its rejection and its cells by column (extra cells as a JSON list under
+    EXTRA_FIELDS), so its record keeps them and `predict` its key."""
     rejected: List[Tuple[int, RowRejected]] = []
-    current = [0]
+    record_start = [0]  # the first line the reader took for the current record (0: none yet)
 
     def readable_lines(handle):
         for number, text, problem in _physical_lines(handle, max_line_bytes):
             if problem:
                 rejected.append((number, RowRejected(problem[0], "(line)", problem[1])))
             else:
-                current[0] = number
+                record_start[0] = record_start[0] or number
                 yield text
 
     with open_binary(path) as handle:
         reader = csv.reader(readable_lines(handle))
         header = next(reader, None)
         while header is not None:
+            record_start[0] = 0
             try:
                 cells = next(reader)
             except StopIteration:
                 break
             except csv.Error as err:
-                rejected.append((current[0], RowRejected(Reason.MALFORMED_CSV, "(line)",
-                                                         str(err))))
+                rejected.append((record_start[0], RowRejected(Reason.MALFORMED_CSV, "(line)",
+                                                              str(err))))
                 cells = []
+            line = record_start[0]
             while rejected:
                 number, rejection = rejected.pop(0)
                 yield number, None, rejection
@@ -136,10 +139,10 @@ def iter_csv_records(path: str, max_line_bytes: int = MAX_LINE_BYTES
                 row = dict(zip(header, cells))
                 if len(cells) > len(header):
                     row[EXTRA_FIELDS] = json.dumps(cells[len(header):])
-                yield current[0], row, RowRejected(
+                yield line, row, RowRejected(
                     Reason.FIELD_COUNT, "(line)", f"{len(cells)} fields, header has {len(header)}")
                 continue
-            yield current[0], dict(zip(header, cells)), None
+            yield line, dict(zip(header, cells)), None
     for number, rejection in rejected:
         yield number, None, rejection
 
