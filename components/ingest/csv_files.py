@@ -16,6 +16,7 @@ from schemas import FeatureSet, Role
 UTF8_BOM = b"\xef\xbb\xbf"
 CR = b"\r"
 EXTRA_FIELDS = "(extra fields)"
+TRAILING_EMPTY_COLUMN = "a trailing empty column"
 
 
 # the first bytes of files that are not text: a CSV compressed, or an Excel workbook
@@ -80,14 +81,22 @@ def _physical_lines(handle, max_bytes: int):
                 yield number, None, (Reason.NOT_UTF8, f"invalid byte at offset {err.start}")
 
 
+def shown_column(header: List[str], index: int) -> str:
+    """A header column as a message names it: by its name, or, unnamed, as the trailing empty
+    column (a separator ending every line, as Excel writes) or by its position."""
+    if header[index].strip():
+        return header[index]
+    return TRAILING_EMPTY_COLUMN if index == len(header) - 1 else f"column {index + 1} (no name)"
+
+
 def check_columns(path: str, header: List[str], features: FeatureSet,
                   for_serving: bool = False) -> List[str]:
     """Fails fast when a CSV header lacks a schema feature (`for_serving`: one the model reads,
     so neither the label nor a key) or names a column twice; returns the columns the schema does
-    not list, which are ignored."""
+    not list, which are ignored (an unnamed one as `shown_column` names it)."""
     if not header:
         raise ColumnsError(f"{path}: the file is empty (no header line)")
-    duplicated = sorted({name for name in header if header.count(name) > 1})
+    duplicated = sorted({name for name in header if name.strip() and header.count(name) > 1})
     if duplicated:
         raise ColumnsError(f"{path}: column names appear more than once: {duplicated}")
     needed = [f.name for f in (features.inputs if for_serving else features.features)]
@@ -95,7 +104,8 @@ def check_columns(path: str, header: List[str], features: FeatureSet,
     if missing:
         raise ColumnsError(f"{path}: columns of the schema missing from the file: {missing} "
                            f"(the file has {header}){separator_hint(header)}")
-    return [name for name in header if name not in features.names]
+    return [shown_column(header, index) for index, name in enumerate(header)
+            if name not in features.names]
 
 
 def iter_csv_records(path: str, max_line_bytes: int = MAX_LINE_BYTES

@@ -203,6 +203,8 @@ def init_from_csv(csv_path: str, label: str, out_dir: str, data_root: Optional[s
         notes.append(f"drafted from the first {max_rows} rows only (--rows): values the sample "
                      "lacks (a new category, a gap in a column it saw full) stop the run or "
                      "quarantine rows; drop --rows to draft from every row")
+    if table.empty_last_column:
+        notes.append(csv_table.empty_last_column_note(table))
     if table.unreadable_lines:
         notes.append(_unreadable_note(table))
     if draft.label_empty:

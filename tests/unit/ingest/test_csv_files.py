@@ -1,6 +1,6 @@
 """Reading CSV files: a record spanning lines (quoted fields) is numbered by the line it starts
 on; a file that lacks a schema column, is empty or names a column twice fails fast naming the
-file; extra columns are returned to be ignored."""
+file; extra columns are returned to be ignored, an unnamed one by its place."""
 
 import re
 
@@ -63,6 +63,22 @@ def test_extra_columns_are_returned_to_be_ignored(tmp_path, digits_features, wri
     no_label = write_csv(tmp_path / "new.csv", [], header=("image", "z", "pen"))
     assert csv_files.check_columns(no_label, csv_files.read_header(no_label), digits_features,
                                    for_serving=True) == []
+
+
+@pytest.mark.parametrize("for_serving", [False, True])
+def test_unnamed_columns_are_ignored_by_their_place_not_an_empty_name(tmp_path, digits_features,
+                                                                     for_serving):
+    """Excel's trailing comma on every line gives the header an unnamed last column: run and
+    predict named it '' among the columns they ignore."""
+    trailing = tmp_path / "excel.csv"
+    trailing.write_text("image,z,pen,y,\na.png,1,a,2,\n")
+    assert csv_files.check_columns(str(trailing), csv_files.read_header(str(trailing)),
+                                   digits_features, for_serving) == ["a trailing empty column"]
+    unnamed = tmp_path / "unnamed.csv"
+    unnamed.write_text("id,,image,z,pen,y,\nr1,,a.png,1,a,2,\n")
+    assert csv_files.check_columns(str(unnamed), csv_files.read_header(str(unnamed)),
+                                   digits_features, for_serving) == [
+        "id", "column 2 (no name)", "a trailing empty column"]
 
 
 @pytest.mark.parametrize("content, message", [
