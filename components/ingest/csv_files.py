@@ -16,6 +16,7 @@ from schemas import FeatureSet, Role
 UTF8_BOM = b"\xef\xbb\xbf"
 CR = b"\r"
 EXTRA_FIELDS = "(extra fields)"
+TRAILING_EMPTY_COLUMN = "a trailing empty column"
 
 
 # the first bytes of files that are not text: a CSV compressed, or an Excel workbook
@@ -80,14 +81,22 @@ def _physical_lines(handle, max_bytes: int):
                 yield number, None, (Reason.NOT_UTF8, f"invalid byte at offset {err.start}")
 
 
+def shown_column(header: List[str], index: int) -> str:
+    """A header column as a message names it: by its name, or, unnamed, as the trailing empty
+    column (a separator ending every line, as Excel writes) or by its position."""
+    if header[index].strip():
+        return header[index]
+    return TRAILING_EMPTY_COLUMN if index == len(header) - 1 else f"column {index + 1} (no name)"
+
+
 def check_columns(path: str, header: List[str], features: FeatureSet,
                   for_serving: bool = False) -> List[str]:
     """Fails fast when a CSV header lacks a schema feature (`for_serving`: one the model reads,
     so neither the label nor a key) or names a column twice; returns the columns the schema does
-    not list, which are ignored."""
+    not list, which are ignored (an unnamed one as `shown_column` names it)."""
     if not header:
         raise ColumnsError(f"{path}: the file is empty (no header line)")
-    duplicated = sorted({name for name in header if header.count(name) > 1})
+    duplicated = sorted({name for name in header if name.strip() and header.count(name) > 1})
     if duplicated:
         raise ColumnsError(f"{path}: column names appear more than once: {duplicated}")
     needed = [f.name for f in (features.inputs if for_serving else features.features)]
@@ -95,38 +104,42 @@ def check_columns(path: str, header: List[str], features: FeatureSet,
     if missing:
         raise ColumnsError(f"{path}: columns of the schema missing from the file: {missing} "
                            f"(the file has {header}){separator_hint(header)}")
-    return [name for name in header if name not in features.names]
+    return [shown_column(header, index) for index, name in enumerate(header)
+            if name not in features.names]
 
 
 def iter_csv_records(path: str, max_line_bytes: int = MAX_LINE_BYTES
                      ) -> Iterator[Tuple[int, Optional[Dict[str, str]], Optional[RowRejected]]]:
     """Streams (line number, row, None) per data row and (line number, None, RowRejected) per
-    line that cannot be read; quoted fields may span lines (the last line's number is given). A
-    row with the wrong number of fields comes with its rejection and its cells by column (extra
-    cells as a JSON list under EXTRA_FIELDS), so its record keeps them and `predict` its key."""
+    line that cannot be read; quoted fields may span lines: a record's number is that of the
+    line it starts on (as a user reading the file finds it). A row with the wrong number of
+    fields comes with its rejection and its cells by column (extra cells as a JSON list under
+    EXTRA_FIELDS), so its record keeps them and `predict` its key."""
     rejected: List[Tuple[int, RowRejected]] = []
-    current = [0]
+    record_start = [0]  # the first line the reader took for the current record (0: none yet)
 
     def readable_lines(handle):
         for number, text, problem in _physical_lines(handle, max_line_bytes):
             if problem:
                 rejected.append((number, RowRejected(problem[0], "(line)", problem[1])))
             else:
-                current[0] = number
+                record_start[0] = record_start[0] or number
                 yield text
 
     with open_binary(path) as handle:
         reader = csv.reader(readable_lines(handle))
         header = next(reader, None)
         while header is not None:
+            record_start[0] = 0
             try:
                 cells = next(reader)
             except StopIteration:
                 break
             except csv.Error as err:
-                rejected.append((current[0], RowRejected(Reason.MALFORMED_CSV, "(line)",
-                                                         str(err))))
+                rejected.append((record_start[0], RowRejected(Reason.MALFORMED_CSV, "(line)",
+                                                              str(err))))
                 cells = []
+            line = record_start[0]
             while rejected:
                 number, rejection = rejected.pop(0)
                 yield number, None, rejection
@@ -136,10 +149,10 @@ def iter_csv_records(path: str, max_line_bytes: int = MAX_LINE_BYTES
                 row = dict(zip(header, cells))
                 if len(cells) > len(header):
                     row[EXTRA_FIELDS] = json.dumps(cells[len(header):])
-                yield current[0], row, RowRejected(
+                yield line, row, RowRejected(
                     Reason.FIELD_COUNT, "(line)", f"{len(cells)} fields, header has {len(header)}")
                 continue
-            yield current[0], dict(zip(header, cells)), None
+            yield line, dict(zip(header, cells)), None
     for number, rejection in rejected:
         yield number, None, rejection
 

@@ -55,6 +55,8 @@ def cmd_schema_infer(args: argparse.Namespace) -> int:
         path = schema_infer.write_text(schema_infer.render_draft(draft, args.csv), out,
                                        force=args.force)
         print(f"Wrote a draft schema to {path} ({draft.rows} rows read).")
+        if table.empty_last_column:
+            print(f"note: {csv_table.empty_last_column_note(table)}")
         if draft.label_empty:
             print(f"note: {project_init.empty_label_note(draft, args.label)}")
         if table.converted:

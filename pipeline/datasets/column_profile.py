@@ -1,8 +1,9 @@
 """Profiling a CSV's columns for `schema infer`: per column, how many rows hold a value,
 whether every value is an integer (and the first beyond 64 bits), a number (in ingestion's
-syntax: `number_cells`) or an image path, the distinct values, the
-values' sum and sum of squares (a regression label's standard deviation), and, for a text
-column whose values are nearly all numbers, how many are not (`mostly_numbers`)."""
+syntax: `number_cells`; those beyond a 32-bit float's range counted) or an image path, the
+distinct values, the sum and sum of squares of the numbers a FLOAT holds (a regression label's
+standard deviation), and, for a text column whose values are nearly all numbers, how many are
+not (`mostly_numbers`)."""
 
 from __future__ import annotations
 
@@ -37,6 +38,8 @@ class ColumnProfile:
     numbers: int = 0  # present values that are finite numbers
     not_number: str = ""  # the first present value that is not
     beyond_int64: str = ""  # the first integer an INT feature cannot hold (over 64 bits)
+    beyond_float32: int = 0  # finite numbers a FLOAT feature cannot hold (infinite as 32 bits)
+    first_beyond_float32: str = ""
 
     def add(self, cell: Optional[str], line: int) -> None:
         self.rows += 1
@@ -55,11 +58,15 @@ class ColumnProfile:
             number = math.nan
         if math.isfinite(number):
             self.numbers += 1
-            self.sum += number
-            self.sum_squares += number * number
             self.ints = self.ints and number_cells.is_integer(value)
             if self.ints and not self.beyond_int64 and not _fits_int64(value):
                 self.beyond_int64 = value
+            if number_cells.fits_float32(number):
+                self.sum += number
+                self.sum_squares += number * number
+            else:  # a run quarantines the row as FLOAT: left out of the sums
+                self.beyond_float32 += 1
+                self.first_beyond_float32 = self.first_beyond_float32 or value
         else:
             self.floats = self.ints = False
             self.not_number = self.not_number or value
@@ -85,9 +92,13 @@ class ColumnProfile:
 
     @property
     def std(self) -> float:
-        """Standard deviation of a numeric column's values (the mean predictor's RMSE)."""
-        mean = self.sum / self.present
-        return math.sqrt(max(self.sum_squares / self.present - mean * mean, 0.0))
+        """Standard deviation of a numeric column's values that a FLOAT holds (the mean
+        predictor's RMSE on the rows a run keeps; 0 when there are none)."""
+        summed = self.numbers - self.beyond_float32
+        if not summed:
+            return 0.0
+        mean = self.sum / summed
+        return math.sqrt(max(self.sum_squares / summed - mean * mean, 0.0))
 
 
 def _fits_int64(value: str) -> bool:

@@ -4,7 +4,9 @@ scikit-learn's CSV layout turned into a standard one.
 The header and rows are read by the ingestion's own reader (`components/ingest/csv_files.py`),
 so a draft sees the file exactly as a run will. A file the pipeline cannot read as it is gives
 one line saying what is wrong (`TableError`, a data error): empty, no header line, repeated or
-blank column names, no data rows.
+blank column names, no data rows. An unnamed last column with no value in any row read (a
+separator ending every line, as Excel writes) is no column: dropped, and said
+(`empty_last_column_note`); runs ignore it too.
 
 scikit-learn ships its datasets' CSVs (`sklearn/datasets/data/*.csv`) with a first line that is
 no header: `n_samples,n_features[,class names...]`, then either a header (boston_house_prices)
@@ -44,6 +46,7 @@ class Table:
     unreadable_lines: int = 0
     first_unreadable: str = ""  # e.g. "line 7: (line): wrong number of fields (...)"
     converted: Optional[str] = None
+    empty_last_column: int = 0  # the position of an unnamed, empty last column dropped (0: none)
 
 
 def _is_number(cell: str) -> bool:
@@ -126,7 +129,8 @@ def read_table(path: str, label: str, max_rows: Optional[int] = None) -> Table:
         header = csv_files.read_header(path)
     except DataError as err:
         raise TableError(str(err)) from None
-    _check_header(path, header)
+    unnamed_last = len(header) > 1 and not header[-1].strip()
+    _check_header(path, header[:-1] if unnamed_last else header)
     rows, unreadable, first_unreadable = [], 0, ""
     for number, row, rejection in csv_files.iter_csv_records(path):
         if rejection is not None:
@@ -140,8 +144,28 @@ def read_table(path: str, label: str, max_rows: Optional[int] = None) -> Table:
         why = (f": none of its {unreadable} lines can be a row (first: {first_unreadable})"
                f"{separator_hint(header)}" if unreadable else "")
         raise TableError(f"{path} has a header but no data rows{why}")
-    return Table(path, header, rows, unreadable_lines=unreadable,
-                 first_unreadable=first_unreadable)
+    if unnamed_last:
+        _drop_empty_last_column(path, header, rows)
+    return Table(path, header[:-1] if unnamed_last else header, rows,
+                 unreadable_lines=unreadable, first_unreadable=first_unreadable,
+                 empty_last_column=len(header) if unnamed_last else 0)
+
+
+def _drop_empty_last_column(path: str, header: List[str],
+                            rows: List[Tuple[int, Dict[str, str]]]) -> None:
+    """Takes the unnamed last column out of the rows; one holding a value is an error."""
+    for number, row in rows:
+        value = row.pop(header[-1], "")
+        if value.strip():
+            raise TableError(f"{path}: column {len(header)} of the header has no name, but holds "
+                             f"values (first: line {number}: {value[:40]!r}): name it")
+
+
+def empty_last_column_note(table: Table) -> str:
+    """What `init` and `schema infer` say of the unnamed last column they dropped."""
+    return (f"column {table.empty_last_column} of {table.path}'s header has no name and no "
+            "value in any row read (a trailing separator on every line, as Excel writes): "
+            "ignored, as runs and predict ignore it")
 
 
 def write_standard_csv(table: Table, out_path: str) -> None:

@@ -17,7 +17,7 @@ import posixpath
 from typing import List, Optional, Tuple
 
 import schemas
-from pipeline.config import ConfigError, PipelineConfig
+from pipeline.config import ConfigError
 from pipeline.data_files import data_files
 from pipeline.datasets import column_profile, csv_table, schema_infer
 
@@ -138,23 +138,13 @@ def _whole_number_label_note(table: csv_table.Table, label: str) -> str:
             "and run init again")
 
 
-def _over_quarantine_limit(count: int, total: int) -> str:
-    """What follows "a run quarantines them" when `count` of `total` rows are more than the
-    default `max_quarantine_fraction`: that the run fails, and what to do (else nothing)."""
-    share = count / total
-    limit = PipelineConfig.model_fields["max_quarantine_fraction"].default
-    return (f"; that is {share:.1%} of the rows, over max_quarantine_fraction ({limit:.0%}), "
-            "which fails the run: fix them or raise the limit in the config"
-            if share > limit else "")
-
-
 def _unreadable_note(table: csv_table.Table) -> str:
     """What `init` says of lines that cannot be rows: a run quarantines them, and fails when
     they are more than the default `max_quarantine_fraction` of the rows."""
     count = table.unreadable_lines
     return (f"{count} line(s) of {table.path} cannot be rows (first: {table.first_unreadable}): "
             "left out of the draft; a run quarantines them"
-            + _over_quarantine_limit(count, count + len(table.rows)))
+            + schema_infer.over_quarantine_limit(count, count + len(table.rows)))
 
 
 def empty_label_note(draft: schema_infer.Draft, label: str) -> str:
@@ -162,7 +152,7 @@ def empty_label_note(draft: schema_infer.Draft, label: str) -> str:
     run quarantines them (a label is required), and fails when they are too many."""
     return (f"the label {label!r} is empty in {draft.label_empty} of {draft.rows} rows (first: "
             f"line {draft.label_first_empty_line}): drafted from the others; a run quarantines "
-            "them" + _over_quarantine_limit(draft.label_empty, draft.rows))
+            "them" + schema_infer.over_quarantine_limit(draft.label_empty, draft.rows))
 
 
 def _other_files_note(data_root: str, csv_path: str, output_dir: str) -> Optional[str]:
@@ -203,6 +193,8 @@ def init_from_csv(csv_path: str, label: str, out_dir: str, data_root: Optional[s
         notes.append(f"drafted from the first {max_rows} rows only (--rows): values the sample "
                      "lacks (a new category, a gap in a column it saw full) stop the run or "
                      "quarantine rows; drop --rows to draft from every row")
+    if table.empty_last_column:
+        notes.append(csv_table.empty_last_column_note(table))
     if table.unreadable_lines:
         notes.append(_unreadable_note(table))
     if draft.label_empty:

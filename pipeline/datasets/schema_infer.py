@@ -18,7 +18,9 @@ Each column is profiled over the sample (`column_profile.py`), then given a role
   key's empty cell quarantines the row in both); any other, free text included, is left out
   of the model (`lifecycle_stage: DEPRECATED`: read, not used), as is a column with no value
   at all or a single value;
-* a text column whose values are nearly all numbers says how many are not and the first;
+* a text column whose values are nearly all numbers says how many are not and the first; a FLOAT
+  column (or label) with numbers beyond a 32-bit float's range (`1e39`) says how many, the
+  first, and whether a run, which quarantines their rows, would fail on them;
 * the label is required (a run quarantines a row without one) and is drafted from the rows
   that hold one (none: an error); its task is regression (numbers), binary or
   multiclass (text, or integers with at most MAX_INT_CATEGORIES values; integers with gaps
@@ -39,7 +41,7 @@ from typing import List, Sequence, Set, Tuple
 from components.errors import DataError, separator_hint
 from components.ingest.image_paths import resolve_image_path
 from components.ingest.rejections import RowRejected
-from pipeline.config import ConfigError
+from pipeline.config import ConfigError, PipelineConfig
 from pipeline.datasets.column_profile import ColumnProfile, profile_columns
 from pipeline.datasets.csv_table import Table
 
@@ -243,12 +245,31 @@ def build_schema(decisions: Sequence[Decision]):
     return schema
 
 
+def over_quarantine_limit(count: int, total: int) -> str:
+    """What follows "a run quarantines them" when `count` of `total` rows are more than the
+    default `max_quarantine_fraction`: that the run fails, and what to do (else nothing)."""
+    share = count / total
+    limit = PipelineConfig.model_fields["max_quarantine_fraction"].default
+    return (f"; that is {share:.1%} of the rows, over max_quarantine_fraction ({limit:.0%}), "
+            "which fails the run: fix them or raise the limit in the config"
+            if share > limit else "")
+
+
 def _noted(decision: Decision, profile: ColumnProfile) -> Decision:
-    """The decision of a feature column, its note led by the column's `mostly_numbers`."""
-    if decision.kind == "label" or not profile.mostly_numbers:
+    """The decision of a column, its note led by the values a run would refuse: a feature's
+    text among numbers (`mostly_numbers`), a FLOAT's numbers beyond a 32-bit float's range."""
+    advice = []
+    if decision.kind != "label" and profile.mostly_numbers:
+        advice.append(f"{profile.mostly_numbers}: fix or empty them to make it numeric")
+    if decision.dtype == "FLOAT" and decision.kind in ("numeric", "label") \
+            and profile.beyond_float32:
+        advice.append(f"{profile.beyond_float32} of {profile.present} values beyond a 32-bit "
+                      f"float's range (first: {profile.first_beyond_float32!r}): a run "
+                      "quarantines their rows as infinite"
+                      + over_quarantine_limit(profile.beyond_float32, profile.rows))
+    if not advice:
         return decision
-    advice = f"{profile.mostly_numbers}: fix or empty them to make it numeric"
-    return dataclasses.replace(decision, note="; ".join(filter(None, (advice, decision.note))))
+    return dataclasses.replace(decision, note="; ".join(filter(None, (*advice, decision.note))))
 
 
 def infer_draft(table: Table, label: str, data_root: str) -> Draft:
@@ -257,8 +278,9 @@ def infer_draft(table: Table, label: str, data_root: str) -> Draft:
         raise ConfigError(f"--label {label!r} is not a column of {table.path}: {table.header}"
                           f"{separator_hint(table.header)}")
     profiles = profile_columns(table)
-    decisions = tuple(_noted(decide(profile, label, data_root), profile) for profile in profiles)
-    label_decision = next(d for d in decisions if d.kind == "label")
+    decided = [decide(profile, label, data_root) for profile in profiles]
+    label_decision = next(d for d in decided if d.kind == "label")  # its note: the task
+    decisions = tuple(_noted(decision, profile) for decision, profile in zip(decided, profiles))
     if not any(d.kind in ("image", "numeric", "categorical") for d in decisions):
         raise InferError(f"{table.path}: no column besides the label can be a model input")
     label_profile = next(p for p in profiles if p.name == label)

@@ -413,3 +413,28 @@ def test_images_through_a_folder_linked_out_of_the_data_root_are_refused_by_init
         f"error: class folder 'dog' under {folder}: image path escapes the data root "
         f"(dog/0.png: a symbolic link leads it to {elsewhere}/img/0.png, outside {folder}; copy "
         "the files under the data root, or make the folder that holds them the data root)\n")
+
+
+def test_a_separator_ending_every_line_is_an_ignored_column(tmp_path, capsys):
+    """Excel's trailing comma on every line: init refused the header's unnamed last column,
+    while run and predict ignored it under an empty name; all three now ignore it, by its
+    place."""
+    from components.ingest import csv_files
+
+    csv = tmp_path / "excel.csv"
+    csv.write_bytes(b"x,c,y,\r\n" + b"".join(
+        f"{i},{'ab'[i % 2]},{i * 0.5},\r\n".encode() for i in range(30)))
+    note = (f"note: column 4 of {csv}'s header has no name and no value in any row read (a "
+            "trailing separator on every line, as Excel writes): ignored, as runs and predict "
+            "ignore it")
+    assert cli.main(["schema", "infer", "--csv", str(csv), "--label", "y", "--out",
+                     str(tmp_path / "s") + "/"]) == 0
+    assert capsys.readouterr().out.splitlines()[1] == note
+    assert cli.main(["init", "--csv", str(csv), "--label", "y", "--out",
+                     str(tmp_path / "p")]) == 0
+    assert capsys.readouterr().out.splitlines()[0] == note
+    features = load_config(str(tmp_path / "p" / "config.yaml")).features()
+    assert features.names == ["x", "c", "y"]
+    for for_serving in (False, True):
+        assert csv_files.check_columns(str(csv), csv_files.read_header(str(csv)), features,
+                                       for_serving) == ["a trailing empty column"]

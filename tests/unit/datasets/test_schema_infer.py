@@ -2,6 +2,7 @@
 each problem one line with its exit code, and no silent overwrite of a curated schema."""
 
 import os
+import statistics
 
 import pytest
 
@@ -126,6 +127,9 @@ BAD_CSVS = [
     ("", "y", 1, "is empty: expected a header line"),
     ("1,2,3\n4,5,6\n", "y", 1, "has no header line: its first line (1,2,3) holds values"),
     ("x,y,x\n1,2,3\n", "y", 1, "column names appear more than once: ['x']"),
+    ("x,,y\n1,,2\n", "y", 1, "column 2 of the header has no name"),
+    ("x,y,\n1,2,\n3,4, 5\n", "y", 1,
+     "column 3 of the header has no name, but holds values (first: line 3: ' 5'): name it"),
     ("x,y\n", "y", 1, "has a header but no data rows"),
     ("x,y\n1,2\n", "price", 2, "--label 'price' is not a column of"),
     ("x,y\n1,\n2,\n", "y", 1, "the label 'y' is empty in every row (2): nothing to learn from"),
@@ -287,3 +291,24 @@ def test_only_plain_ascii_numbers_are_numbers(tmp_path, typo):
     assert (draft.decisions[0].dtype, draft.decisions[0].note) == (
         "BYTES", f"1 of 20 values not numbers (first: {typo!r}): fix or empty them to make it "
                  "numeric; 6 distinct values (<= 100)")
+
+
+@pytest.mark.parametrize("rows, over", [
+    (20, "; that is 10.0% of the rows, over max_quarantine_fraction (1%), which fails the run: "
+         "fix them or raise the limit in the config"),
+    (400, "")])
+def test_floats_beyond_a_32_bit_float_are_counted_with_what_a_run_does(tmp_path, rows, over):
+    """`1e39` was counted a number, and a run quarantined its row as infinite: a FLOAT column's
+    note (and the label's) counts them, names the first and says whether the run fails on them;
+    the label's std (the config's RMSE bar) leaves them out, as the run does."""
+    big = {3: "1e39", 5: "-3.5e38"}
+    lines = [f"{big.get(i, '3.4e38' if i == 4 else f'{i}.5')},{'1e39' if i in big else i * 1.5}"
+             for i in range(rows)]
+    draft = draft_of(tmp_path, "f,y\n" + "\n".join(lines) + "\n")
+    beyond = ("2 of {} values beyond a 32-bit float's range (first: '1e39'): a run quarantines "
+              "their rows as infinite").format(rows)
+    assert [(d.kind, d.dtype, d.note) for d in draft.decisions] == [
+        ("numeric", "FLOAT", beyond + over), ("label", "FLOAT", f"{beyond}{over}; regression")]
+    kept = [i * 1.5 for i in range(rows) if i not in big]
+    assert draft.task == "regression"
+    assert draft.label_std == pytest.approx(statistics.pstdev(kept), rel=1e-9)

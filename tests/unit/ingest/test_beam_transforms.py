@@ -71,3 +71,18 @@ def test_shuffle_position_depends_on_source_within_the_data_root_and_line_only()
     assert first != position(("/data/a.csv", 8, {"x": "1"}, None), "/data")
     assert first != position(("/data/b.csv", 7, {"x": "1"}, None), "/data")
     assert 0 <= first[0] < beam_transforms.SHUFFLE_GROUPS
+
+
+def test_a_quarantined_record_spanning_lines_names_the_line_it_starts_on(
+        ingest_settings, image_data_root, make_row, write_csv):
+    """A quoted cell spanning lines 2-3: the record said line 3, its last."""
+    csv_path = write_csv(image_data_root / "data.csv", [
+        make_row(image="img/absent.png", pen="two\nlines"), make_row(z="oops")])
+    with BeamTestPipeline() as pipeline:
+        outputs = (pipeline | beam.Create([csv_path])
+                   | beam_transforms.IngestCsvFiles(ingest_settings, str(image_data_root),
+                                                    serialize=False))
+        lines = outputs[beam_transforms.QUARANTINE_TAG] | beam.Map(
+            lambda q: (q["line"], q["reason"], q["row"]["pen"]))
+        assert_that(lines, equal_to([(2, Reason.IMAGE_MISSING.value, "two\nlines"),
+                                     (4, Reason.NOT_NUMERIC.value, "a")]))

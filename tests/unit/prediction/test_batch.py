@@ -226,3 +226,14 @@ def test_image_rows_get_ingestions_path_rule_and_channel_check(tmp_path):
         ["5", "r4", "", f"photo: unreadable image ({tmp_path}/img/c.jpg: a CMYK JPEG does not "
                         "decode to 1 channel (image_channels: 1): save it as grayscale or RGB, "
                         "or set image_channels: 3)"]]
+
+
+def test_a_row_spanning_lines_is_numbered_by_the_line_it_starts_on(tmp_path, features,
+                                                                   doubling_model):
+    """A quoted note spanning lines 2-3: `predict` said line 3, its last (as ingestion's
+    quarantine records did)."""
+    counts, table = _predict(tmp_path, features, doubling_model,
+                             ["x,id,note", '1,r1,"two', 'lines"', "oops,r2,n", "3,r3,n"])
+    assert counts == {"rows_scored": 2, "rows_quarantined": 1}
+    assert table[1:] == [["2", "r1", "2.0", ""], ["4", "r2", "", "x: non-numeric value ('oops')"],
+                         ["5", "r3", "6.0", ""]]
