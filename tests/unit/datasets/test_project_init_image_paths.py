@@ -1,0 +1,90 @@
+"""`init` on image columns by ingestion's image path rule (components/ingest/image_paths.py):
+absolute paths under the data root drafted and ingested; paths a run would quarantine in every
+row (a backslash, outside the data root, not a file, a link out) refused with the rule's
+reason, for a CSV and for class folders."""
+
+import pytest
+from PIL import Image
+
+from pipeline import cli
+from pipeline.config import load_config
+
+
+def _csv_of_images(folder, cells):
+    """`folder`/data.csv: an image column holding `cells` (images 0.png, ... in `folder`/img
+    made first) and a numeric label."""
+    (folder / "img").mkdir(parents=True)
+    for index in range(len(cells)):
+        Image.new("L", (6, 6), color=index * 9).save(folder / "img" / f"{index}.png")
+    (folder / "data.csv").write_text("image,price\n" + "".join(
+        f"{cell},{index * 1.5}\n" for index, cell in enumerate(cells)))
+    return str(folder / "data.csv")
+
+
+def test_absolute_image_paths_under_the_data_root_are_drafted_and_ingested(tmp_path, capsys):
+    """`init` and ingestion apply one path rule: an absolute path under the data root is read
+    as the path relative to it (such a CSV was drafted, then every row quarantined)."""
+    from components.ingest import rows
+
+    folder = tmp_path / "abs"
+    csv_path = _csv_of_images(folder, [f"{folder}/img/{i}.png" for i in range(4)])
+    assert cli.main(["init", "--csv", csv_path, "--label", "price",
+                     "--out", str(tmp_path / "p")]) == 0
+    config = load_config(str(tmp_path / "p" / "config.yaml"))
+    assert {f.name: f.role.value for f in config.features().features} == {
+        "image": "image", "price": "label"}
+    settings = rows.IngestSettings(features=config.features(), max_image_pixels=10**6,
+                                   max_quarantine_fraction=0.0,
+                                   image_channels=config.image_channels)
+    example = rows.row_to_example({"image": f"{folder}/img/2.png", "price": "3.0"}, settings,
+                                  config.data_root)
+    assert (example.features.feature["image"].bytes_list.value[0]
+            == (folder / "img" / "2.png").read_bytes())
+
+
+@pytest.mark.parametrize("cells, why", [
+    (["img\\0.png", "img\\1.png"],
+     "image path holds a backslash (img\\0.png: paths use '/', as in img/0.png)"),
+    (["/elsewhere/0.png", "/elsewhere/1.png"],
+     "image path escapes the data root (/elsewhere/0.png is not under {root}: paths are "
+     "relative to the data root, or absolute under it)"),
+    (["img/7.png", "img/8.png"],
+     "img/7.png is not a file there (pass --data-root: the folder the paths are relative to)")])
+def test_image_paths_ingestion_refuses_are_refused_by_init_with_their_reason(
+        tmp_path, capsys, cells, why):
+    folder = tmp_path / "data"
+    csv_path = _csv_of_images(folder, cells)
+    assert cli.main(["init", "--csv", csv_path, "--label", "price",
+                     "--out", str(tmp_path / "p")]) == 1
+    assert capsys.readouterr().err == (
+        f"error: column 'image' holds image paths, but none of its first 2 are files under the "
+        f"data root {folder}: {why.format(root=folder)}\n")
+    assert not (tmp_path / "p").exists()
+
+
+def test_images_through_a_folder_linked_out_of_the_data_root_are_refused_by_init(tmp_path,
+                                                                                 capsys):
+    """Ingestion reads no file outside the data root, links included: `init` says so for a CSV
+    and for class folders, instead of drafting a project whose every row is quarantined."""
+    elsewhere = tmp_path / "elsewhere"
+    _csv_of_images(elsewhere, ["img/0.png", "img/1.png"])
+    folder = tmp_path / "data"
+    folder.mkdir()
+    (folder / "img").symlink_to(elsewhere / "img")
+    (folder / "data.csv").write_text((elsewhere / "data.csv").read_text())
+    assert cli.main(["init", "--csv", str(folder / "data.csv"), "--label", "price",
+                     "--out", str(tmp_path / "p")]) == 1
+    assert capsys.readouterr().err == (
+        f"error: column 'image' holds image paths, but none of its first 2 are files under the "
+        f"data root {folder}: image path escapes the data root (img/0.png: a symbolic link "
+        f"leads it to {elsewhere}/img/0.png, outside {folder}; copy the files under the data "
+        "root, or make the folder that holds them the data root)\n")
+    (folder / "cat").mkdir()
+    Image.new("L", (6, 6)).save(folder / "cat" / "a.png")
+    (folder / "dog").symlink_to(elsewhere / "img")
+    assert cli.main(["init", "--layout", "class_folders", "--data-root", str(folder),
+                     "--out", str(tmp_path / "p")]) == 1
+    assert capsys.readouterr().err == (
+        f"error: class folder 'dog' under {folder}: image path escapes the data root "
+        f"(dog/0.png: a symbolic link leads it to {elsewhere}/img/0.png, outside {folder}; copy "
+        "the files under the data root, or make the folder that holds them the data root)\n")
