@@ -18,4 +18,4 @@ COPY pipeline/ pipeline/
 COPY components/ components/
 COPY schemas/ schemas/
 RUN python -m pip install --no-cache-dir --disable-pip-version-check --no-deps --no-build-isolation -e . \
-    && python -c "import components.trainer.run, components.transform.preprocessing"
+    && python -c "import components.trainer.run, components.transform.preprocessing, pipeline.trivial_baselines"

@@ -31,32 +31,48 @@ from pipeline.evaluation import ACCURACY_OVER_MAJORITY, R_SQUARED
 
 @dataclasses.dataclass
 class LabelSums:
-    """What both metrics accumulate: (weighted) examples, label sums, squared errors, correct
-    predictions and examples per class."""
+    """What both metrics accumulate: (weighted) examples, the labels' mean and sum of squared
+    deviations from it (updated and merged as Welford and Chan et al. do, so labels with a large
+    mean and a small spread keep their precision), squared errors, correct predictions and
+    examples per class."""
 
     weight: float = 0.0
-    label_sum: float = 0.0
-    label_square_sum: float = 0.0
+    label_mean: float = 0.0
+    label_deviations: float = 0.0  # sum of weight * (label - mean)^2: SST
     squared_error_sum: float = 0.0
     correct: float = 0.0
     per_class: Dict[int, float] = dataclasses.field(
         default_factory=lambda: collections.defaultdict(float))
 
+    def add_label(self, label: float, weight: float) -> None:
+        """One regression label into the weight, the mean and SST."""
+        self.weight += weight
+        if self.weight:
+            delta = label - self.label_mean
+            self.label_mean += delta * weight / self.weight
+            self.label_deviations += weight * delta * (label - self.label_mean)
+
     def merge(self, other: "LabelSums") -> None:
-        self.weight += other.weight
-        self.label_sum += other.label_sum
-        self.label_square_sum += other.label_square_sum
+        total = self.weight + other.weight
+        if total:
+            delta = other.label_mean - self.label_mean
+            self.label_deviations += (other.label_deviations
+                                      + delta ** 2 * self.weight * other.weight / total)
+            self.label_mean += delta * other.weight / total
+        self.weight = total
         self.squared_error_sum += other.squared_error_sum
         self.correct += other.correct
         for label, weight in other.per_class.items():
             self.per_class[label] += weight
 
     def r_squared(self) -> float:
-        """1 - SSE / SST; NaN without examples or when every label is the same."""
+        """1 - SSE / SST; NaN without examples. When every label is the same (SST 0) the mean
+        predictor is exact: 0 for a model as exact, minus infinity for any error."""
         if not self.weight:
             return float("nan")
-        total = self.label_square_sum - self.label_sum ** 2 / self.weight
-        return 1.0 - self.squared_error_sum / total if total > 0 else float("nan")
+        if self.label_deviations > 0:
+            return 1.0 - self.squared_error_sum / self.label_deviations
+        return 0.0 if self.squared_error_sum == 0 else float("-inf")
 
     def accuracy_over_majority(self) -> float:
         """Accuracy minus the largest class's share; NaN without examples."""
@@ -95,13 +111,12 @@ class _LabelSumsCombiner(beam.CombineFn):
                 flatten=False):
             weight = float(metric_util.safe_to_scalar(weight))
             value = float(metric_util.safe_to_scalar(label))
-            sums.weight += weight
             if self._classification:
+                sums.weight += weight
                 sums.per_class[int(value)] += weight
                 sums.correct += weight * (predicted_class(prediction) == int(value))
             else:
-                sums.label_sum += weight * value
-                sums.label_square_sum += weight * value ** 2
+                sums.add_label(value, weight)
                 error = value - float(metric_util.safe_to_scalar(prediction))
                 sums.squared_error_sum += weight * error ** 2
         return sums

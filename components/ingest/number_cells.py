@@ -35,11 +35,14 @@ def is_integer(cell: str) -> bool:
 
 
 def parse_integer(cell: str) -> Optional[int]:
-    """The integer an integer cell (`is_integer`) spells; None when it has over 19 digits, so
-    does not fit 64 bits (and Python's int() refuses over 4,300)."""
-    if len(cell.strip().lstrip("+-").lstrip("0")) > 19:
+    """The integer an integer cell (`is_integer`) spells; None when it has over 19 significant
+    digits, so does not fit 64 bits. Leading zeros are dropped before `int()` (which refuses
+    over 4,300 digits, zeros included)."""
+    text = cell.strip()
+    digits = text.lstrip("+-").lstrip("0") or "0"
+    if len(digits) > 19:
         return None
-    return int(cell)
+    return int(("-" if text.startswith("-") else "") + digits)
 
 
 def fits_int64(value: int) -> bool:

@@ -50,10 +50,11 @@ class IngestSettings(FeatureSettings):
 
     @classmethod
     def from_dict(cls, data: Dict[str, Any]) -> "IngestSettings":
-        # custom_config travels as a protobuf Struct, whose numbers are all floats
+        # custom_config travels as a protobuf Struct, whose numbers are all floats. A spec
+        # compiled before image_channels existed decoded any image; 3 channels refuse none.
         return super().from_dict(dict(
             data, max_image_pixels=int(data["max_image_pixels"]),
-            image_channels=int(data["image_channels"]),
+            image_channels=int(data.get("image_channels", 3)),
             max_line_bytes=int(data.get("max_line_bytes", MAX_LINE_BYTES))))
 
 

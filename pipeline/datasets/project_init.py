@@ -275,12 +275,16 @@ def init_from_class_folders(data_root: str, out_dir: str, force: bool = False) -
             f"{data_root} holds PNG/JPEG images in {len(classes)} class folder(s) "
             f"({', '.join(classes) or 'none'}); the class_folders layout needs at least two "
             "(<data_root>/<class>/<image>)")
+    refused_notes = []
     for name, files in classes.items():
         checked = [posixpath.join(name, os.path.basename(f))
                    for f in files[:column_profile.IMAGE_FILES_CHECKED]]
         found, why = schema_infer.image_files(checked, data_root, CLASS_IMAGE)
-        if len(found) < len(checked):
+        if not found:
             raise schema_infer.InferError(f"class folder {name!r} under {data_root}: {why}")
+        if len(found) < len(checked):
+            refused_notes.append(f"class folder {name!r}: {len(checked) - len(found)} of the "
+                                 f"first {len(checked)} images a run quarantines: {why}")
     decisions = (
         schema_infer.Decision(CLASS_IMAGE, "image", note="the image file"),
         schema_infer.Decision(CLASS_LABEL, "label", values=tuple(classes),
@@ -302,4 +306,4 @@ def init_from_class_folders(data_root: str, out_dir: str, force: bool = False) -
     notes = (f"{len(unread)} PNG/JPEG file(s) under {data_root} are not directly in a class "
              f"folder and are not read (first: {unread[0]}): the class_folders layout reads "
              "<data_root>/<class>/<image>",) if unread else ()
-    return Project(schema_path, config_path, draft, notes)
+    return Project(schema_path, config_path, draft, tuple(refused_notes) + notes)

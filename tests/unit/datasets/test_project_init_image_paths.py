@@ -88,3 +88,26 @@ def test_images_through_a_folder_linked_out_of_the_data_root_are_refused_by_init
         f"error: class folder 'dog' under {folder}: image path escapes the data root "
         f"(dog/0.png: a symbolic link leads it to {elsewhere}/img/0.png, outside {folder}; copy "
         "the files under the data root, or make the folder that holds them the data root)\n")
+
+
+def test_a_class_folder_with_some_files_a_run_quarantines_is_drafted_with_a_note(tmp_path,
+                                                                                  capsys):
+    """One file linked out of the data root refused the whole dataset; a run quarantines only
+    that row, so init drafts it and says so (a folder with no usable file is still refused)."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    Image.new("L", (6, 6)).save(elsewhere / "out.png")
+    folder = tmp_path / "data"
+    for name in ("cat", "dog"):
+        (folder / name).mkdir(parents=True)
+        for index in range(3):
+            Image.new("L", (6, 6), color=index * 40).save(folder / name / f"{index}.png")
+    (folder / "cat" / "3.png").symlink_to(elsewhere / "out.png")
+    assert cli.main(["init", "--layout", "class_folders", "--data-root", str(folder),
+                     "--out", str(tmp_path / "p")]) == 0
+    assert (f"note: class folder 'cat': 1 of the first 4 images a run quarantines: image path "
+            f"escapes the data root (cat/3.png: a symbolic link leads it to "
+            f"{elsewhere}/out.png, outside {folder}; copy the files under the data root, or "
+            "make the folder that holds them the data root)") in capsys.readouterr().out
+    assert load_config(str(tmp_path / "p" / "config.yaml")).features().label.classes == (
+        "cat", "dog")

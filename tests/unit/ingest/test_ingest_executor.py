@@ -10,7 +10,7 @@ import shutil
 
 import pytest
 import tensorflow as tf
-from google.protobuf import json_format
+from google.protobuf import json_format, struct_pb2
 from PIL import Image
 from tfx.dsl.components.base.base_beam_executor import BaseBeamExecutor
 from tfx.components.util import examples_utils
@@ -188,6 +188,22 @@ def test_settings_round_trip_through_custom_config(ingest_settings):
     config = executor.settings_to_custom_config(ingest_settings)
     exec_properties = {"custom_config": json_format.MessageToJson(config)}
     assert executor.settings_from_exec_properties(exec_properties) == ingest_settings
+
+
+def test_settings_compiled_before_image_channels_decode_to_three_channels(ingest_settings):
+    """A Kubeflow spec compiled before the setting existed (its custom_config lacks it) ran
+    into a KeyError on a newer image; three channels refuse no image, as decoding did then."""
+    import dataclasses
+
+    old = ingest_settings.to_dict()
+    del old["image_channels"]
+    struct = struct_pb2.Struct()
+    struct.update(old)
+    config = example_gen_pb2.CustomConfig()
+    config.custom_config.Pack(struct)
+    settings = executor.settings_from_exec_properties(
+        {"custom_config": json_format.MessageToJson(config)})
+    assert settings == dataclasses.replace(ingest_settings, image_channels=3)
 
 
 def test_list_csv_files_reports_empty_pattern(tmp_path):

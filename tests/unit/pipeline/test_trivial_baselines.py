@@ -14,9 +14,9 @@ from pipeline.evaluation import eval_config
 from schemas import DType, Feature, FeatureSet, Role
 
 
-def inputs(label, prediction, weight=1.0):
+def inputs(label, prediction, weight=1.0, dtype=np.float32):
     return metric_types.StandardMetricInputs(
-        labels=np.array([label]), predictions=np.array(prediction, dtype=np.float32).reshape(-1),
+        labels=np.array([label]), predictions=np.array(prediction, dtype=dtype).reshape(-1),
         example_weights=np.array([weight]))
 
 
@@ -50,9 +50,20 @@ def test_r_squared_of_the_mean_is_zero_and_worse_is_negative():
     assert metric_value(metric, [inputs(y, 4.0) for y in labels]) == pytest.approx(1 - 18 / 14)
 
 
-def test_r_squared_is_nan_when_every_label_is_the_same():
-    assert math.isnan(metric_value(trivial_baselines.RSquared(),
-                                   [inputs(2.0, 2.0), inputs(2.0, 1.0)]))
+def test_when_every_label_is_the_same_an_exact_model_ties_the_mean_and_any_error_loses():
+    metric = trivial_baselines.RSquared()
+    assert metric_value(metric, [inputs(2.0, 2.0), inputs(2.0, 2.0)]) == 0.0
+    assert metric_value(metric, [inputs(2.0, 2.0), inputs(2.0, 1.0)]) == -math.inf
+    assert math.isnan(trivial_baselines.LabelSums().r_squared())  # no examples
+
+
+def test_labels_with_a_large_mean_and_a_small_spread_keep_their_precision():
+    """Summing labels and their squares in one pass lost every digit of SST here (NaN)."""
+    labels = [1.7e9 + i for i in range(8)]  # SST 42; errors of 0.1: SSE 0.08
+    elements = [inputs(y, y + 0.1, dtype=np.float64) for y in labels]
+    for split_at in (None, 3):
+        assert metric_value(trivial_baselines.RSquared(), elements, split_at) == \
+            pytest.approx(1 - 0.08 / 42, abs=1e-6)
 
 
 def test_multiclass_accuracy_over_the_majority_class():

@@ -1,12 +1,13 @@
-"""The run summary's trivial baselines, from TFDV statistics: the majority class's accuracy for
-classifiers (categorical and 0/1 labels) and the mean predictor's RMSE for regression."""
+"""The run summary's trivial baselines (pipeline/reporting/summary_baselines.py), from TFDV
+statistics: the majority class's accuracy for classifiers (categorical and 0/1 labels) and the
+mean predictor's RMSE for regression."""
 
 import os
 
 import pytest
 from tensorflow_metadata.proto.v0 import statistics_pb2
 
-from pipeline.reporting import summary
+from pipeline.reporting import summary_baselines
 
 
 def write_split(root, split, fill):
@@ -28,7 +29,7 @@ def classes(counts):
 def test_majority_class_of_train_scored_on_eval(tmp_path):
     write_split(tmp_path, "train", classes({"cat": 60, "dog": 30, "emu": 10}))
     write_split(tmp_path, "eval", classes({"cat": 5, "dog": 12, "emu": 3}))
-    assert summary.majority_class_accuracy(str(tmp_path), "y") == pytest.approx(5 / 20)
+    assert summary_baselines.majority_class_accuracy(str(tmp_path), "y") == pytest.approx(5 / 20)
 
 
 def test_majority_class_of_a_zero_one_label(tmp_path):
@@ -40,7 +41,7 @@ def test_majority_class_of_a_zero_one_label(tmp_path):
 
     write_split(tmp_path, "train", numeric(0.25, 400))
     write_split(tmp_path, "eval", numeric(0.4, 100))
-    assert summary.majority_class_accuracy(str(tmp_path), "y") == pytest.approx(0.6)
+    assert summary_baselines.majority_class_accuracy(str(tmp_path), "y") == pytest.approx(0.6)
 
 
 def test_mean_predictor_rmse(tmp_path):
@@ -52,4 +53,4 @@ def test_mean_predictor_rmse(tmp_path):
 
     write_split(tmp_path, "train", numeric(2.0, 1.0))
     write_split(tmp_path, "eval", numeric(5.0, 4.0))
-    assert summary.mean_predictor_rmse(str(tmp_path), "y") == pytest.approx(5.0)  # sqrt(16+9)
+    assert summary_baselines.mean_predictor_rmse(str(tmp_path), "y") == pytest.approx(5.0)  # sqrt(16+9)
