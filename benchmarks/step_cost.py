@@ -8,7 +8,8 @@ process this machine's speed moves by 5-15%, more than anything that separates t
 `fit`. Here the three run in one process, on three copies of the demo model (same initial
 weights), each warmed up first (`--warmup-calls` graph calls: tracing, filling the reader's
 cache), then in rounds: each variant makes `--calls` graph calls of `--steps-per-execution`
-train steps, the order rotating each round, and the round's time per step is recorded. A slow
+train steps, in a different order each round (every order in turn, so each variant follows
+each other one equally often), and the round's time per step is recorded. A slow
 moment of the machine then hits the variants of one round alike, and each round gives a paired
 ratio. Start-up is not measured here (`benchmarks.training` has it).
 
@@ -25,12 +26,13 @@ Variants (batch size, optimizer, loss and the Trainer's reader as in `benchmarks
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import statistics
 import time
 from typing import Callable, Dict, List
 
-from benchmarks.common import load_average, machine, rotated
+from benchmarks.common import load_average, machine
 
 VARIANTS = ("loop", "fit", "floor")
 LABELS = {
@@ -44,10 +46,12 @@ def time_rounds(calls: Dict[str, Callable[[], object]], rounds: int, calls_per_r
                 steps_per_call: int, clock: Callable[[], float] = time.perf_counter
                 ) -> Dict[str, List[float]]:
     """Microseconds per step of each variant in each round: every round runs each variant's
-    `calls_per_round` calls in turn, the order rotating by one variant per round."""
+    `calls_per_round` calls in turn, in every order of the variants in turn (round 0: as given),
+    so none always runs right after the same other one."""
+    orders = list(itertools.permutations(calls))
     per_step: Dict[str, List[float]] = {name: [] for name in calls}
     for round_index in range(rounds):
-        for name in rotated(list(calls), round_index):
+        for name in orders[round_index % len(orders)]:
             started = clock()
             for _ in range(calls_per_round):
                 calls[name]()

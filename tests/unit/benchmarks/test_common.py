@@ -23,3 +23,9 @@ def test_run_child_names_the_child_that_failed():
 def test_machine_names_cores_and_cpu():
     text = common.machine()
     assert text.split()[1] == "cores" and "(" in text
+
+
+def test_rotated_shifts_one_name_per_round_and_wraps():
+    names = ["a", "b", "c"]
+    assert [common.rotated(names, r) for r in range(4)] == [
+        ["a", "b", "c"], ["b", "c", "a"], ["c", "a", "b"], ["a", "b", "c"]]
