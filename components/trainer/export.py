@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Dict, Optional, Sequence, Tuple
+from typing import Dict, Mapping, Optional, Sequence, Tuple
 
+import numpy as np
 import tensorflow as tf
 import tf_keras as keras
 from absl import logging
@@ -93,10 +94,15 @@ def attach_model(module: tf.Module, model: keras.Model) -> None:
                                input_signature=[signature])
 
 
-def read_weights(model: keras.Model, export_dir: str) -> bool:
+def read_weights(model: keras.Model, export_dir: str,
+                 row_sources: Optional[Mapping[str, np.ndarray]] = None) -> bool:
     """Sets `model`'s weights from an exported model of the same architecture: one exported by
     `attach_model` (every shape is checked before any weight is set), or, before it, one whose
-    `model` was the Keras model itself. Returns whether it did."""
+    `model` was the Keras model itself. `row_sources` (variable name -> for each of its rows, the
+    exported variable's row that holds its value, -1 to keep the row's own) lets those
+    variables differ in their first dimension (`warm_start.py`: embeddings of a changed
+    vocabulary; only in the `attach_model` layout). Returns whether it did."""
+    row_sources = row_sources or {}
     path = os.path.join(export_dir, "variables", "variables")
     reader = tf.train.load_checkpoint(path)
     shapes = reader.get_variable_to_shape_map()
@@ -104,11 +110,18 @@ def read_weights(model: keras.Model, export_dir: str) -> bool:
             for index in range(len(model.variables) + 1)]
     if keys[0] in shapes:
         matches = keys[-1] not in shapes and all(
-            shapes.get(key) == variable.shape.as_list()
+            _shapes_match(shapes.get(key), variable, row_sources.get(variable.name))
             for key, variable in zip(keys, model.variables))
         if matches:
             for key, variable in zip(keys, model.variables):
-                variable.assign(reader.get_tensor(key))
+                value = reader.get_tensor(key)
+                sources = row_sources.get(variable.name)
+                if sources is not None:
+                    value = np.where((sources >= 0)[:, None], value[np.maximum(sources, 0)],
+                                     variable.numpy())
+                variable.assign(value)
+    elif row_sources:  # exported before `attach_model`: no variable differs there
+        matches = False
     else:  # exported before `attach_model`: the Keras model itself at `model`
         try:
             tf.train.Checkpoint(model=model).read(path).assert_existing_objects_matched()
@@ -119,6 +132,19 @@ def read_weights(model: keras.Model, export_dir: str) -> bool:
         logging.warning("Not warm-starting from %s: its variables are not this model's",
                         export_dir)
     return matches
+
+
+def _shapes_match(exported: Optional[list], variable: tf.Variable,
+                  sources: Optional[np.ndarray]) -> bool:
+    """Whether an exported variable's shape fits `variable` (its first dimension may differ
+    when its rows are mapped by `sources`, whose every source row exists)."""
+    if exported is None:
+        return False
+    wanted = variable.shape.as_list()
+    if sources is None:
+        return exported == wanted
+    return (exported[1:] == wanted[1:] and len(sources) == wanted[0]
+            and int(sources.max(initial=-1)) < exported[0])
 
 
 def record_class_names(export_dir: str, class_names: Sequence[str]) -> None:

@@ -2,8 +2,9 @@
 
 Also picks the distribution strategy (`TF_CONFIG` with several workers -> multi-worker), keeps
 checkpoints in a directory that outlives a killed Trainer execution (keyed by what is trained),
-and warm-starts from the base model TFX passes in when one is given (a classifier only from one
-with the same classes in the same order). An open label domain gets its classes from
+and warm-starts from the base model TFX passes in when one is given (`warm_start.py`: a
+classifier only from one with the same classes in the same order; embedding rows follow each
+categorical's values when its vocabulary changed). An open label domain gets its classes from
 Transform's vocabulary here, before anything reads them. Next to the exported model,
 `training.json` in the Trainer's model run directory records the eval history, the task, the
 class names in id order (what run reports read) and the model it warm-started from, if any.
@@ -16,7 +17,7 @@ import hashlib
 import json
 import os
 import tempfile
-from typing import Optional, Tuple
+from typing import Optional
 
 import tensorflow as tf
 import tensorflow_transform as tft
@@ -27,7 +28,9 @@ from components.trainer import data, export, loop, model
 from components.trainer.autograph_rules import keep_autograph_out_of_libraries
 from components.trainer.task_head import CLASS_WEIGHTS, TaskHead, balanced_class_weights
 from components.errors import DataError
-from components.transform.preprocessing import category_id_count, open_class_names
+from components.trainer.warm_start import warm_start
+from components.transform.preprocessing import (category_id_count, open_class_names,
+                                                vocabulary_name)
 from schemas import FeatureSet, FeatureSettings, Role
 
 TRAINING_RECORD = "training.json"
@@ -119,24 +122,6 @@ def checkpoint_dir(fn_args, settings: TrainerSettings) -> str:
     return os.path.join(trainer_root, CHECKPOINTS_DIR, key)
 
 
-def warm_start(keras_model: keras.Model, base_model_dir: str,
-               class_names: Tuple[str, ...] = ()) -> bool:
-    """Initializes the model's weights from an exported model of the same architecture; for a
-    classifier (`class_names` in id order) only when the base model recorded the same classes
-    in the same order (a class added to the domain, or found in an open domain, changes the
-    output layer's meaning). Returns whether it did."""
-    if class_names:
-        recorded = export.recorded_class_names(base_model_dir)
-        if recorded != tuple(class_names):
-            logging.warning("Not warm-starting from %s: its classes %s are not this run's %s",
-                            base_model_dir, recorded, list(class_names))
-            return False
-    if not export.read_weights(keras_model, base_model_dir):
-        return False
-    logging.info("Warm-started from %s", base_model_dir)
-    return True
-
-
 def loop_settings(settings: TrainerSettings, train_steps: int, eval_steps: int
                   ) -> loop.LoopSettings:
     """The loop's settings: the steps TFX passes in, the rest from the Trainer's settings."""
@@ -219,7 +204,9 @@ def run_fn(fn_args) -> None:
         checkpoints = checkpoint_dir(fn_args, settings) if chief else tempfile.mkdtemp()
         warm_started = False
         if base_model and not tf.train.latest_checkpoint(checkpoints):
-            warm_started = warm_start(keras_model, base_model, features.class_names)
+            warm_started = warm_start(keras_model, base_model, features.class_names, {
+                f.name: tf_transform_output.vocabulary_by_name(vocabulary_name(f.name))
+                for f in features.with_role(Role.CATEGORICAL)})
 
         result = loop.train(
             keras_model, train_dataset, eval_dataset,

@@ -199,45 +199,6 @@ def test_custom_builder_gets_the_named_inputs(digits_features):
     assert sorted(keras_model.input_names) == ["image", "pen", "z"]
 
 
-def test_warm_start_reads_weights_of_an_exported_model(tmp_path, digits_features):
-    from components.trainer import export, run
-
-    keras.utils.set_random_seed(0)
-    exported = model.build_model(digits_features, SPEC, {"pen": 3})
-    module = tf.Module()
-    export.attach_model(module, exported)
-    tf.saved_model.save(module, str(tmp_path / "exported"))
-
-    keras.utils.set_random_seed(1)
-    fresh = model.build_model(digits_features, SPEC, {"pen": 3})
-    assert not np.allclose(fresh.get_weights()[0], exported.get_weights()[0])
-    assert run.warm_start(fresh, str(tmp_path / "exported"))
-    for got, want in zip(fresh.get_weights(), exported.get_weights()):
-        np.testing.assert_array_equal(got, want)
-
-
-def test_a_classifier_warm_starts_only_from_the_same_classes(tmp_path, digits_features):
-    from components.trainer import export, run
-
-    exported = model.build_model(digits_features, SPEC, {"pen": 3})
-    module = tf.Module()
-    export.attach_model(module, exported)
-    tf.saved_model.save(module, str(tmp_path / "exported"))
-    fresh = model.build_model(digits_features, SPEC, {"pen": 3})
-    before = [w.copy() for w in fresh.get_weights()]
-    # recorded by none (an older export), then by a model of other classes or another order
-    for recorded in (None, ("cat", "dog", "owl"), ("dog", "cat")):
-        if recorded:
-            export.record_class_names(str(tmp_path / "exported"), recorded)
-        assert not run.warm_start(fresh, str(tmp_path / "exported"), ("cat", "dog"))
-        for got, want in zip(fresh.get_weights(), before):
-            np.testing.assert_array_equal(got, want)
-    export.record_class_names(str(tmp_path / "exported"), ("cat", "dog"))
-    assert export.recorded_class_names(str(tmp_path / "exported")) == ("cat", "dog")
-    assert run.warm_start(fresh, str(tmp_path / "exported"), ("cat", "dog"))
-    np.testing.assert_array_equal(fresh.get_weights()[0], exported.get_weights()[0])
-
-
 def test_strategy_choice(monkeypatch):
     from components.trainer import run
 
