@@ -96,6 +96,7 @@ def pipeline_arguments(config: PipelineConfig) -> Dict[str, Any]:
         warm_start=config.warm_start,
         span_window=config.span_window,
         eval_config=eval_config(features, config.max_eval_rmse, config.min_eval_accuracy,
-                                config.min_eval_auc, config.beat_trivial_predictor),
+                                config.min_eval_auc, config.beat_trivial_predictor,
+                                balanced_classes=config.class_weights == "balanced"),
         component_beam_args=config.component_beam_args,
     )

@@ -13,8 +13,10 @@
 |            |                                                             | baseline                  |
 
 With `beat_trivial_predictor` (the default), every task's model must also do at least as well
-as the trivial predictor on the eval split itself: R squared >= 0 (regression) or accuracy over
-the majority class >= 0 (classifiers; `pipeline/trivial_baselines.py`).
+as the trivial predictor on the eval split itself: R squared >= 0 (regression), accuracy over
+the majority class >= 0 (classifiers), or, for a classifier trained with balanced class weights
+(whose loss weighs every class alike), balanced accuracy over chance >= 0: the mean of the
+classes' recalls against 1 / K (`pipeline/trivial_baselines.py`).
 
 A label with an open domain is multiclass, but its classes are only known once Transform has
 read the data, after this config is compiled: it gets accuracy and the confusion matrix, and no
@@ -37,6 +39,7 @@ ACCURACY_METRIC = "accuracy"
 AUC_METRIC = "auc"
 R_SQUARED = "r_squared"  # pipeline/trivial_baselines.py
 ACCURACY_OVER_MAJORITY = "accuracy_over_majority_class"
+BALANCED_ACCURACY_OVER_CHANCE = "balanced_accuracy_over_chance"
 # blessing settings (pipeline/config.py) -> (metric, bound): what `deploy` flags patch
 THRESHOLD_SETTINGS = {"max_eval_rmse": (RMSE_METRIC, "upper"),
                       "min_eval_accuracy": (ACCURACY_METRIC, "lower"),
@@ -49,7 +52,9 @@ TRIVIAL_BASELINES_MODULE = "pipeline.trivial_baselines"
 # what a failed bound of the trivial-predictor metrics means, for the run summary
 TRIVIAL_FAILURE_NOTES = {R_SQUARED: "worse than always predicting the eval split's mean",
                          ACCURACY_OVER_MAJORITY: "worse than always predicting the eval split's "
-                                                 "largest class"}
+                                                 "largest class",
+                         BALANCED_ACCURACY_OVER_CHANCE: "recalls no better than always "
+                                                        "predicting one class"}
 
 
 def applicable_bounds(metric_names: Iterable[str]) -> List[str]:
@@ -76,13 +81,16 @@ def _metric(class_name: str, name: str = "", threshold=None, module: str = "", *
                              threshold=threshold, module=module)
 
 
-def _trivial_baseline_metric(classification: bool, bounded: bool):
-    """R squared or accuracy over the majority class, bounded below by 0 when `bounded`; its
-    config carries the code's fingerprint (TFX's cache key does not hash a module's code)."""
+def _trivial_baseline_metric(task: Task, balanced_classes: bool, bounded: bool):
+    """R squared, accuracy over the majority class or (`balanced_classes`) balanced accuracy
+    over chance, bounded below by 0 when `bounded`; its config carries the code's fingerprint
+    (TFX's cache key does not hash a module's code)."""
     from pipeline.fingerprint import code_fingerprint
 
-    class_name, name = (("AccuracyOverMajorityClass", ACCURACY_OVER_MAJORITY) if classification
-                        else ("RSquared", R_SQUARED))
+    class_name, name = (
+        ("RSquared", R_SQUARED) if not task.is_classification else
+        ("BalancedAccuracyOverChance", BALANCED_ACCURACY_OVER_CHANCE) if balanced_classes else
+        ("AccuracyOverMajorityClass", ACCURACY_OVER_MAJORITY))
     return _metric(class_name, name, _threshold("lower", 0.0, False) if bounded else None,
                    module=TRIVIAL_BASELINES_MODULE,
                    code_fingerprint=code_fingerprint([TRIVIAL_BASELINES_MODULE]))
@@ -105,11 +113,11 @@ def _threshold(bound: str, value: float, versus_baseline: bool):
 
 
 def _metrics_specs(features: FeatureSet, max_rmse: float, min_accuracy: float,
-                   min_auc: float, beat_trivial: bool) -> List:
+                   min_auc: float, beat_trivial: bool, balanced_classes: bool) -> List:
     import tensorflow_model_analysis as tfma
 
     count = _metric("ExampleCount")
-    trivial = _trivial_baseline_metric(features.task.is_classification, beat_trivial)
+    trivial = _trivial_baseline_metric(features.task, balanced_classes, beat_trivial)
     if features.task is Task.REGRESSION:
         return [tfma.MetricsSpec(metrics=[count, _metric(
             "RootMeanSquaredError", RMSE_METRIC, _threshold("upper", max_rmse, True)), trivial])]
@@ -137,9 +145,10 @@ def _metrics_specs(features: FeatureSet, max_rmse: float, min_accuracy: float,
 
 
 def eval_config(features: FeatureSet, max_rmse: float, min_accuracy: float = 0.0,
-                min_auc: float = 0.0, beat_trivial: bool = True):
+                min_auc: float = 0.0, beat_trivial: bool = True, balanced_classes: bool = False):
     """A `tfma.EvalConfig` for the schema's task with its blessing thresholds (see the module
-    docstring; TFMA is imported here: run reports only need the metric names)."""
+    docstring; TFMA is imported here: run reports only need the metric names).
+    `balanced_classes`: the classifier is trained with balanced class weights."""
     import tensorflow_model_analysis as tfma
 
     from components.trainer.export import (POSITIVE_PROBABILITY_KEY, PROBABILITIES_KEY,
@@ -154,7 +163,7 @@ def eval_config(features: FeatureSet, max_rmse: float, min_accuracy: float = 0.0
         preprocessing_function_names=[TRANSFORM_SIGNATURE] if task.is_classification else [])
     return tfma.EvalConfig(model_specs=[model_spec], slicing_specs=[tfma.SlicingSpec()],
                            metrics_specs=_metrics_specs(features, max_rmse, min_accuracy, min_auc,
-                                                        beat_trivial))
+                                                        beat_trivial, balanced_classes))
 
 
 def blessing_failures(evaluation_uri: str) -> List[str]:

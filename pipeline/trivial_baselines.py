@@ -10,6 +10,9 @@ eval split's labels in the same pass as the predictions:
   always predicting the eval labels' mean; below 0 is worse than that.
 - `accuracy_over_majority_class` (classifiers): accuracy minus the eval split's largest class
   share (the accuracy of always predicting that class); below 0 is worse than that.
+- `balanced_accuracy_over_chance` (classifiers trained with balanced class weights, whose loss
+  weighs every class alike, which moves the decision away from the largest class on purpose):
+  the mean of the classes' recalls minus 1 / K, what always predicting one class scores.
 
 `pipeline/evaluation.py` bounds both below by 0 when `beat_trivial_predictor` is on. TFMA
 finds the classes through the `module` of their `MetricConfig`; the config also carries a
@@ -26,7 +29,8 @@ import apache_beam as beam
 import numpy as np
 from tensorflow_model_analysis.metrics import metric_types, metric_util
 
-from pipeline.evaluation import ACCURACY_OVER_MAJORITY, R_SQUARED
+from pipeline.evaluation import (ACCURACY_OVER_MAJORITY, BALANCED_ACCURACY_OVER_CHANCE,
+                                 R_SQUARED)
 
 
 @dataclasses.dataclass
@@ -42,6 +46,8 @@ class LabelSums:
     squared_error_sum: float = 0.0
     correct: float = 0.0
     per_class: Dict[int, float] = dataclasses.field(
+        default_factory=lambda: collections.defaultdict(float))
+    correct_per_class: Dict[int, float] = dataclasses.field(
         default_factory=lambda: collections.defaultdict(float))
 
     def add_label(self, label: float, weight: float) -> None:
@@ -64,6 +70,8 @@ class LabelSums:
         self.correct += other.correct
         for label, weight in other.per_class.items():
             self.per_class[label] += weight
+        for label, weight in other.correct_per_class.items():
+            self.correct_per_class[label] += weight
 
     def r_squared(self) -> float:
         """1 - SSE / SST; NaN without examples. When every label is the same (SST 0) the mean
@@ -80,6 +88,15 @@ class LabelSums:
             return float("nan")
         return (self.correct - max(self.per_class.values())) / self.weight
 
+    def balanced_accuracy_over_chance(self) -> float:
+        """The mean of the classes' recalls minus 1 / K (K: the classes in the labels), what
+        always predicting one class scores; NaN without examples."""
+        if not self.weight:
+            return float("nan")
+        recalls = [self.correct_per_class[label] / count
+                   for label, count in self.per_class.items() if count]
+        return sum(recalls) / len(recalls) - 1.0 / len(recalls)
+
 
 def predicted_class(prediction: np.ndarray) -> int:
     """The class a classifier's prediction picks: for one probability (binary), class 1 above
@@ -94,11 +111,12 @@ class _LabelSumsCombiner(beam.CombineFn):
     """Accumulates `LabelSums` over one model output's examples; emits one metric of them."""
 
     def __init__(self, key: metric_types.MetricKey, eval_config, example_weighted: bool,
-                 classification: bool):
+                 value: str):
         self._key = key
         self._eval_config = eval_config
         self._example_weighted = example_weighted
-        self._classification = classification
+        self._value = value  # the LabelSums method that gives the metric
+        self._classification = value != "r_squared"
 
     def create_accumulator(self) -> LabelSums:
         return LabelSums()
@@ -114,7 +132,9 @@ class _LabelSumsCombiner(beam.CombineFn):
             if self._classification:
                 sums.weight += weight
                 sums.per_class[int(value)] += weight
-                sums.correct += weight * (predicted_class(prediction) == int(value))
+                right = weight * (predicted_class(prediction) == int(value))
+                sums.correct += right
+                sums.correct_per_class[int(value)] += right
             else:
                 sums.add_label(value, weight)
                 error = value - float(metric_util.safe_to_scalar(prediction))
@@ -129,11 +149,10 @@ class _LabelSumsCombiner(beam.CombineFn):
         return result
 
     def extract_output(self, sums: LabelSums) -> metric_types.MetricsDict:
-        return {self._key: sums.accuracy_over_majority() if self._classification
-                else sums.r_squared()}
+        return {self._key: getattr(sums, self._value)()}
 
 
-def _computations(classification: bool):
+def _computations(value: str):
     def computations(name: Optional[str] = None, eval_config=None,
                      model_name: Optional[str] = None, output_name: Optional[str] = None,
                      example_weighted: bool = False, sub_key=None, aggregation_type=None,
@@ -145,7 +164,7 @@ def _computations(classification: bool):
                                      example_weighted=example_weighted)
         return [metric_types.MetricComputation(
             keys=[key], preprocessors=preprocessors,
-            combiner=_LabelSumsCombiner(key, eval_config, example_weighted, classification))]
+            combiner=_LabelSumsCombiner(key, eval_config, example_weighted, value))]
     return computations
 
 
@@ -154,7 +173,7 @@ class RSquared(metric_types.Metric):
 
     def __init__(self, name: str = R_SQUARED, code_fingerprint: str = ""):
         del code_fingerprint  # in the config for TFX's cache key only
-        super().__init__(metric_util.merge_per_key_computations(_computations(False)),
+        super().__init__(metric_util.merge_per_key_computations(_computations("r_squared")),
                          name=name)
 
 
@@ -163,5 +182,14 @@ class AccuracyOverMajorityClass(metric_types.Metric):
 
     def __init__(self, name: str = ACCURACY_OVER_MAJORITY, code_fingerprint: str = ""):
         del code_fingerprint  # in the config for TFX's cache key only
-        super().__init__(metric_util.merge_per_key_computations(_computations(True)),
-                         name=name)
+        super().__init__(metric_util.merge_per_key_computations(
+            _computations("accuracy_over_majority")), name=name)
+
+
+class BalancedAccuracyOverChance(metric_types.Metric):
+    """The mean of the classes' recalls minus 1 / K (see the module docstring)."""
+
+    def __init__(self, name: str = BALANCED_ACCURACY_OVER_CHANCE, code_fingerprint: str = ""):
+        del code_fingerprint  # in the config for TFX's cache key only
+        super().__init__(metric_util.merge_per_key_computations(
+            _computations("balanced_accuracy_over_chance")), name=name)

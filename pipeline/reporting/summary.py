@@ -75,7 +75,7 @@ class RunSummary:
                  + (f", {elapsed_seconds:.0f} s" if elapsed_seconds is not None else "")]
 
         def row(label: str, value: str) -> None:
-            lines.append(f"  {label:<34}{value}")
+            lines.append(f"  {label:<33} {value}")  # a space after the longest labels too
 
         if self.rows_read is not None:
             row("rows ingested", f"{self.rows_ingested} of {self.rows_read} "

@@ -95,6 +95,25 @@ def test_always_the_largest_class_scores_zero_and_weights_count():
     assert value == pytest.approx(2 / 5 - 3 / 5)  # class 1 weighs 3 of 5: the majority
 
 
+def test_balanced_accuracy_over_chance_is_the_mean_recall_minus_one_over_k():
+    """A class-weighted binary model (breast cancer, malignant 10%) recalled every malignant
+    case at accuracy 0.897 < the majority share 0.92: accuracy over the majority class refused
+    it; its balanced accuracy is what its loss aimed at."""
+    # 9 benign (0), 1 malignant (1): predicts 1 for the malignant and for 2 benign
+    elements = ([inputs(0, [0.2])] * 7 + [inputs(0, [0.7])] * 2 + [inputs(1, [0.9])])
+    balanced = trivial_baselines.BalancedAccuracyOverChance()
+    assert metric_value(balanced, elements) == pytest.approx((7 / 9 + 1) / 2 - 1 / 2)
+    assert metric_value(balanced, elements, split_at=8) == pytest.approx((7 / 9 + 1) / 2 - 1 / 2)
+    assert metric_value(trivial_baselines.AccuracyOverMajorityClass(), elements) == \
+        pytest.approx(8 / 10 - 9 / 10)
+    always_benign = [inputs(0, [0.1])] * 9 + [inputs(1, [0.1])]
+    assert metric_value(balanced, always_benign) == pytest.approx(0.0)
+    # three classes: recalls 1, 1/2 and 0
+    three = [inputs(0, [0.8, 0.1, 0.1]), inputs(1, [0.1, 0.8, 0.1]), inputs(1, [0.8, 0.1, 0.1]),
+             inputs(2, [0.1, 0.8, 0.1])]
+    assert metric_value(balanced, three) == pytest.approx(0.5 - 1 / 3)
+
+
 @pytest.mark.parametrize("classes, class_name", [
     (None, "RSquared"), (("no", "yes"), "AccuracyOverMajorityClass"),
     (("a", "b", "c"), "AccuracyOverMajorityClass")])
@@ -109,6 +128,9 @@ def test_tfma_builds_the_metric_from_the_eval_config(classes, class_name):
     assert len(json.loads(config.config)["code_fingerprint"]) == 16
     metric = metric_specs.metric_instance(config)
     assert isinstance(metric, getattr(trivial_baselines, class_name))
+    weighted = [m.class_name for spec in eval_config(features, 1.0, balanced_classes=True)
+                .metrics_specs for m in spec.metrics if m.module == "pipeline.trivial_baselines"]
+    assert weighted == ["RSquared" if classes is None else "BalancedAccuracyOverChance"]
     unbounded = [m for spec in eval_config(features, 1.0, beat_trivial=False).metrics_specs
                  for m in spec.metrics if m.module == "pipeline.trivial_baselines"]
     assert [m.HasField("threshold") for m in unbounded] == [False]

@@ -13,6 +13,14 @@ def test_metrics_print_with_four_decimals_and_counts_as_whole_numbers():
     assert lines["eval auc"] == "0.9749"
 
 
+def test_a_metric_name_longer_than_the_column_keeps_a_space_before_its_value():
+    run = summary.RunSummary(run_id="r", nodes=[], eval_metrics={
+        "balanced_accuracy_over_chance": 0.5, "auc": 1.0})
+    lines = run.render().splitlines()
+    assert "  eval auc                          1.0000" in lines
+    assert "  eval balanced_accuracy_over_chance 0.5000" in lines
+
+
 def test_a_run_that_stopped_at_a_component_says_which_in_both_histories(tmp_path):
     from pipeline.reporting import history
     from pipeline.reporting.summary import NodeRun
