@@ -20,6 +20,7 @@ from pipeline.evaluation import BOUNDED_METRICS, applicable_bounds, inapplicable
 
 LOCAL_ENVIRONMENT = "local-environment"
 DEFAULT_INPUT_PATTERNS = {"csv": "*.csv", "class_folders": "*/*"}
+KUBEFLOW_PIPELINE_ROOT_PLACEHOLDER = "gs://YOUR-BUCKET/tfx-multimodal"  # compile refuses it
 PARALLEL_MIN_MB = 100.0  # measured crossover (benchmarks/RESULTS.md), see direct_runner_settings
 
 
@@ -102,7 +103,8 @@ class PipelineConfig(BaseModel):
     component_beam_args: Dict[str, List[str]] = Field(
         default_factory=dict, description="extra Beam arguments per component id")
     kubeflow_pipeline_root: str = Field(
-        "gs://YOUR-BUCKET/tfx-multimodal", description="pipeline root of compiled Kubeflow runs")
+        KUBEFLOW_PIPELINE_ROOT_PLACEHOLDER,
+        description="pipeline root of compiled Kubeflow runs: a folder the cluster writes")
     kubeflow_beam_args: List[str] = Field(
         # LOCAL_ENVIRONMENT: DirectRunner's workers run in the task's container, which holds this
         # environment, so TFX builds no sdist of itself before each Beam job (see

@@ -69,6 +69,10 @@ def build_parser() -> argparse.ArgumentParser:
     compile_.add_argument("--spec", choices=["2.1", "2.0"], default="2.1",
                           help="pipeline spec schema: 2.1 (default) for KFP 2, whose tasks read "
                           "parameterValues; 2.0 for backends that send legacy parameters")
+    compile_.add_argument("--allow-local-paths", action="store_true",
+                          help="accept a data_root and kubeflow_pipeline_root on this machine, "
+                          "for running the tasks here (tests/e2e/kfp_launcher.py), not on a "
+                          "cluster")
     compile_.set_defaults(handler=kubeflow_commands.cmd_compile)
 
     deploy = commands.add_parser(

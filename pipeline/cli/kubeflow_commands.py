@@ -15,7 +15,8 @@ def cmd_compile(args: argparse.Namespace) -> int:
     config = config_from(args)
     from pipeline.runners.kubeflow import compile_pipeline
 
-    path = compile_pipeline(config, args.image, args.output, args.spec)
+    path = compile_pipeline(config, args.image, args.output, args.spec,
+                            allow_local_paths=args.allow_local_paths)
     print(f"Wrote the Kubeflow pipeline spec {args.spec} to {path} (image {args.image})")
     return 0
 

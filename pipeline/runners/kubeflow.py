@@ -7,17 +7,24 @@ Runtime parameters a Kubeflow run can set: `data-root`, `train-args` (TrainArgs 
 values from the config are the defaults; `deploy` can patch them per run. The code runs from the
 container image (dotted paths of the installed package); the schema is read from the package's
 location inside the image.
+
+`check_compilable` refuses, in one line, a config whose spec could not run on a cluster: paths
+on this machine (data root, pipeline root), the placeholder pipeline root, a schema or model
+builder the image does not hold, a span window above 1.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
+from typing import List, Optional
 
 import schemas
-from pipeline.config import ConfigError, PipelineConfig
+from pipeline.config import KUBEFLOW_PIPELINE_ROOT_PLACEHOLDER, ConfigError, PipelineConfig
 
 IMAGE_PACKAGE_ROOT = "/tfx-multimodal"  # where the Dockerfile puts this repository
+IMAGE_PACKAGES = ("pipeline", "components", "schemas")  # the folders the Dockerfile copies
 REPO_ROOT = os.path.dirname(schemas.SCHEMAS_DIR)
 # runtime parameter names
 DATA_ROOT_PARAMETER = "data-root"
@@ -31,22 +38,92 @@ def train_args_json(train_steps: int) -> str:
     return json.dumps({"num_steps": train_steps})
 
 
+def is_remote(path: str) -> bool:
+    """Whether `path` is a URL a cluster can read (gs://, s3://, ...), not a file here."""
+    scheme = re.match(r"([A-Za-z][A-Za-z0-9+.-]*)://", path)
+    return scheme is not None and scheme.group(1).lower() != "file"
+
+
+def _relative_in_image(local_path: str) -> Optional[str]:
+    """`local_path` relative to the repository when the image holds it (under IMAGE_PACKAGES),
+    else None."""
+    relative = os.path.relpath(os.path.abspath(local_path), REPO_ROOT)
+    return relative if relative.split(os.sep)[0] in IMAGE_PACKAGES else None
+
+
 def path_in_image(local_path: str) -> str:
     """A file of this repository, as the container sees it."""
-    relative = os.path.relpath(os.path.abspath(local_path), REPO_ROOT)
-    if relative.startswith(".."):
-        raise ConfigError(f"{local_path} is outside the repository, so not in the image; "
-                          "put the schema under schemas/ or give a gs:// path")
+    relative = _relative_in_image(local_path)
+    if relative is None:
+        raise ConfigError(_schema_not_in_image(local_path))
     return f"{IMAGE_PACKAGE_ROOT}/{relative}"
 
 
+def _schema_not_in_image(local_path: str) -> str:
+    return (f"schema_path {local_path} is not in the image, which holds only "
+            f"{', '.join(p + '/' for p in IMAGE_PACKAGES)} of this repository: copy it to "
+            "schemas/NAME/schema.pbtxt, set dataset: NAME instead of schema_path, and rebuild "
+            "the image")
+
+
+def _local_paths_problems(config: PipelineConfig) -> List[str]:
+    problems = []
+    if not is_remote(config.data_root):
+        problems.append(f"data_root {config.data_root} is a path on this machine, but a Kubeflow "
+                        "run reads it from the cluster: pass --data-root gs://BUCKET/DATA "
+                        "(deploy --param data-root=... sets it per run)")
+    root = config.kubeflow_pipeline_root
+    if root != KUBEFLOW_PIPELINE_ROOT_PLACEHOLDER and not is_remote(root):
+        problems.append(f"kubeflow_pipeline_root {root} is a path on this machine, but Kubeflow "
+                        "tasks write there from the cluster: set it in the config to a gs:// "
+                        "folder the cluster can write")
+    return problems
+
+
+def cluster_problems(config: PipelineConfig, allow_local_paths: bool = False) -> List[str]:
+    """What keeps the compiled spec from running on a cluster, one phrase each with its fix;
+    `allow_local_paths` accepts a data root and pipeline root on this machine (tasks run here,
+    as tests/e2e/kfp_launcher.py runs them)."""
+    problems = [] if allow_local_paths else _local_paths_problems(config)
+    if config.kubeflow_pipeline_root == KUBEFLOW_PIPELINE_ROOT_PLACEHOLDER:
+        problems.append(f"kubeflow_pipeline_root is the placeholder "
+                        f"{KUBEFLOW_PIPELINE_ROOT_PLACEHOLDER}: set it in the config to a gs:// "
+                        "folder the cluster can write (the runs' artifacts and the pushed model "
+                        "go there)")
+    if _relative_in_image(config.resolved_schema_path) is None:
+        problems.append(_schema_not_in_image(config.resolved_schema_path))
+    if config.model_builder is not None:
+        module = config.model_builder.rpartition(".")[0]
+        if module.split(".")[0] not in IMAGE_PACKAGES:
+            problems.append(f"model_builder {config.model_builder!r}: the image does not hold "
+                            f"module {module} (it installs only the packages "
+                            f"{', '.join(IMAGE_PACKAGES)}): move the module into one of them, "
+                            "e.g. components/, and rebuild the image")
+    return problems
+
+
+def check_compilable(config: PipelineConfig, allow_local_paths: bool = False) -> None:
+    """Raises a one-line `ConfigError` when the config cannot compile into a spec a cluster runs
+    (see `cluster_problems`)."""
+    if config.span_window > 1:
+        raise ConfigError(
+            f"invalid config: span_window: {config.span_window} needs the local orchestrator's "
+            "span resolver; Kubeflow runs train on the newest span (span_window 1): remove it "
+            "for compile")
+    problems = cluster_problems(config, allow_local_paths)
+    if problems:
+        raise ConfigError("; ".join(problems))
+
+
 def compile_pipeline(config: PipelineConfig, image: str, output_path: str,
-                     spec_version: str = "2.1") -> str:
-    """Writes the Kubeflow pipeline JSON; returns its path.
+                     spec_version: str = "2.1", allow_local_paths: bool = False) -> str:
+    """Writes the Kubeflow pipeline JSON; returns its path. Refuses first, in one line, a config
+    whose spec could not run on a cluster (`check_compilable`).
 
     Spec 2.1 (the default) is what open-source KFP 2 runs: its tasks read their parameters
     from the executor input's `parameterValues`, the only form KFP 2 backends send. Spec 2.0
     tasks read the legacy `parameters` instead (Vertex AI sends both)."""
+    check_compilable(config, allow_local_paths)
     from google.protobuf import json_format
     from tfx.orchestration.data_types import RuntimeParameter as runtime
     from tfx.orchestration.kubeflow.v2 import kubeflow_v2_dag_runner

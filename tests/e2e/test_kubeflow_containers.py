@@ -57,7 +57,7 @@ def runs(image, tmp_path_factory, digits_features):
                                "--sdk_container_image=local-environment"]}))
     job = str(work / "pipeline.json")
     assert cli.main(["compile", "--config", str(config), "--target", "kubeflow", "--image",
-                     image, "--output", job]) == 0
+                     image, "--output", job, "--allow-local-paths"]) == 0
     launcher = Launcher(str(root), mounts=[str(data)])
     return str(data), str(root), launcher.run(job, "run-1"), launcher.run(job, "run-2")
 

@@ -16,11 +16,13 @@ TASK = "CsvImageExampleGen"
 
 def compiled(tmp_path, data_root, spec):
     config, path = tmp_path / "config.yaml", tmp_path / f"pipeline-{spec}.json"
-    config.write_text(yaml.safe_dump({"data_root": str(data_root), "kubeflow_beam_args": [
-        "--direct_running_mode=in_memory", "--direct_num_workers=1",
-        "--sdk_container_image=local-environment"]}))
+    config.write_text(yaml.safe_dump({
+        "data_root": str(data_root), "kubeflow_pipeline_root": str(tmp_path / "root"),
+        "kubeflow_beam_args": ["--direct_running_mode=in_memory", "--direct_num_workers=1",
+                               "--sdk_container_image=local-environment"]}))
     assert cli.main(["compile", "--config", str(config), "--target", "kubeflow", "--image",
-                     "unused:1", "--output", str(path), "--spec", spec]) == 0
+                     "unused:1", "--output", str(path), "--spec", spec,
+                     "--allow-local-paths"]) == 0
     return str(path)
 
 

@@ -4,19 +4,30 @@ dependencies, image and runtime parameters."""
 import json
 
 import pytest
+import yaml
 from google.protobuf import json_format
 from kfp.pipeline_spec import pipeline_spec_pb2
 
 from pipeline import cli
 
 IMAGE = "registry.example/tfx-multimodal:test"
+DATA_ROOT = "gs://bucket/data"
+
+
+def cluster_config(folder, **settings):
+    """A config file whose spec can run on a cluster (its pipeline root in a bucket)."""
+    config = folder / "config.yaml"
+    config.write_text(yaml.safe_dump({"kubeflow_pipeline_root": "gs://bucket/root", **settings}))
+    return str(config)
 
 
 @pytest.fixture(scope="module")
 def compiled(tmp_path_factory):
-    path = tmp_path_factory.mktemp("kfp") / "pipeline.json"
-    assert cli.main(["compile", "--target", "kubeflow", "--image", IMAGE, "--output",
-                     str(path), "--train-steps", "777"]) == 0
+    folder = tmp_path_factory.mktemp("kfp")
+    path = folder / "pipeline.json"
+    assert cli.main(["compile", "--config", cluster_config(folder), "--target", "kubeflow",
+                     "--image", IMAGE, "--output", str(path), "--train-steps", "777",
+                     "--data-root", DATA_ROOT]) == 0
     with open(path) as handle:
         job = json.load(handle)
     spec = json_format.ParseDict(job["pipelineSpec"], pipeline_spec_pb2.PipelineSpec())
@@ -46,6 +57,7 @@ def test_image_and_code_paths(compiled):
     assert "components.trainer.run.run_fn" in text
     assert "components.transform.preprocessing.preprocessing_fn" in text
     assert "/tfx-multimodal/schemas/digits/schema.pbtxt" in text
+    assert '"base_directory": "gs://bucket/root/serving_model"' in text.replace('\\"', '"')
 
 
 def test_data_components_run_beam_in_their_container_without_a_tfx_sdist(compiled):
@@ -81,11 +93,12 @@ def test_spec_2_1_by_default_with_typed_parameters(compiled):
 
 def test_spec_2_0_on_request(tmp_path):
     path = tmp_path / "pipeline.json"
-    assert cli.main(["compile", "--target", "kubeflow", "--image", IMAGE, "--output", str(path),
-                     "--spec", "2.0"]) == 0
+    assert cli.main(["compile", "--config", cluster_config(tmp_path), "--target", "kubeflow",
+                     "--image", IMAGE, "--output", str(path), "--spec", "2.0", "--data-root",
+                     DATA_ROOT]) == 0
     job = json.loads(path.read_text())
     assert job["pipelineSpec"]["schemaVersion"] == "2.0.0"
-    assert job["runtimeConfig"]["parameters"]["data-root"] == {"stringValue": "demo_data"}
+    assert job["runtimeConfig"]["parameters"]["data-root"] == {"stringValue": DATA_ROOT}
 
 
 def test_runtime_parameters(compiled):
@@ -94,7 +107,8 @@ def test_runtime_parameters(compiled):
         "data-root", "train-args", "trainer-config", "eval-config"}
     values = job["runtimeConfig"]["parameterValues"]  # the config's, overridable per run
     assert json.loads(values["train-args"]) == {"num_steps": 777}
-    assert values["data-root"] == "demo_data"
+    assert values["data-root"] == DATA_ROOT
+    assert job["runtimeConfig"]["gcsOutputDirectory"] == "gs://bucket/root"
     assert json.loads(values["trainer-config"])["learning_rate"] == 0.003
     eval_config = json.loads(values["eval-config"])
     [rmse] = [m for m in eval_config["metricsSpecs"][0]["metrics"]
@@ -108,18 +122,3 @@ def test_runtime_parameters(compiled):
     example_gen_inputs = spec.root.dag.tasks["CsvImageExampleGen"].inputs.parameters
     assert example_gen_inputs["input_base"].component_input_parameter == "data-root"
 
-
-def test_a_schema_outside_the_image_is_one_line(tmp_path, capsys):
-    import shutil
-
-    import schemas
-
-    schema = tmp_path / "schema.pbtxt"
-    shutil.copy(schemas.dataset_schema_path("digits"), schema)
-    config = tmp_path / "config.yaml"
-    config.write_text(f"schema_path: {schema}\n")
-    assert cli.main(["compile", "--config", str(config), "--target", "kubeflow", "--image",
-                     IMAGE, "--output", str(tmp_path / "pipeline.json")]) == 2
-    assert capsys.readouterr().err == (
-        f"error: {schema} is outside the repository, so not in the image; put the schema under "
-        "schemas/ or give a gs:// path\n")

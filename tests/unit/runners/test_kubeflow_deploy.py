@@ -15,6 +15,7 @@ from pipeline import cli
 from pipeline.runners.kubeflow_deploy import kfp_cron
 
 NAME = "tfx-multimodal-demo"
+PIPELINE_ROOT = "gs://bucket/root"
 VERSION = re.compile(rf"{NAME}-\d{{8}}-\d{{6}}-\d{{6}}")
 
 
@@ -28,8 +29,11 @@ EXPERIMENTS = ("GET", "/experiments", {"filter": name_filter("tfx-multimodal", 1
 
 
 def compile_to(path, spec="2.1"):
-    assert cli.main(["compile", "--target", "kubeflow", "--image", "registry.example/tm:1",
-                     "--output", str(path), "--spec", spec]) == 0
+    config = path.parent / "config.yaml"
+    config.write_text(f"kubeflow_pipeline_root: {PIPELINE_ROOT}\n")
+    assert cli.main(["compile", "--config", str(config), "--target", "kubeflow", "--image",
+                     "registry.example/tm:1", "--output", str(path), "--spec", spec,
+                     "--data-root", "gs://bucket/data"]) == 0
     return str(path)
 
 
@@ -61,7 +65,7 @@ def run_body(version, parameters, experiment="experiment-1"):
             "pipeline_version_reference": {"pipeline_id": "pipeline-1",
                                            "pipeline_version_id": version},
             "runtime_config": {"parameters": parameters,
-                               "pipeline_root": "gs://YOUR-BUCKET/tfx-multimodal"}}
+                               "pipeline_root": PIPELINE_ROOT}}
 
 
 def compiled_values(compiled):
