@@ -1,6 +1,7 @@
 """The run report's sections as HTML fragments, each from the artifacts of one part of the run:
 data (feature charts, drift, thumbnails, statistics tables), training curves, evaluation against
-the baseline, the push decision and artifact lineage. `report.py` finds the artifacts and assembles the page."""
+the baseline, the push decision and artifact lineage. `report.py` finds the artifacts and
+assembles the page."""
 
 from __future__ import annotations
 
