@@ -57,13 +57,16 @@ def _image_channels(paths: List[str]) -> int:
 
 
 def config_text(values: dict, draft: schema_infer.Draft) -> str:
-    """The config YAML with a comment on each setting."""
+    """The config YAML with a comment on each setting (the data's words per layout: a CSV, or
+    one folder of images per class)."""
     import yaml
 
+    folders = values.get("layout") == "class_folders"
     comments = {
         "pipeline_name": "name in the metadata store",
         "schema_path": "the draft schema: feature names, types and roles",
-        "data_root": "folder holding the data (CSV files and the images they reference)",
+        "data_root": ("folder holding one folder of images per class" if folders else
+                      "folder holding the data (CSV files and the images they reference)"),
         "layout": "one folder per class under data_root",
         "input_pattern": "files under data_root that a run ingests",
         "output_dir": "pipeline artifacts, metadata, reports and pushed models",
@@ -74,9 +77,11 @@ def config_text(values: dict, draft: schema_infer.Draft) -> str:
         "max_eval_rmse": "blessed (and pushed) at or below this eval RMSE: the CSV's label "
                          "std, the mean predictor's RMSE (beat_trivial_predictor also checks "
                          "against the eval split's own mean)",
-        "min_eval_accuracy": "blessed (and pushed) at or above this eval accuracy: the CSV's "
-                             "largest class share (beat_trivial_predictor also checks against "
-                             "the eval split's own)",
+        "min_eval_accuracy": "blessed (and pushed) at or above this eval accuracy: "
+                             + ("the largest class folder's share of the images" if folders
+                                else "the CSV's largest class share")
+                             + " (beat_trivial_predictor also checks against the eval split's "
+                             "own)",
     }
     lines = [f"# Config drafted by `init` ({schema_infer.task_line(draft)}).",
              "# Every setting, with defaults and bounds: pipeline/config.py."]

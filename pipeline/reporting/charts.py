@@ -15,8 +15,10 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b")
 WIDTH, HEIGHT = 390, 250
 _LEFT, _RIGHT, _TOP, _BOTTOM = 58, 14, 44, 40
-_END_LABELS = 56  # right margin of line charts, where each series' last value is written
+_END_LABELS = 66  # right margin of line charts, where each series' last value is written
 CHAR_WIDTH = 6  # about the width of a character of the charts' 11 px sans-serif
+BOLD_CHAR_WIDTH = 7  # the same in bold (titles)
+HEATMAP_LABEL = 16  # characters of a class name a heatmap writes (longer ones end in "…")
 SLANT = 40  # degrees of the category labels that are too wide to stand side by side
 
 
@@ -102,17 +104,23 @@ class Axes:
                        if self.x_range[0] - 1e-12 <= t <= self.x_range[1] + 1e-12]
         for value, label in x_ticks:
             x = self.x(value)
-            placed = (f"x='{x + 3:.1f}' y='{bottom + 12}' text-anchor='end' transform='rotate("
-                      f"-{SLANT} {x + 3:.1f} {bottom + 12})'" if slanted else
-                      f"x='{x:.1f}' y='{bottom + 16}' text-anchor='middle'")
             parts.append(f"<line x1='{x:.1f}' y1='{bottom}' x2='{x:.1f}' y2='{bottom + 4}' "
-                         f"stroke='#666'/><text {placed}>{_esc(label)}</text>")
+                         f"stroke='#666'/>" + category_label(x, bottom, label, slanted))
         parts.append(f"<path d='M{_LEFT},{_TOP} V{bottom} H{right}' fill='none' stroke='#666'/>"
                      f"<text x='{(_LEFT + right) / 2:.0f}' y='{self.height - 6}' "
                      f"text-anchor='middle'>{_esc(self.x_label)}</text>"
                      f"<text transform='translate(13,{(_TOP + bottom) / 2:.0f}) rotate(-90)' "
                      f"text-anchor='middle'>{_esc(self.y_label)}</text>")
         return parts
+
+
+def category_label(x: float, axis_y: float, label: str, slanted: bool) -> str:
+    """A label under the axis at `axis_y`: centred on `x`, or `slanted` by SLANT degrees and
+    ending under `x`."""
+    if slanted:
+        return (f"<text x='{x + 3:.1f}' y='{axis_y + 12}' text-anchor='end' transform='rotate("
+                f"-{SLANT} {x + 3:.1f} {axis_y + 12})'>{_esc(label)}</text>")
+    return f"<text x='{x:.1f}' y='{axis_y + 16}' text-anchor='middle'>{_esc(label)}</text>"
 
 
 def legend(names: Sequence[str], colours: Optional[Sequence[str]] = None) -> str:
@@ -223,8 +231,7 @@ def lines(series: Dict[str, Sequence[Tuple[float, float]]], title: str, x_label:
         x = axes.x(mark.x)
         parts.append(f"<line x1='{x:.1f}' y1='{_TOP}' x2='{x:.1f}' y2='{HEIGHT - _BOTTOM}' "
                      "stroke='#444' stroke-dasharray='4 3'/>"
-                     f"<text x='{x:.1f}' y='{_TOP - 3}' text-anchor='end'>"
-                     f"{_esc(mark.label)}</text>")
+                     + mark_label(x, mark.label))
     ends = []
     for index, (name, values) in enumerate(series.items()):
         if not values:
@@ -239,7 +246,7 @@ def lines(series: Dict[str, Sequence[Tuple[float, float]]], title: str, x_label:
                      "</circle>" for x, y in values)
         ends.append((axes.y(values[-1][1]) + 4, colour, number(values[-1][1])))
     parts.extend(f"<text x='{width - _END_LABELS + 5}' y='{y:.1f}' fill='{colour}'>{text}</text>"
-                 for y, colour, text in spread(ends))
+                 for y, colour, text in spread(ends, lowest=HEIGHT - _BOTTOM + 3))
     parts.extend(overlay(axes) if overlay else [])
     shown = [(name, COLOURS[i % len(COLOURS)]) for i, (name, values) in enumerate(series.items())
              if values]
@@ -247,17 +254,28 @@ def lines(series: Dict[str, Sequence[Tuple[float, float]]], title: str, x_label:
     return svg(parts, title, width=width)
 
 
-def spread(labels: Sequence[tuple], gap: float = 11.0) -> List[tuple]:
+def mark_label(x: float, label: str) -> str:
+    """A mark's label at the top of the plot area beside its line at `x`: left of it, unless
+    it would reach over the y axis' tick values; outlined in white over the lines it crosses."""
+    left = x - 3 - len(label) * CHAR_WIDTH >= _LEFT
+    return (f"<text x='{x - 3 if left else x + 3:.1f}' y='{_TOP + 10}' text-anchor='"
+            f"{'end' if left else 'start'}' stroke='#fff' stroke-width='3' paint-order='stroke'>"
+            f"{_esc(label)}</text>")
+
+
+def spread(labels: Sequence[tuple], gap: float = 11.0, lowest: float = math.inf) -> List[tuple]:
     """Labels `(y, ...)` moved apart vertically so that none is within `gap` px of another
-    (the lower one moves down), in their original order."""
+    (the lower one moves down) and none is below `lowest` (those above it move up instead), in
+    their original order."""
     order = sorted(range(len(labels)), key=lambda i: labels[i][0])
-    placed: Dict[int, tuple] = {}
+    ys: Dict[int, float] = {}
     last = -math.inf
     for i in order:
-        y = max(labels[i][0], last + gap)
-        placed[i] = (y, *labels[i][1:])
-        last = y
-    return [placed[i] for i in range(len(labels))]
+        ys[i] = last = max(labels[i][0], last + gap)
+    last = lowest + gap
+    for i in reversed(order):
+        ys[i] = last = min(ys[i], last - gap)
+    return [(ys[i], *labels[i][1:]) for i in range(len(labels))]
 
 
 def scatter(points: Sequence[Tuple[float, float]], title: str, x_label: str,
@@ -284,11 +302,19 @@ def scatter(points: Sequence[Tuple[float, float]], title: str, x_label: str,
 def heatmap(matrix: Sequence[Sequence[int]], labels: Sequence[str], title: str,
             x_label: str, y_label: str) -> str:
     """A square matrix of counts (rows: y_label, columns: x_label), darker for larger counts,
-    each cell written out."""
+    each cell written out. The class names are written whole up to HEATMAP_LABEL characters,
+    the column names slanted when wider than a cell; the chart grows to hold its texts."""
     size = len(labels)
     cell = max(14, min(40, 300 // max(size, 1)))
-    left, top = 70, 44
-    width, height = left + cell * size + 14, top + cell * size + 40
+    names = [n if len(n) <= HEATMAP_LABEL else n[:HEATMAP_LABEL - 1] + "…" for n in labels]
+    widest = max(map(len, names), default=0) * CHAR_WIDTH
+    slanted = widest > cell - CHAR_WIDTH
+    left, top, side = 24 + widest + 6, 30, cell * size
+    below = top + side + (round(widest * math.sin(math.radians(SLANT))) + 16 if slanted else 20)
+    width = round(max(left + side + 14, left + (side + len(x_label) * CHAR_WIDTH) / 2 + 6,
+                      len(title) * BOLD_CHAR_WIDTH + 16))
+    y_middle = max(top + side / 2, len(y_label) * CHAR_WIDTH / 2 + 4)
+    height = round(max(below + 18, y_middle + len(y_label) * CHAR_WIDTH / 2 + 4))
     peak = max([max(row, default=0) for row in matrix] + [1])
     parts = [f"<text x='{width / 2:.0f}' y='16' text-anchor='middle' font-weight='bold'>"
              f"{_esc(title)}</text>"]
@@ -304,14 +330,13 @@ def heatmap(matrix: Sequence[Sequence[int]], labels: Sequence[str], title: str,
                 parts.append(f"<text x='{x + cell / 2:.0f}' y='{y + cell / 2 + 4:.0f}' "
                              f"text-anchor='middle' fill='{'#fff' if shade > 0.5 else '#222'}'>"
                              f"{count}</text>")
-    for index, name in enumerate(labels):
-        short = _esc(name if len(name) <= 8 else name[:7] + "…")
+    for index, name in enumerate(names):
         middle = index * cell + cell / 2
         parts.append(f"<text x='{left - 4}' y='{top + middle + 4:.0f}' text-anchor='end'>"
-                     f"{short}</text><text x='{left + middle:.0f}' y='{top + size * cell + 14}' "
-                     f"text-anchor='middle'>{short}</text>")
-    parts.append(f"<text x='{left + size * cell / 2:.0f}' y='{height - 6}' text-anchor='middle'>"
-                 f"{_esc(x_label)}</text><text transform='translate(13,{top + size * cell / 2:.0f})"
+                     f"{_esc(name)}</text>"
+                     + category_label(left + middle, top + side - 2, name, slanted))
+    parts.append(f"<text x='{left + side / 2:.0f}' y='{height - 6}' text-anchor='middle'>"
+                 f"{_esc(x_label)}</text><text transform='translate(13,{y_middle:.0f})"
                  f" rotate(-90)' text-anchor='middle'>{_esc(y_label)}</text>")
     return svg(parts, title, width=width, height=height)
 

@@ -18,7 +18,7 @@ import os
 from typing import Dict, List, Optional
 
 from pipeline.reporting import report_sections as sections
-from pipeline.reporting.summary import RunSummary, yes_no
+from pipeline.reporting.summary import RunSummary
 from schemas import FeatureSet, Role
 
 REPORT_FILE = "report.html"
@@ -136,8 +136,7 @@ def _sections(summary: RunSummary, artifacts: RunArtifacts, features: FeatureSet
                                    others) if result else
          "<p class='muted'>no model was trained in this run</p>"),
         ("evaluation", "Evaluation against the baseline", sections.evaluation_section(summary)),
-        ("push", "Push decision", f"<p>blessed: {yes_no(summary.blessed)}; "
-                                  f"{html.escape(decision)}</p>"),
+        ("push", "Push decision", sections.push_section(summary, decision)),
         ("lineage", "Artifact lineage", sections.lineage_section(summary)),
     ]
 

@@ -1,6 +1,7 @@
 """The run report's sections as HTML fragments, each from the artifacts of one part of the run:
 data (feature charts, drift, thumbnails, statistics tables), training curves, evaluation against
-the baseline, and artifact lineage. `report.py` finds the artifacts and assembles the page."""
+the baseline, the push decision and artifact lineage. `report.py` finds the artifacts and
+assembles the page."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Dict, List, Optional, Sequence
 
 from pipeline.reporting import charts
 from pipeline.reporting.feature_charts import key_line, statistics_charts, statistics_rows
-from pipeline.reporting.summary import DIFF_SUFFIX, RunSummary, spans_text, yes_no
+from pipeline.reporting.summary import DIFF_SUFFIX, RunSummary, spans_text
 
 LOSS_SUFFIX = "loss"
 
@@ -122,6 +123,11 @@ def summary_section(summary: RunSummary, decision: str) -> str:
         ["rows read", summary.rows_read], ["rows ingested", summary.rows_ingested],
         ["rows quarantined", summary.rows_quarantined],
         ["spans", spans_text(summary.spans) or None],
-        ["blessed", yes_no(summary.blessed)], ["push decision", decision]]
+        ["blessed", summary.blessed_text()], ["push decision", decision]]
     return (f"<p>{html.escape(summary.render().splitlines()[0])}</p>"
             + table(["", "value"], rows))
+
+
+def push_section(summary: RunSummary, decision: str) -> str:
+    """Blessed or not (with the bounds the model failed) and what the Pusher did."""
+    return f"<p>blessed: {html.escape(summary.blessed_text())}; {html.escape(decision)}</p>"

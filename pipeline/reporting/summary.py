@@ -68,6 +68,11 @@ class RunSummary:
         """The run's nodes without its resolvers."""
         return [node for node in self.nodes if not node.node_id.endswith(RESOLVER_SUFFIX)]
 
+    def blessed_text(self) -> str:
+        """Whether the model was blessed and, if not, the bounds it failed."""
+        return yes_no(self.blessed) + (f" ({'; '.join(self.blessing_failures)})"
+                                       if self.blessing_failures else "")
+
     def render(self, elapsed_seconds: Optional[float] = None) -> str:
         components = self.components
         cached = sum(1 for node in components if node.state == "CACHED")
@@ -95,8 +100,7 @@ class RunSummary:
         if self.majority_class_accuracy is not None:
             row("eval majority-class accuracy", f"{self.majority_class_accuracy:.4f}")
         pusher_cached = self.states.get("Pusher") == "CACHED"
-        row("blessed", yes_no(self.blessed)
-            + (f" ({'; '.join(self.blessing_failures)})" if self.blessing_failures else ""))
+        row("blessed", self.blessed_text())
         row("pushed", yes_no(self.pushed)
             + (f" -> {self.pushed_to}" if self.pushed and self.pushed_to else "")
             + (" (by an earlier run; nothing new this time)" if pusher_cached else ""))

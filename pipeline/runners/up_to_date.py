@@ -32,6 +32,7 @@ from pipeline.config import PipelineConfig
 from pipeline.data_files import data_files
 
 RECORD_FILE = "last_successful_run.json"
+STARTED_FILE = "unfinished_run_started.txt"  # when a run through TFX started that has not succeeded
 _LIVE = 2  # ml_metadata.proto.metadata_store_pb2.Artifact.State.LIVE
 
 
@@ -94,23 +95,35 @@ def _record_path(config: PipelineConfig) -> str:
     return os.path.join(config.output_dir, RECORD_FILE)
 
 
-def forget_success(config: PipelineConfig) -> None:
-    """Deletes the record: called before every run through TFX."""
+def _now() -> str:
+    return datetime.datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+def _remove(path: str) -> None:
     try:
-        os.remove(_record_path(config))
+        os.remove(path)
     except FileNotFoundError:
         pass
+
+
+def forget_success(config: PipelineConfig) -> None:
+    """Deletes the record and notes when this run started: called before every run through
+    TFX."""
+    _remove(_record_path(config))
+    os.makedirs(config.output_dir, exist_ok=True)
+    with open(os.path.join(config.output_dir, STARTED_FILE), "w", encoding="utf-8") as handle:
+        handle.write(_now() + "\n")
 
 
 def record_success(config: PipelineConfig, inputs: Dict[str, str], run_id: str, summary: str,
                    report: str) -> None:
     """Writes the record of a run that succeeded with `inputs` (as read before it started)."""
-    finished = datetime.datetime.now().astimezone().isoformat(timespec="seconds")
-    record = SuccessfulRun(run_id, finished, inputs, summary, report)
+    record = SuccessfulRun(run_id, _now(), inputs, summary, report)
     temporary = _record_path(config) + ".tmp"
     with open(temporary, "w", encoding="utf-8") as handle:
         json.dump(dataclasses.asdict(record), handle, indent=1)
     os.replace(temporary, _record_path(config))
+    _remove(os.path.join(config.output_dir, STARTED_FILE))
 
 
 def read_record(config: PipelineConfig) -> Optional[SuccessfulRun]:
@@ -121,6 +134,16 @@ def read_record(config: PipelineConfig) -> Optional[SuccessfulRun]:
         return None
 
 
+def _unfinished_run(config: PipelineConfig) -> Optional[str]:
+    """What the note of a run through TFX that never succeeded says, if there is one."""
+    try:
+        with open(os.path.join(config.output_dir, STARTED_FILE), encoding="utf-8") as handle:
+            started = handle.read().strip()
+    except OSError:
+        return None
+    return f"the last run (started {started}) did not succeed" if started else None
+
+
 def why_not_skipped(config: PipelineConfig, inputs: Dict[str, str]) -> Optional[str]:
     """None when the last successful run had these inputs and its outputs are intact; else
     why a run is needed, e.g. "changed since the last successful run: data"."""
@@ -128,7 +151,7 @@ def why_not_skipped(config: PipelineConfig, inputs: Dict[str, str]) -> Optional[
         return "the data root is remote, so its files are not fingerprinted"
     record = read_record(config)
     if record is None:
-        return "no successful run is recorded"
+        return _unfinished_run(config) or "no successful run is recorded"
     changed = sorted(kind for kind in set(inputs) | set(record.inputs)
                      if inputs.get(kind) != record.inputs.get(kind))
     if changed:

@@ -49,6 +49,16 @@ def test_sklearn_layout_is_written_as_a_standard_copy(tmp_path, capsys):
     config = load_config(str(out / "config.yaml"))
     assert (config.data_root, config.input_pattern) == (str(out / "data"), "iris.csv")
     assert config.min_eval_accuracy == 0.3333  # 50 of 150 rows per class, rounded down
+    assert config_comments(out)["min_eval_accuracy"] == (
+        "blessed (and pushed) at or above this eval accuracy: the CSV's largest class share "
+        "(beat_trivial_predictor also checks against the eval split's own)")
+
+
+def config_comments(out):
+    """The comment on each setting of the config `init` wrote in `out`, by setting."""
+    lines = (out / "config.yaml").read_text().splitlines()
+    return {line.split(":")[0]: line.split(" # ", 1)[1] for line in lines
+            if not line.startswith("#") and " # " in line}
 
 
 def test_a_sample_drawn_with_rows_is_said_to_be_one(tmp_path, capsys):
@@ -164,6 +174,11 @@ def test_class_folders(tmp_path, capsys):
     assert config.min_eval_accuracy == 0.5
     assert [(f.name, f.role.value) for f in config.features().features] == [
         ("image", "image"), ("label", "label")]
+    comments = config_comments(out)  # there is no CSV to speak of
+    assert comments["data_root"] == "folder holding one folder of images per class"
+    assert comments["min_eval_accuracy"] == (
+        "blessed (and pushed) at or above this eval accuracy: the largest class folder's share "
+        "of the images (beat_trivial_predictor also checks against the eval split's own)")
 
 
 def test_class_folders_init_names_the_images_the_layout_does_not_read(tmp_path, capsys):

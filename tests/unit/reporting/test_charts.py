@@ -112,10 +112,69 @@ def test_lines_label_the_last_value_and_the_marks():
     assert {"best step 20", "1.5", "training step", "loss", "eval_loss"} <= set(texts(root))
 
 
+def test_mark_labels_stay_in_the_plot_area_clear_of_the_legend_and_the_y_ticks():
+    """A mark's label stood above the plot area, over the legend; near the y axis it now turns
+    to the right of its line instead of reaching over the tick values."""
+    root = parse(charts.lines({"loss": [(0, 1.0), (100, 0.5)]}, "t", "step", "loss",
+                              marks=[charts.Mark(10, "best step 10"),
+                                     charts.Mark(90, "best step 90")]))
+    labels = [(t.text, t.get("x"), t.get("y"), t.get("text-anchor"))
+              for t in root.iter(SVG + "text") if t.text.startswith("best")]
+    assert labels == [("best step 10", "87.6", "54", "start"),
+                      ("best step 90", "294.4", "54", "end")]
+
+
 def test_scatter_has_one_dot_per_point_and_the_diagonal():
     root = parse(charts.scatter([(1.0, 1.5), (2.0, 1.0), (3.0, 3.0)], "p", "actual", "pred"))
     assert len(list(root.iter(SVG + "circle"))) == 3
     assert any(line.get("stroke-dasharray") for line in root.iter(SVG + "line"))
+
+
+def test_spread_moves_close_labels_apart_and_up_from_the_lowest_place():
+    assert charts.spread([(100.0, "a"), (104.0, "b")]) == [(100.0, "a"), (111.0, "b")]
+    assert charts.spread([(104.0, "b"), (100.0, "a")], lowest=106.0) == [(106.0, "b"),
+                                                                         (95.0, "a")]
+
+
+def test_end_labels_of_lines_ending_together_stay_apart_and_clear_of_the_x_ticks():
+    """Lines ending close together at the bottom had their last labels pushed down over the
+    last x tick's label (at y 226): now the lowest sits at the x axis (210) + 3."""
+    root = parse(charts.lines({"a": [(0, 2.0), (100, 1.0)], "b": [(0, 2.0), (100, 1.005)],
+                               "c": [(0, 1.9), (100, 1.01)]}, "t", "step", "v"))
+    ends = [(t.text, t.get("y")) for t in root.iter(SVG + "text") if t.get("fill")]
+    assert ends == [("1", "213.0"), ("1.005", "202.0"), ("1.01", "191.0")]
+    assert [t.get("y") for t in root.iter(SVG + "text") if t.text == "100"] == ["226"]
+
+
+def test_heatmap_writes_class_names_whole_and_grows_to_hold_its_texts():
+    """Two classes in 40 px cells: the title, the y axis label and the names were cut to the
+    chart's 164 px (`onfusion matrix (accuracy 96.4%`, `maligna…`), the column names ran
+    together (`benignmaligna…`)."""
+    root = parse(charts.heatmap([[79, 0], [4, 29]], ["benign", "malignant"],
+                                "confusion matrix (accuracy 96.4%)", "predicted diagnosis",
+                                "true diagnosis"))
+    assert (root.get("width"), root.get("height")) == ("247", "179")  # 33 bold characters
+    placed = [(t.text, t.get("x"), t.get("y"), t.get("transform"))
+              for t in root.iter(SVG + "text") if not t.text.isdigit()]
+    assert placed == [
+        ("confusion matrix (accuracy 96.4%)", "124", "16", None),
+        ("benign", "80", "54", None),  # the matrix starts after 24 + 9 * 6 + 6 px
+        ("benign", "107.0", "120", "rotate(-40 107.0 120)"),  # columns: wider than 40 - 6 px
+        ("malignant", "80", "94", None),
+        ("malignant", "147.0", "120", "rotate(-40 147.0 120)"),
+        ("predicted diagnosis", "124", "173", None),
+        ("true diagnosis", None, None, "translate(13,70) rotate(-90)")]
+    long_name = parse(charts.heatmap([[1, 0], [0, 1]], ["a", "an extremely long class name"],
+                                     "c", "p", "t"))
+    assert [t.text for t in long_name.iter(SVG + "text")][-4:-2] == [
+        "an extremely lo…", "an extremely lo…"]
+
+
+def test_heatmap_of_short_names_writes_them_upright():
+    root = parse(charts.heatmap([[1] * 10] * 10, [str(d) for d in range(10)], "c", "p", "t"))
+    columns = [t for t in root.iter(SVG + "text") if t.text == "7" and t.get("text-anchor")
+               == "middle" and t.get("y") == str(30 + 300 + 14)]
+    assert len(columns) == 1 and columns[0].get("transform") is None
 
 
 def test_heatmap_writes_every_nonzero_count():

@@ -172,9 +172,22 @@ def test_a_remote_data_root_is_never_skipped(succeeded):
 
 def test_a_forgotten_or_unreadable_record_is_not_skipped(succeeded):
     config, inputs, _ = succeeded
-    up_to_date.forget_success(config)
-    up_to_date.forget_success(config)  # twice is fine: every run through TFX forgets first
+    os.remove(os.path.join(config.output_dir, up_to_date.RECORD_FILE))
     assert up_to_date.why_not_skipped(config, inputs) == "no successful run is recorded"
     with open(os.path.join(config.output_dir, up_to_date.RECORD_FILE), "w") as handle:
         handle.write("{truncated")
     assert up_to_date.why_not_skipped(config, inputs) == "no successful run is recorded"
+
+
+def test_after_a_run_that_did_not_succeed_the_next_one_says_so(succeeded, monkeypatch):
+    """The record's absence after a failed run read "no successful run is recorded", although
+    runs were recorded; the note of the failed run's start is gone once a run succeeds."""
+    config, inputs, paths = succeeded
+    monkeypatch.setattr(up_to_date, "_now", lambda: "2026-11-30T06:00:00+00:00")
+    up_to_date.forget_success(config)
+    up_to_date.forget_success(config)  # twice is fine: every run through TFX forgets first
+    assert (up_to_date.why_not_skipped(config, inputs)
+            == "the last run (started 2026-11-30T06:00:00+00:00) did not succeed")
+    up_to_date.record_success(config, inputs, "r1", "Run r1: 9 components", str(paths["report"]))
+    assert not os.path.exists(os.path.join(config.output_dir, up_to_date.STARTED_FILE))
+    assert up_to_date.why_not_skipped(config, inputs) is None
