@@ -183,7 +183,11 @@ def _write_history(config: PipelineConfig, summaries=None) -> Optional[str]:
 
 
 def cmd_schedule(args: argparse.Namespace) -> int:
-    """Runs the pipeline at each cron tick until SIGTERM (or one run with --once)."""
+    """Runs the pipeline at each cron tick until SIGTERM (or one run with --once, which needs
+    no --cron)."""
+    if args.cron is None and not args.once:
+        args.usage_error("the following arguments are required: --cron (or --once for one run "
+                         "now)")
     config = config_from(args)
     from pipeline.runners.scheduler import CronError, Scheduler
 
