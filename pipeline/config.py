@@ -158,19 +158,13 @@ class PipelineConfig(BaseModel):
 
     @pydantic.field_validator("model_builder")
     @classmethod
-    def _builder_importable(cls, value: Optional[str]) -> Optional[str]:
+    def _builder_is_dotted_path(cls, value: Optional[str]) -> Optional[str]:
+        """Its module is imported only by the commands that train (`check_model_builder`)."""
         if value is None:
             return value
         module_name, _, attribute = value.rpartition(".")
         if not module_name or not attribute:
             raise ValueError(f"{value!r} is not a dotted path like 'my_models.build'")
-        try:
-            found = importlib.util.find_spec(module_name)
-        except (ImportError, ValueError):
-            found = None
-        if found is None:
-            raise ValueError(f"module {module_name!r} cannot be imported; install it or fix "
-                             "the path")
         return value
 
     @property
@@ -252,6 +246,34 @@ def working_directory_hint(config_path: Optional[str], value: Any) -> str:
         return ""
     return (f"; relative paths are read from the working directory ({os.getcwd()}), not the "
             f"config's folder ({folder}): run from there, or write the path absolute")
+
+
+def check_model_builder(config: PipelineConfig, config_path: Optional[str]) -> None:
+    """For the commands that build a model (`run`, `schedule`, `compile`): the module of
+    `model_builder` must be importable. Python looks for it on PYTHONPATH and among installed
+    packages, not in the working directory nor beside the config, which the error says (with
+    the folder to add when the module's file is in one of them)."""
+    if config.model_builder is None:
+        return
+    module_name = config.model_builder.rpartition(".")[0]
+    try:
+        found = importlib.util.find_spec(module_name)
+    except (ImportError, ValueError):
+        found = None
+    if found is not None:
+        return
+    top = module_name.split(".")[0]
+    source = f"{top}/" if "." in module_name else f"{top}.py"  # a package, or a module file
+    folders = [os.getcwd()] + ([os.path.dirname(os.path.abspath(config_path))]
+                               if config_path else [])
+    holder = next((folder for folder in folders if os.path.exists(os.path.join(folder, source))),
+                  None)
+    raise ConfigError(
+        f"invalid config: model_builder: module {module_name!r} cannot be imported (got "
+        f"{config.model_builder!r}); Python looks for it on PYTHONPATH and among installed "
+        f"packages, not in the working directory or the config's folder: add the folder that "
+        f"holds {source} to PYTHONPATH"
+        + (f" (PYTHONPATH={holder})" if holder else "") + ", or install it")
 
 
 class _DuplicateKey(ValueError):

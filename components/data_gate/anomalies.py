@@ -47,13 +47,16 @@ VALUES_SHOWN = 10  # new string values named in the line; the report has them al
 def new_values_detail(feature: str, description: str) -> str:
     """TFDV's list of string values outside a feature's domain ("...: a (~2%), b (<1%)."), cut
     to its first VALUES_SHOWN values, and what to do about them."""
+    description = description.strip()  # TFDV ends some descriptions with ". "
     head, colon, listed = description.partition(": ")
     values = re.split(r"(?<=%\)), ", listed.rstrip("."))
     if colon and len(values) > VALUES_SHOWN:
         description = (f"{head}: {', '.join(values[:VALUES_SHOWN])} and "
                        f"{len(values) - VALUES_SHOWN} more")
     return (f"{description.rstrip('.')}; if they are valid, add them to {feature!r}'s domain "
-            "in the schema, or draft it again (`init`) from data that holds them")
+            "in the schema, or draft it again (`init`) from data that holds them; or, to accept "
+            "a few unseen values each span, add distribution_constraints { min_domain_mass: "
+            "0.95 } to the feature")
 
 
 # TFDV's anomaly for a feature present in fewer examples than `presence.min_fraction` allows

@@ -1,6 +1,7 @@
 """The ingestion component: `FileBasedExampleGen` with the CSV + images executor.
 
-Inherits input/output split configs, `{SPAN}`/`{VERSION}` patterns and range configs from TFX.
+Inherits input/output split configs, `{SPAN}`/`{VERSION}` patterns and range configs from TFX;
+its driver reports a span pattern that matches no file as a data error.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from tfx.components.example_gen.component import FileBasedExampleGen
 from tfx.dsl.components.base import executor_spec
 from tfx.proto import example_gen_pb2, range_config_pb2
 
-from components.ingest import executor, rows
+from components.ingest import driver, executor, rows
 
 
 def example_gen_configs(input_pattern: str, input_splits: Optional[Dict[str, str]],
@@ -37,6 +38,7 @@ class CsvImageExampleGen(FileBasedExampleGen):
     """Reads CSV files whose image columns hold paths under `input_base` into tf.Examples."""
 
     EXECUTOR_SPEC = executor_spec.BeamExecutorSpec(executor.Executor)
+    DRIVER_CLASS = driver.SpanResolvingDriver
 
     def __init__(self, input_base: str, settings: rows.IngestSettings,
                  input_config: Optional[example_gen_pb2.Input] = None,

@@ -53,12 +53,14 @@ def build_parser() -> argparse.ArgumentParser:
     schedule = commands.add_parser(
         "schedule", help="run the pipeline on a cron schedule until stopped (SIGTERM)")
     add_config_arguments(schedule)
-    schedule.add_argument("--cron", required=True,
-                          help="five-field cron expression, e.g. '0 3 * * *' (03:00 daily)")
+    schedule.add_argument("--cron",
+                          help="five-field cron expression, e.g. '0 3 * * *' (03:00 daily); "
+                          "required unless --once")
     schedule.add_argument("--once", action="store_true",
-                          help="one run now, for system cron or a systemd timer")
+                          help="one run now, for system cron or a systemd timer (no --cron "
+                          "needed)")
     schedule.add_argument("-v", "--verbose", action="store_true", help="show library logs")
-    schedule.set_defaults(handler=run_commands.cmd_schedule)
+    schedule.set_defaults(handler=run_commands.cmd_schedule, usage_error=schedule.error)
 
     compile_ = commands.add_parser("compile", help="compile the pipeline for an orchestrator")
     add_config_arguments(compile_)

@@ -7,12 +7,13 @@ import os
 import sys
 
 from pipeline.cli.arguments import config_from
-from pipeline.config import ConfigError
+from pipeline.config import ConfigError, check_model_builder
 
 
 def cmd_compile(args: argparse.Namespace) -> int:
     """Writes the Kubeflow pipeline JSON."""
     config = config_from(args)
+    check_model_builder(config, args.config)
     from pipeline.runners.kubeflow import compile_pipeline
 
     path = compile_pipeline(config, args.image, args.output, args.spec,

@@ -11,7 +11,8 @@ import time
 from typing import Optional
 
 from pipeline.cli.arguments import config_from
-from pipeline.config import ConfigError, PipelineConfig, working_directory_hint
+from pipeline.config import (ConfigError, PipelineConfig, check_model_builder,
+                             working_directory_hint)
 
 UNMATCHED_SHOWN = 5  # CSV files the input patterns leave out, named in the run's log
 
@@ -36,7 +37,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def _preflight(config: PipelineConfig, config_path: Optional[str]) -> None:
-    """Checks that need no heavy import: data root present, output directory usable."""
+    """Checks that need no heavy import: data root present, output directory usable, the model
+    builder importable."""
+    check_model_builder(config, config_path)
     if not os.path.isdir(config.data_root):
         raise ConfigError(f"data_root {config.data_root!r} does not exist" + (
             working_directory_hint(config_path, config.data_root)
@@ -183,7 +186,11 @@ def _write_history(config: PipelineConfig, summaries=None) -> Optional[str]:
 
 
 def cmd_schedule(args: argparse.Namespace) -> int:
-    """Runs the pipeline at each cron tick until SIGTERM (or one run with --once)."""
+    """Runs the pipeline at each cron tick until SIGTERM (or one run with --once, which needs
+    no --cron)."""
+    if args.cron is None and not args.once:
+        args.usage_error("the following arguments are required: --cron (or --once for one run "
+                         "now)")
     config = config_from(args)
     from pipeline.runners.scheduler import CronError, Scheduler
 

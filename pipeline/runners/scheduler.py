@@ -40,11 +40,12 @@ class RunFailed(RuntimeError):
 
 
 class Scheduler:
-    """Calls `job` at each cron tick under the output directory's lock."""
+    """Calls `job` at each cron tick under the output directory's lock; without a cron
+    expression (`schedule --once`), only at the `tick` its caller asks for."""
 
-    def __init__(self, cron: str, output_dir: str, job: Callable[[], object],
+    def __init__(self, cron: Optional[str], output_dir: str, job: Callable[[], object],
                  stop: Optional[threading.Event] = None):
-        self._times = parse_cron(cron)
+        self._times = parse_cron(cron) if cron is not None else None
         self._output_dir = output_dir
         self._job = job
         self.stop = stop or threading.Event()
@@ -68,6 +69,8 @@ class Scheduler:
 
     def run_forever(self) -> None:
         """Waits for each tick and runs; returns when `stop` is set (between runs)."""
+        if self._times is None:
+            raise ValueError("a scheduler without a cron expression runs only single ticks")
         while not self.stop.is_set():
             due = self._times.get_next(datetime.datetime)
             wait = (due - datetime.datetime.now().astimezone()).total_seconds()

@@ -102,3 +102,21 @@ def test_schedule_and_predict_refuse_a_bound_of_another_task(command, tmp_path):
     assert "EXIT 2 HEAVY []" in out
     assert err == ("error: invalid config: min_eval_auc: the schema's task is regression, whose "
                    "blessing bound is max_eval_rmse; remove it\n")
+
+
+@pytest.mark.parametrize("command, code, message", [
+    (["runs"], 1, "error: no metadata store at {out}/metadata.sqlite: nothing has run yet"),
+    (["predict", "--csv", "{tmp}/rows.csv", "--output", "p.csv"], 2,
+     "error: --csv {tmp}/rows.csv is not a file"),
+])
+def test_commands_that_do_not_train_do_not_import_the_model_builder(command, code, message,
+                                                                    tmp_path, capsys):
+    from pipeline import cli
+
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump({
+        "data_root": str(tmp_path), "output_dir": str(tmp_path / "out"),
+        "model_builder": "my_models.build"}))
+    argv = [part.format(tmp=tmp_path) for part in command]
+    assert cli.main([argv[0], "--config", str(tmp_path / "c.yaml"), *argv[1:]]) == code
+    assert capsys.readouterr().err.splitlines()[-1] == message.format(out=tmp_path / "out",
+                                                                      tmp=tmp_path)

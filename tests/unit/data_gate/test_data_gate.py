@@ -167,13 +167,37 @@ def test_new_string_values_are_cut_to_ten_and_say_what_to_do():
         "[train] company: Unexpected string values: Examples contain values missing from the "
         "schema: " + ", ".join(f"Cab, No. {i} (<1%)" for i in range(10)) + " and 2 more; if "
         "they are valid, add them to 'company''s domain in the schema, or draft it again "
-        "(`init`) from data that holds them")
-    reason.description = "Examples contain values missing from the schema: d (<1%)."
+        "(`init`) from data that holds them; or, to accept a few unseen values each span, add "
+        "distribution_constraints { min_domain_mass: 0.95 } to the feature")
+    reason.description = "Examples contain values missing from the schema: d (<1%). "
     [anomaly] = anomalies_lib.anomalies_from_proto("train", proto)
     assert anomaly.detail == (
         "Examples contain values missing from the schema: d (<1%); if they are valid, add them "
         "to 'company''s domain in the schema, or draft it again (`init`) from data that holds "
-        "them")
+        "them; or, to accept a few unseen values each span, add distribution_constraints { "
+        "min_domain_mass: 0.95 } to the feature")
+
+
+@pytest.mark.parametrize("unseen, min_domain_mass, flagged", [
+    (3, None, ["company"]), (5, 0.95, []), (6, 0.95, ["company"])])
+def test_min_domain_mass_accepts_a_few_unseen_values(unseen, min_domain_mass, flagged):
+    """What the hint for new string values promises, as TFDV validates: with
+    `distribution_constraints { min_domain_mass: 0.95 }`, up to 5% of values outside the
+    domain is no anomaly; more is."""
+    import pandas as pd
+    import tensorflow_data_validation as tfdv
+    from google.protobuf import text_format
+    from tensorflow_metadata.proto.v0 import schema_pb2
+
+    schema = text_format.Parse('feature { name: "company" type: BYTES domain: "company" } '
+                               'string_domain { name: "company" value: "a" value: "b" }',
+                               schema_pb2.Schema())
+    if min_domain_mass is not None:
+        schema.feature[0].distribution_constraints.min_domain_mass = min_domain_mass
+    rows = pd.DataFrame({"company": ["a", "b"] * ((100 - unseen) // 2) + ["a"] * (unseen % 2)
+                         + [f"Cab {i}" for i in range(unseen)]})
+    statistics = tfdv.generate_statistics_from_dataframe(rows)
+    assert sorted(tfdv.validate_statistics(statistics, schema).anomaly_info) == flagged
 
 
 def test_fewer_values_than_the_presence_allows_says_what_to_do():

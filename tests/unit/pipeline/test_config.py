@@ -1,8 +1,11 @@
 """Configuration: defaults, YAML plus overrides, and one-line errors."""
 
-import pytest
+import sys
 
-from pipeline.config import ConfigError, load_config
+import pytest
+import yaml
+
+from pipeline.config import ConfigError, check_model_builder, load_config
 
 
 def test_defaults_resolve_paths(tmp_path):
@@ -119,3 +122,39 @@ def test_a_key_written_twice_is_refused_naming_both_lines(tmp_path):
         load_config(str(path))
     assert str(raised.value) == (f"config file {path}: key 'Transform' is written twice "
                                  "(lines 2 and 3): keep one")
+
+
+def test_a_model_builder_is_read_without_importing_it(tmp_path):
+    """`predict` and `runs` never build a model: loading the config does not import it."""
+    config = load_config(overrides={"model_builder": "my_models.build"})
+    assert config.model_builder == "my_models.build"
+    with pytest.raises(ConfigError, match=r"^invalid config: model_builder: 'build' is not a "
+                       r"dotted path like 'my_models.build' \(got 'build'\)$"):
+        load_config(overrides={"model_builder": "build"})
+
+
+def test_a_model_builder_beside_the_config_names_the_folder_for_pythonpath(tmp_path,
+                                                                          monkeypatch):
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "my_models.py").write_text("def build(inputs, head):\n    return None\n")
+    (project / "config.yaml").write_text(yaml.safe_dump({"model_builder": "my_models.build"}))
+    monkeypatch.chdir(tmp_path)
+    config = load_config("project/config.yaml")
+    with pytest.raises(ConfigError) as raised:
+        check_model_builder(config, "project/config.yaml")
+    assert str(raised.value) == (
+        "invalid config: model_builder: module 'my_models' cannot be imported (got "
+        "'my_models.build'); Python looks for it on PYTHONPATH and among installed packages, "
+        "not in the working directory or the config's folder: add the folder that holds "
+        f"my_models.py to PYTHONPATH (PYTHONPATH={project}), or install it")
+    monkeypatch.setattr(sys, "path", [str(project)] + sys.path)
+    check_model_builder(config, "project/config.yaml")  # importable from PYTHONPATH: no error
+
+
+def test_a_model_builder_package_found_nowhere_is_named(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    config = load_config(overrides={"model_builder": "my_models.nope.build"})
+    with pytest.raises(ConfigError, match=r"module 'my_models.nope' cannot be imported .*: add "
+                       r"the folder that holds my_models/ to PYTHONPATH, or install it$"):
+        check_model_builder(config, None)

@@ -63,6 +63,15 @@ def test_a_run_that_reported_its_error_is_logged_in_one_line_an_unexpected_one_i
         ("run failed: KeyError: 'surprise'", True)]
 
 
+def test_a_scheduler_without_cron_only_ticks(tmp_path):
+    runs = []
+    scheduler = Scheduler(None, str(tmp_path), job=lambda: runs.append(1))
+    assert scheduler.tick() == "ran" and runs == [1]
+    with pytest.raises(ValueError, match="^a scheduler without a cron expression runs only "
+                       "single ticks$"):
+        scheduler.run_forever()
+
+
 def test_a_tick_during_a_run_is_skipped(tmp_path, caplog):
     ran = []
     scheduler = Scheduler("* * * * *", str(tmp_path), lambda: ran.append(1))

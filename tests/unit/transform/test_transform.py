@@ -68,6 +68,18 @@ def test_vocabulary_ids_by_frequency(transformed):
     assert output.vocabulary_size_by_name(preprocessing.vocabulary_name("pen")) == 2
 
 
+def test_a_category_outside_the_vocabulary_gets_the_oov_id(transformed):
+    """A value the training data never held (accepted by the data gate under a schema's
+    `min_domain_mass`, or met at serving) maps to the out-of-vocabulary bucket."""
+    _, output = transformed
+    raw = {"image": tf.constant([[encoded("L", (2, 2), "PNG", 0)]] * 2),
+           "z": tf.constant([[1.0], [1.0]]), "pen": tf.constant([[b"a"], [b"never seen"]]),
+           "y": tf.constant([[1.0], [1.0]])}
+    ids = output.transform_features_layer()(raw)["pen"].numpy().ravel().tolist()
+    assert ids == [0, 2]  # "a" is id 0 of the 2-value vocabulary; the OOV bucket is id 2
+    assert preprocessing.NUM_OOV_BUCKETS == 1
+
+
 def test_images_decoded_resized_and_scaled(transformed):
     rows, output = transformed
     images = np.stack([row["image"] for row in rows])
