@@ -1,14 +1,12 @@
 """Small inline SVG charts for the HTML pages: histograms, grouped bars, line charts, scatter
-plots and a heatmap, each with a title, labelled axes and tick values; and PNG data URIs for
-image thumbnails. Pure functions of their data: no scripts, nothing fetched, no plotting library
+plots and a heatmap, each with a title, labelled axes and tick values (image thumbnails:
+`thumbnails.py`). Pure functions of their data: no scripts, nothing fetched, no plotting library
 (the charts are a few dozen SVG elements each, which keeps the pages small)."""
 
 from __future__ import annotations
 
-import base64
 import dataclasses
 import html
-import io
 import math
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
@@ -339,23 +337,3 @@ def heatmap(matrix: Sequence[Sequence[int]], labels: Sequence[str], title: str,
                  f"{_esc(x_label)}</text><text transform='translate(13,{y_middle:.0f})"
                  f" rotate(-90)' text-anchor='middle'>{_esc(y_label)}</text>")
     return svg(parts, title, width=width, height=height)
-
-
-def png_data_uri(pixels) -> str:
-    """A `data:image/png` URI of an image array (H, W, C) with values in [0, 1]."""
-    import numpy as np
-    from PIL import Image
-
-    array = np.clip(np.asarray(pixels, dtype=np.float32) * 255.0 + 0.5, 0, 255).astype(np.uint8)
-    if array.ndim == 3 and array.shape[-1] == 1:
-        array = array[..., 0]
-    buffer = io.BytesIO()
-    Image.fromarray(array).save(buffer, format="PNG", optimize=True)
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
-
-
-def thumbnail(pixels, caption: str = "", size: int = 64) -> str:
-    """An inline <figure> showing `pixels` at `size` px (pixelated, as the model sees them)."""
-    return (f"<figure class='thumb'><img src='{png_data_uri(pixels)}' width='{size}' "
-            f"height='{size}' alt='{_esc(caption)}'><figcaption>{_esc(caption)}</figcaption>"
-            "</figure>")

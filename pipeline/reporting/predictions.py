@@ -12,7 +12,7 @@ import html
 import math
 from typing import Dict, List, Optional, Sequence
 
-from pipeline.reporting import charts, samples
+from pipeline.reporting import charts, samples, thumbnails
 from pipeline.reporting.feature_charts import rebin, shares
 
 MAX_EXAMPLES = 2000  # eval examples predicted for the report
@@ -92,7 +92,7 @@ def _worst_table(result: EvalPredictions, label: str, rows: Sequence[int],
     body = []
     for position, i in enumerate(rows):
         example = tf.train.Example.FromString(result.serialized[i])
-        cells = [charts.thumbnail(images[name][position], size=40) for name in image_names]
+        cells = [thumbnails.thumbnail(images[name][position], size=40) for name in image_names]
         cells += [html.escape(result.labels[i]), html.escape(predicted[i])]
         cells += [html.escape(samples.value_text(example, name)) for name in other_inputs]
         body.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from typing import Dict, List, Sequence
 
-from pipeline.reporting import charts
+from pipeline.reporting import thumbnails
 from pipeline.reporting.feature_charts import split_order
 
 PER_SPLIT = 12
@@ -83,7 +83,7 @@ def group_by_class(labels: Sequence[str], per_class: int = PER_CLASS,
 
 def strip(images, indices: Sequence[int], captions: Sequence[str]) -> str:
     """A row of thumbnails of `images[i]` for i in `indices`."""
-    return ("<div class='strip'>" + "".join(charts.thumbnail(images[i], captions[i])
+    return ("<div class='strip'>" + "".join(thumbnails.thumbnail(images[i], captions[i])
                                             for i in indices) + "</div>")
 
 

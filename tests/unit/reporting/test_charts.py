@@ -1,12 +1,8 @@
-"""SVG chart primitives: tick values, element counts and positions, thumbnails."""
+"""SVG chart primitives: tick values, element counts and positions."""
 
-import base64
-import io
 import xml.etree.ElementTree as ElementTree
 
-import numpy as np
 import pytest
-from PIL import Image
 
 from pipeline.reporting import charts
 
@@ -182,17 +178,3 @@ def test_heatmap_writes_every_nonzero_count():
     cells = [r.find(SVG + "title").text for r in root.iter(SVG + "rect")]
     assert cells == ["cat as cat: 5", "cat as dog: 1", "dog as cat: 0", "dog as dog: 4"]
     assert [t for t in texts(root) if t.isdigit()] == ["5", "1", "4"]
-
-
-def test_png_data_uri_round_trips_the_pixels():
-    pixels = np.zeros((4, 3, 1), np.float32)
-    pixels[1, 2, 0] = 1.0
-    pixels[3, 0, 0] = 0.5
-    uri = charts.png_data_uri(pixels)
-    assert uri.startswith("data:image/png;base64,")
-    image = np.asarray(Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1]))))
-    assert image.shape == (4, 3)
-    assert image[1, 2] == 255 and image[3, 0] == 128 and image.sum() == 255 + 128
-    rgb = np.asarray(Image.open(io.BytesIO(base64.b64decode(
-        charts.png_data_uri(np.ones((2, 2, 3)) * 0.2).split(",", 1)[1]))))
-    assert rgb.shape == (2, 2, 3) and rgb.max() == 51
