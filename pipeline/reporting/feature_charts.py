@@ -43,10 +43,15 @@ def read_statistics(statistics_uri: str) -> Dict[str, Dict[str, object]]:
 
 
 def numeric_buckets(feature) -> List[Tuple[float, float, float]]:
-    """(low, high, count) of the feature's equal-width TFDV histogram."""
-    for histogram in feature.num_stats.histograms:
-        if histogram.type == histogram.STANDARD:
-            return [(b.low_value, b.high_value, b.sample_count) for b in histogram.buckets]
+    """(low, high, count) of the feature's TFDV quantiles histogram (equal counts: its buckets
+    are narrow where the values are dense), else of its equal-width one. Spreading a bucket's
+    count uniformly over common edges (`rebin`) is then close to the data: spreading a split's
+    equal-width bucket [0, 4.7) that held 93% of the taxi tips drew 47% in [0, 2.5) and 47% in
+    [2.5, 5), where 85% and 8% of the tips are."""
+    for kind in ("QUANTILES", "STANDARD"):
+        for histogram in feature.num_stats.histograms:
+            if histogram.type == getattr(histogram, kind):
+                return [(b.low_value, b.high_value, b.sample_count) for b in histogram.buckets]
     return []
 
 

@@ -81,6 +81,22 @@ def test_a_numeric_histogram_is_in_shares_of_every_example():
     assert ">train 0..0.1: 2.5%<" in chart  # 4 of 8 examples over 20 bins
 
 
+def test_the_quantiles_histogram_is_drawn_when_there_is_one():
+    """An equal-width bucket [0, 5) holding 9 of 10 values was drawn as 4.5% in each of its
+    ten bins; the quantiles (8 values in [0, 1)) put the mass where it is."""
+    feature = numeric("tips", [(0.0, 5.0, 9), (5.0, 10.0, 1)])
+    quantiles = feature.num_stats.histograms.add(type=statistics_pb2.Histogram.QUANTILES)
+    for low, high, count in ((0.0, 0.0, 4), (0.0, 1.0, 4), (1.0, 10.0, 2)):
+        quantiles.buckets.add(low_value=low, high_value=high, sample_count=count)
+    assert feature_charts.numeric_buckets(feature) == [(0.0, 0.0, 4), (0.0, 1.0, 4),
+                                                       (1.0, 10.0, 2)]
+    chart = feature_charts.feature_chart("tips", {"eval": feature})
+    assert ">eval 0..0.5: 60.0%<" in chart  # 4 at 0 and half of the 4 in [0, 1)
+    assert ">eval 0.5..1: 20.0%<" in chart
+    standard_only = numeric("tips", [(0.0, 5.0, 9), (5.0, 10.0, 1)])
+    assert feature_charts.numeric_buckets(standard_only) == [(0.0, 5.0, 9), (5.0, 10.0, 1)]
+
+
 def test_the_key_line_names_each_key_and_its_distinct_values_per_split():
     statistics = {"train": {"id": categorical("id", {"r0": 1, "r1": 1}), "n": numeric("n", [])},
                   "eval": {"id": categorical("id", {"r2": 1})}}
