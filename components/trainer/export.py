@@ -106,8 +106,7 @@ def read_weights(model: keras.Model, export_dir: str,
     path = os.path.join(export_dir, "variables", "variables")
     reader = tf.train.load_checkpoint(path)
     shapes = reader.get_variable_to_shape_map()
-    keys = [f"{MODEL_VARIABLES}/{index}/.ATTRIBUTES/VARIABLE_VALUE"
-            for index in range(len(model.variables) + 1)]
+    keys = [variable_key(index) for index in range(len(model.variables) + 1)]
     if keys[0] in shapes:
         matches = keys[-1] not in shapes and all(
             _shapes_match(shapes.get(key), variable, row_sources.get(variable.name))
@@ -132,6 +131,11 @@ def read_weights(model: keras.Model, export_dir: str,
         logging.warning("Not warm-starting from %s: its variables are not this model's",
                         export_dir)
     return matches
+
+
+def variable_key(index: int) -> str:
+    """The checkpoint key of the model's `index`th variable in an `attach_model` export."""
+    return f"{MODEL_VARIABLES}/{index}/.ATTRIBUTES/VARIABLE_VALUE"
 
 
 def _shapes_match(exported: Optional[list], variable: tf.Variable,

@@ -64,6 +64,8 @@ def embedding_row_sources(model: keras.Model, export_dir: str,
     exported model's; None and why, when a changed vocabulary cannot be mapped)."""
     sources: Dict[str, np.ndarray] = {}
     variables = {variable.name: variable for variable in model.variables}
+    exported_shapes = tf.train.load_checkpoint(os.path.join(
+        export_dir, "variables", "variables")).get_variable_to_shape_map()
     for feature, tokens in vocabularies.items():
         old = exported_vocabulary(export_dir, feature)
         if old is None:
@@ -74,8 +76,10 @@ def embedding_row_sources(model: keras.Model, export_dir: str,
         if variable is None:
             return None, (f"the vocabulary of {feature!r} changed and the model has no "
                           f"{feature}_embedding layer whose rows could follow it")
-        old_rows = int(variable.shape[0]) - len(tokens) + len(old)
-        mapped = row_sources(old, tokens, old_rows, int(variable.shape[0]))
+        index = next(i for i, each in enumerate(model.variables) if each is variable)
+        exported = exported_shapes.get(export.variable_key(index))
+        mapped = (row_sources(old, tokens, exported[0], int(variable.shape[0]))
+                  if exported else None)
         if mapped is None:
             return None, f"the ids of {feature!r} are laid out differently"
         sources[variable.name] = mapped

@@ -135,3 +135,16 @@ def test_a_classifier_warm_starts_only_from_the_same_classes(tmp_path, digits_fe
     assert export.recorded_class_names(str(tmp_path / "exported")) == ("cat", "dog")
     assert warm_start.warm_start(fresh, str(tmp_path / "exported"), ("cat", "dog"))
     np.testing.assert_array_equal(fresh.get_weights()[0], exported.get_weights()[0])
+
+
+def test_an_embedding_whose_rows_do_not_fit_its_vocabulary_refuses(tmp_path, digits_features,
+                                                                   caplog):
+    """The exported matrix's rows are checked against its own vocabulary: one more row than
+    the vocabulary, the OOV bucket and the missing value take is another id layout."""
+    extra = 2 if not digits_features.get("pen").required else 1
+    trained = model.build_model(digits_features, SPEC, {"pen": 3 + extra + 1})
+    exported = export_with_vocabulary(tmp_path / "exported", trained, [b"a", b"b", b"c"])
+    fresh = model.build_model(digits_features, SPEC, {"pen": 2 + extra})
+    assert not warm_start.warm_start(fresh, exported, vocabularies={"pen": [b"b", b"a"]})
+    assert f"Not warm-starting from {exported}: the ids of 'pen' are laid out differently" in \
+        caplog.text
