@@ -38,7 +38,7 @@ def train_args_json(train_steps: int) -> str:
     return json.dumps({"num_steps": train_steps})
 
 
-def is_remote(path: str) -> bool:
+def cluster_readable(path: str) -> bool:
     """Whether `path` is a URL a cluster can read (gs://, s3://, ...), not a file here."""
     scheme = re.match(r"([A-Za-z][A-Za-z0-9+.-]*)://", path)
     return scheme is not None and scheme.group(1).lower() != "file"
@@ -68,12 +68,12 @@ def _schema_not_in_image(local_path: str) -> str:
 
 def _local_paths_problems(config: PipelineConfig) -> List[str]:
     problems = []
-    if not is_remote(config.data_root):
+    if not cluster_readable(config.data_root):
         problems.append(f"data_root {config.data_root} is a path on this machine, but a Kubeflow "
                         "run reads it from the cluster: pass --data-root gs://BUCKET/DATA "
                         "(deploy --param data-root=... sets it per run)")
     root = config.kubeflow_pipeline_root
-    if root != KUBEFLOW_PIPELINE_ROOT_PLACEHOLDER and not is_remote(root):
+    if root != KUBEFLOW_PIPELINE_ROOT_PLACEHOLDER and not cluster_readable(root):
         problems.append(f"kubeflow_pipeline_root {root} is a path on this machine, but Kubeflow "
                         "tasks write there from the cluster: set it in the config to a gs:// "
                         "folder the cluster can write")

@@ -128,5 +128,5 @@ def test_a_span_window(tmp_path, capsys):
 @pytest.mark.parametrize("path, remote", [
     ("gs://bucket/data", True), ("s3://bucket/data", True), ("file:///data", False),
     ("/data", False), ("data", False), ("gs:/bucket", False)])
-def test_is_remote(path, remote):
-    assert kubeflow.is_remote(path) is remote
+def test_only_urls_other_than_file_are_cluster_readable(path, remote):
+    assert kubeflow.cluster_readable(path) is remote
