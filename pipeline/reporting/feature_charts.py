@@ -17,6 +17,8 @@ import math
 import os
 from typing import Dict, List, Optional, Sequence, Tuple
 
+from tensorflow_metadata.proto.v0 import statistics_pb2
+
 from pipeline.reporting import charts
 
 BINS = 20
@@ -43,16 +45,60 @@ def read_statistics(statistics_uri: str) -> Dict[str, Dict[str, object]]:
 
 
 def numeric_buckets(feature) -> List[Tuple[float, float, float]]:
-    """(low, high, count) of the feature's TFDV quantiles histogram (equal counts: its buckets
-    are narrow where the values are dense), else of its equal-width one. Spreading a bucket's
-    count uniformly over common edges (`rebin`) is then close to the data: spreading a split's
-    equal-width bucket [0, 4.7) that held 93% of the taxi tips drew 47% in [0, 2.5) and 47% in
-    [2.5, 5), where 85% and 8% of the tips are."""
-    for kind in ("QUANTILES", "STANDARD"):
-        for histogram in feature.num_stats.histograms:
-            if histogram.type == getattr(histogram, kind):
-                return [(b.low_value, b.high_value, b.sample_count) for b in histogram.buckets]
-    return []
+    """(low, high, count) buckets of a numeric feature: its TFDV quantiles histogram (equal
+    counts: narrow buckets where the values are dense) refined by its equal-width one (whose
+    buckets resolve the tails, where a quantile bucket spans a wide range), both read as points
+    of the values' cumulative count (`merge_cumulative`); else whichever of the two it has.
+    Spreading a bucket's count uniformly over common edges (`rebin`) is then close to the data:
+    spreading a split's equal-width bucket [0, 4.7) that held 93% of the taxi tips drew 47% in
+    [0, 2.5) and 47% in [2.5, 5), where 85% and 8% of the tips are; the quantile buckets alone
+    drew each outer tenth of the values flat over its whole range."""
+    by_kind = {histogram.type: [(b.low_value, b.high_value, b.sample_count)
+                                for b in histogram.buckets]
+               for histogram in feature.num_stats.histograms}
+    quantiles = by_kind.get(statistics_pb2.Histogram.QUANTILES, [])
+    standard = by_kind.get(statistics_pb2.Histogram.STANDARD, [])
+    if not (quantiles and standard):
+        return quantiles or standard
+    return merge_cumulative(quantiles, standard) + [
+        b for b in standard if not _finite_bucket(b)]
+
+
+def cumulative_points(buckets: Sequence[Tuple[float, float, float]]
+                      ) -> List[Tuple[float, float]]:
+    """(edge, count of the values up to it) at each finite edge of buckets in ascending order."""
+    points, below = [], 0.0
+    for low, high, count in buckets:
+        if math.isfinite(low):
+            points.append((low, below))
+        below += count
+        if math.isfinite(high):
+            points.append((high, below))
+    return points
+
+
+def merge_cumulative(primary: Sequence[Tuple[float, float, float]],
+                     secondary: Sequence[Tuple[float, float, float]]
+                     ) -> List[Tuple[float, float, float]]:
+    """Finite buckets between the edges of two histograms of the same values, counts from
+    their cumulative counts taken together. At an edge both have, `primary`'s count holds (a
+    zero-width bucket of `primary` is a value many examples share; the two cumulative counts
+    at one edge would draw one where TFDV's approximate quantiles and the equal-width counts
+    disagree), and the cumulative count never goes down."""
+    primary_points = cumulative_points(primary)
+    primary_edges = {edge for edge, _ in primary_points}
+    points = sorted(primary_points + [point for point in cumulative_points(secondary)
+                                      if point[0] not in primary_edges])
+    if not points:
+        return []
+    merged = []
+    (previous_edge, counted), *rest = points
+    for edge, below in rest:
+        if below > counted:
+            merged.append((previous_edge, edge, below - counted))
+            counted = below
+        previous_edge = edge
+    return merged
 
 
 def _finite_bucket(bucket: Tuple[float, float, float]) -> bool:

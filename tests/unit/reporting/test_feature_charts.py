@@ -81,20 +81,53 @@ def test_a_numeric_histogram_is_in_shares_of_every_example():
     assert ">train 0..0.1: 2.5%<" in chart  # 4 of 8 examples over 20 bins
 
 
-def test_the_quantiles_histogram_is_drawn_when_there_is_one():
-    """An equal-width bucket [0, 5) holding 9 of 10 values was drawn as 4.5% in each of its
-    ten bins; the quantiles (8 values in [0, 1)) put the mass where it is."""
-    feature = numeric("tips", [(0.0, 5.0, 9), (5.0, 10.0, 1)])
+def with_quantiles(feature, buckets):
     quantiles = feature.num_stats.histograms.add(type=statistics_pb2.Histogram.QUANTILES)
-    for low, high, count in ((0.0, 0.0, 4), (0.0, 1.0, 4), (1.0, 10.0, 2)):
+    for low, high, count in buckets:
         quantiles.buckets.add(low_value=low, high_value=high, sample_count=count)
+    return feature
+
+
+def test_the_quantiles_histogram_is_drawn_refined_by_the_equal_width_one():
+    """An equal-width bucket [0, 5) holding 9 of 10 values was drawn as 4.5% in each of its
+    ten bins; the quantiles (8 values in [0, 1)) put the mass where it is, and the equal-width
+    edge at 5 splits the quantiles' last bucket [1, 10)."""
+    feature = with_quantiles(numeric("tips", [(0.0, 5.0, 9), (5.0, 10.0, 1)]),
+                             [(0.0, 0.0, 4), (0.0, 1.0, 4), (1.0, 10.0, 2)])
     assert feature_charts.numeric_buckets(feature) == [(0.0, 0.0, 4), (0.0, 1.0, 4),
-                                                       (1.0, 10.0, 2)]
+                                                       (1.0, 5.0, 1), (5.0, 10.0, 1)]
     chart = feature_charts.feature_chart("tips", {"eval": feature})
     assert ">eval 0..0.5: 60.0%<" in chart  # 4 at 0 and half of the 4 in [0, 1)
     assert ">eval 0.5..1: 20.0%<" in chart
+    assert ">eval 9.5..10: 1.0%<" in chart  # the quantiles alone: 1.1% in every bin from 1
     standard_only = numeric("tips", [(0.0, 5.0, 9), (5.0, 10.0, 1)])
     assert feature_charts.numeric_buckets(standard_only) == [(0.0, 5.0, 9), (5.0, 10.0, 1)]
+
+
+def test_a_long_tail_is_drawn_decaying_not_flat():
+    """The last tenth of taxi-like tips, 3 to 100, is one quantile bucket; the equal-width
+    buckets say most of it lies below 20. Where the two disagree (the quantiles are
+    approximate: 9 below 5, but 8 below 6), the cumulative count never goes down."""
+    feature = with_quantiles(
+        numeric("tips", [(0.0, 10.0, 95), (10.0, 20.0, 3), (20.0, 30.0, 1), (30.0, 90.0, 0),
+                         (90.0, 100.0, 1)]),
+        [(0.0, 0.0, 40), (0.0, 1.0, 20), (1.0, 2.0, 20), (2.0, 3.0, 10), (3.0, 100.0, 10)])
+    assert feature_charts.numeric_buckets(feature) == [
+        (0.0, 0.0, 40), (0.0, 1.0, 20), (1.0, 2.0, 20), (2.0, 3.0, 10), (3.0, 10.0, 5),
+        (10.0, 20.0, 3), (20.0, 30.0, 1), (90.0, 100.0, 1)]
+    disagreeing = with_quantiles(numeric("x", [(0.0, 5.0, 9), (5.0, 10.0, 1)]),
+                                 [(0.0, 4.0, 5), (4.0, 6.0, 3), (6.0, 10.0, 2)])
+    assert feature_charts.numeric_buckets(disagreeing) == [
+        (0.0, 4.0, 5), (4.0, 5.0, 4), (6.0, 10.0, 1)]
+
+
+def test_infinite_values_stay_out_of_the_merged_buckets():
+    """Where both histograms have an edge (1), the quantiles' count holds."""
+    inf = float("inf")
+    feature = with_quantiles(numeric("x", [(0.0, 1.0, 3), (1.0, 2.0, 1), (inf, inf, 1)]),
+                             [(0.0, 1.0, 2.5), (1.0, inf, 2.5)])
+    assert feature_charts.numeric_buckets(feature) == [(0.0, 1.0, 2.5), (1.0, 2.0, 1.5),
+                                                       (inf, inf, 1)]
 
 
 def test_the_key_line_names_each_key_and_its_distinct_values_per_split():
