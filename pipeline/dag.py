@@ -45,8 +45,10 @@ RUN_FN = "components.trainer.run.run_fn"
 ORCHESTRATORS = ("local", "kubeflow")
 
 
-def _blessed_model_before(reference, node_id: str, orchestrator: str) -> Resolver:
-    """The newest blessed model older than `reference` (`BlessedBeforeStrategy`).
+def _blessed_model_before(reference, node_id: str, orchestrator: str,
+                          same_serving_inputs: bool = False) -> Resolver:
+    """The newest blessed model older than `reference` (`BlessedBeforeStrategy`; with
+    `same_serving_inputs`, none when it cannot read the candidate model's examples).
 
     Kubeflow's v2 compiler accepts only TFX's own resolver strategies: there it is the latest
     blessed model.
@@ -57,7 +59,8 @@ def _blessed_model_before(reference, node_id: str, orchestrator: str) -> Resolve
         return Resolver(strategy_class=LatestBlessedModelStrategy,
                                 **models).with_id(node_id)
     return Resolver(strategy_class=BlessedBeforeStrategy,
-                            reference=reference, **models).with_id(node_id)
+                    config={"same_serving_inputs": same_serving_inputs},
+                    reference=reference, **models).with_id(node_id)
 
 
 def _train_args(train_steps):
@@ -180,7 +183,8 @@ def create_pipeline(
         custom_config=trainer_config)
 
     baseline_resolver = _blessed_model_before(trainer_component.outputs["model"],
-                                              "baseline_model_resolver", orchestrator)
+                                              "baseline_model_resolver", orchestrator,
+                                              same_serving_inputs=True)
     evaluator = Evaluator(
         examples=example_gen.outputs["examples"],
         model=trainer_component.outputs["model"],

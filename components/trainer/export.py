@@ -15,7 +15,9 @@ not the Keras model itself: saving a Keras model traces every layer's calls so t
 revive them, about 40% of the export and a third of every load (benchmarks/RESULTS.md). A
 classifier's class names, in id order, are also written to `assets.extra/class_names.json`
 (TensorFlow's folder for files beside a SavedModel), so a warm start can tell whether the output
-layer still means the same classes.
+layer still means the same classes. The raw features `serving_default` parses, with their
+types, are written to `assets.extra/serving_inputs.json` (`serving_inputs.py`), so the
+Evaluator's baseline resolver can leave out a model that cannot read the candidate's examples.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ import tf_keras as keras
 from absl import logging
 
 from components.trainer.model import PREDICTION_KEY
+from components.trainer.serving_inputs import record_serving_inputs
 from components.trainer.task_head import TaskHead
 from schemas import FeatureSet, Task
 
@@ -80,6 +83,8 @@ def export_serving_model(model: keras.Model, tf_transform_output, features: Feat
 
     tf.saved_model.save(module, export_dir, signatures={
         "serving_default": serve, TRANSFORM_SIGNATURE: transform_features})
+    record_serving_inputs(export_dir, {name: spec.dtype.name
+                                       for name, spec in serving_spec.items()})
     if head.task.is_classification:
         record_class_names(export_dir, head.class_names)
 

@@ -56,6 +56,16 @@ def number(value: float) -> str:
     return f"{value:.4g}" if value else "0"
 
 
+def tick_labels(ticks: Sequence[float]) -> List[str]:
+    """`number`'s labels for an axis's ticks, with more significant digits where 4 would print
+    two ticks alike (census tract ids 17031010100 to 17031980000: each tick read 1.703e+10)."""
+    for digits in range(4, 16):
+        labels = [f"{tick:.{digits}g}" if tick else "0" for tick in ticks]
+        if len(set(labels)) == len(labels):
+            break
+    return labels
+
+
 def _esc(text: object) -> str:
     return html.escape(str(text), quote=True)
 
@@ -90,16 +100,18 @@ class Axes:
         bottom, right = self.height - self.bottom, self.width - self.right
         parts = [f"<text x='{self.width / 2:.0f}' y='16' text-anchor='middle' "
                  f"font-weight='bold'>{_esc(self.title)}</text>"]
-        for tick in nice_ticks(*self.y_range):
-            if self.y_range[0] - 1e-12 <= tick <= self.y_range[1] + 1e-12:
-                y = self.y(tick)
-                parts.append(f"<line x1='{_LEFT}' y1='{y:.1f}' x2='{right}' y2='{y:.1f}' "
-                             "stroke='#e5e5e5'/>"
-                             f"<text x='{_LEFT - 4}' y='{y + 4:.1f}' text-anchor='end'>"
-                             f"{number(tick)}</text>")
+        y_ticks = [t for t in nice_ticks(*self.y_range)
+                   if self.y_range[0] - 1e-12 <= t <= self.y_range[1] + 1e-12]
+        for tick, label in zip(y_ticks, tick_labels(y_ticks)):
+            y = self.y(tick)
+            parts.append(f"<line x1='{_LEFT}' y1='{y:.1f}' x2='{right}' y2='{y:.1f}' "
+                         "stroke='#e5e5e5'/>"
+                         f"<text x='{_LEFT - 4}' y='{y + 4:.1f}' text-anchor='end'>"
+                         f"{label}</text>")
         if x_ticks is None:
-            x_ticks = [(t, number(t)) for t in nice_ticks(*self.x_range)
-                       if self.x_range[0] - 1e-12 <= t <= self.x_range[1] + 1e-12]
+            values = [t for t in nice_ticks(*self.x_range)
+                      if self.x_range[0] - 1e-12 <= t <= self.x_range[1] + 1e-12]
+            x_ticks = list(zip(values, tick_labels(values)))
         for value, label in x_ticks:
             x = self.x(value)
             parts.append(f"<line x1='{x:.1f}' y1='{bottom}' x2='{x:.1f}' y2='{bottom + 4}' "

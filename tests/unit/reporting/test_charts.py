@@ -178,3 +178,13 @@ def test_heatmap_writes_every_nonzero_count():
     cells = [r.find(SVG + "title").text for r in root.iter(SVG + "rect")]
     assert cells == ["cat as cat: 5", "cat as dog: 1", "dog as cat: 0", "dog as dog: 4"]
     assert [t for t in texts(root) if t.isdigit()] == ["5", "1", "4"]
+
+
+def test_ticks_of_a_narrow_range_of_large_values_get_distinct_labels():
+    """Census tract ids (17031010100 to 17031980000): at 4 significant digits every x tick of
+    the histogram read 1.703e+10."""
+    chart = parse(charts.histogram([17031010100.0, 17031500000.0, 17031980000.0],
+                                   {"train": [0.5, 0.5]}, "tract", "tract"))
+    labels = [t for t in texts(chart) if t and t.startswith("1.70")]
+    assert labels == ["1.70312e+10", "1.70314e+10", "1.70316e+10", "1.70318e+10"]
+    assert charts.tick_labels([0.0, 0.25, 0.5]) == ["0", "0.25", "0.5"]

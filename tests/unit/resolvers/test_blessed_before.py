@@ -1,11 +1,13 @@
 """`BlessedBeforeStrategy` on a real MLMD store: the newest blessed model older than the
-reference, whatever the reference's type, and never a model whose blessing said no."""
+reference, whatever the reference's type, and never a model whose blessing said no; as the
+Evaluator's baseline, never a model that cannot read the candidate's examples."""
 
 import pytest
 from tfx.types import standard_artifacts
 
 from components.resolvers.blessed_before import (BLESSING_KEY, MODEL_KEY, REFERENCE_KEY,
                                                  BlessedBeforeStrategy)
+from components.trainer.serving_inputs import record_serving_inputs
 
 
 @pytest.fixture
@@ -79,3 +81,39 @@ def test_mlmd_ids_grow_with_creation_time_across_types(metadata_store, history):
              "model_2_blessing", "model_3", "model_3_blessing", "examples_3", "model_4"]
     ids = [history[name].id for name in order]
     assert ids == sorted(ids) and len(set(ids)) == len(ids)
+
+
+def resolve_baseline(store, candidate, tmp_path, serving_inputs):
+    """The baseline `BlessedBeforeStrategy(same_serving_inputs=True)` resolves for `candidate`,
+    each model's SavedModel under `tmp_path` recording `serving_inputs[model id]`."""
+    models = store.channel(standard_artifacts.Model)
+    for model in models:
+        model.uri = str(tmp_path / str(model.id))
+        if model.id in serving_inputs:
+            record_serving_inputs(f"{model.uri}/Format-Serving", serving_inputs[model.id])
+    [reference] = [model for model in models if model.id == candidate.id]
+    resolved = BlessedBeforeStrategy(same_serving_inputs=True).resolve_artifacts(store.store, {
+        REFERENCE_KEY: [reference], MODEL_KEY: models,
+        BLESSING_KEY: store.channel(standard_artifacts.ModelBlessing)})
+    return [model.id for model in resolved[MODEL_KEY]]
+
+
+def test_a_baseline_that_cannot_read_the_candidates_examples_is_left_out(
+        metadata_store, history, tmp_path, caplog):
+    """model_3 parses TAX as int64; the schema made it FLOAT for model_4: TFMA would fail the
+    Evaluator on model_3 ("Data types don't match"), so model_4 is judged by its bounds."""
+    model_3, model_4 = history["model_3"], history["model_4"]
+    assert resolve_baseline(metadata_store, model_4, tmp_path, {
+        model_3.id: {"TAX": "int64", "RM": "float32"},
+        model_4.id: {"TAX": "float32", "RM": "float32"}}) == []
+    assert (f"No baseline model: the blessed model {tmp_path / str(model_3.id)} cannot read the "
+            "candidate's examples (the schema changed the type of TAX (int64, now float32)); "
+            "the candidate is judged by its bounds alone") in caplog.text
+
+
+def test_a_baseline_reading_fewer_features_of_the_same_types_is_kept(
+        metadata_store, history, tmp_path):
+    model_3, model_4 = history["model_3"], history["model_4"]
+    assert resolve_baseline(metadata_store, model_4, tmp_path, {
+        model_3.id: {"TAX": "int64"},
+        model_4.id: {"TAX": "int64", "RM": "float32"}}) == [model_3.id]
