@@ -182,7 +182,7 @@ def test_a_long_column_name_widens_the_printed_table(tmp_path, capsys):
     assert len(long_name) == 40
     assert capsys.readouterr().out.splitlines()[1:15] == [
         "  per_capita_crime_rate_by_town_in_the_set numeric      FLOAT",
-        "  ZN                                       numeric      FLOAT  optional (>= 84% present)",
+        "  ZN                                       numeric      FLOAT  optional (>= 77% present)",
         "  INDUS                                    numeric      FLOAT",
         "  CHAS                                     categorical  INT                               "
         "2 distinct integers (<= 10)",
