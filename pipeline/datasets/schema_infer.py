@@ -10,7 +10,9 @@ Each column is profiled over the sample (`column_profile.py`), then given a role
 * a column whose values all end in .png/.jpg/.jpeg is an image feature when those files exist
   under the data root, by ingestion's path rule (`components/ingest/image_paths.py`);
 * integers are INT, other numbers FLOAT; an INT column with at most MAX_INT_CATEGORIES distinct
-  values is categorical (`int_domain { is_categorical: true }`), else numeric; a column of
+  values, each in MIN_ROWS_PER_CATEGORY rows on average, is categorical (`int_domain {
+  is_categorical: true }`), else numeric (linnerud's 20 waists, 9 distinct values, were drafted
+  a category, and a new span's waist of 47 stopped the run as out of its domain); a column of
   integers some of which do not fit INT's 64 bits is a key (text) when they are distinct in
   every row (a 20-digit id), else numeric FLOAT, with a note;
 * a text column with at most MAX_STRING_CATEGORIES distinct values is categorical (a string
@@ -48,6 +50,7 @@ from pipeline.datasets.column_profile import ColumnProfile, profile_columns
 from pipeline.datasets.csv_table import Table
 
 MAX_INT_CATEGORIES = 10
+MIN_ROWS_PER_CATEGORY = 5  # an INT feature with fewer rows per distinct value is numeric
 MAX_STRING_CATEGORIES = 100
 MIN_KEY_VALUES = 10  # fewer distinct values than this are never taken for an id column
 PRESENCE_MARGIN = 0.05  # the least margin below the share of rows holding a value
@@ -154,10 +157,15 @@ def decide(profile: ColumnProfile, label: str, data_root: str) -> Decision:
                 f"{why}")
         return Decision(name, "image", required=True, note="PNG/JPEG paths under the data root")
     if dtype == "INT":
-        if count <= MAX_INT_CATEGORIES:
+        if count <= MAX_INT_CATEGORIES and profile.present >= MIN_ROWS_PER_CATEGORY * count:
             return Decision(name, "categorical", **common,
                             values=_sorted_values(profile.distinct, True),
                             note=f"{count} distinct integers (<= {MAX_INT_CATEGORIES})")
+        if count <= MAX_INT_CATEGORIES:
+            return Decision(name, "numeric", **common,
+                            note=f"{count} distinct integers in {profile.present} rows: a "
+                                 f"measurement (a category takes >= {MIN_ROWS_PER_CATEGORY} rows "
+                                 "per value; if it is one, draft from more rows)")
         if count == profile.present and count >= MIN_KEY_VALUES:
             return Decision(name, "numeric", **common,
                             note=f"{_distinct_in(profile, 'integer')}: if it is a row id, tag "

@@ -65,6 +65,19 @@ def test_presence_allows_for_the_eval_split_by_chance_holding_more_gaps(tmp_path
         assert decisions(draft)["x"] == ("numeric", "INT", False, min_fraction), rows
 
 
+def test_few_integers_in_few_rows_are_a_measurement_not_a_category(tmp_path):
+    """linnerud's 20 waists hold 9 distinct integers: drafted a category, a new span's 47 stopped
+    the run as out of its domain. A category takes 5 rows per value on average."""
+    waists = [36, 37, 38, 35, 35, 36, 38, 34, 31, 33, 34, 33, 34, 46, 36, 37, 32, 33, 36, 38]
+    lines = ["waist,doors,y"] + [f"{w},{i % 3},{i}.5" for i, w in enumerate(waists)]
+    kinds = {d.name: (d.kind, d.note) for d in draft_of(tmp_path, "\n".join(lines) + "\n")
+             .decisions}
+    assert kinds["waist"] == ("numeric", "9 distinct integers in 20 rows: a measurement (a "
+                              "category takes >= 5 rows per value; if it is one, draft from "
+                              "more rows)")
+    assert kinds["doors"] == ("categorical", "3 distinct integers (<= 10)")
+
+
 def test_free_text_with_a_distinct_value_per_row_is_not_an_id(tmp_path):
     rows = [f"id{i},note number {i},{i % 3},{i}.5" for i in range(schema_infer.MIN_KEY_VALUES)]
     draft = draft_of(tmp_path, "id,note,k,y\n" + "\n".join(rows) + "\n")
