@@ -161,19 +161,22 @@ def empty_label_note(draft: schema_infer.Draft, label: str) -> str:
 
 
 def rows_without_image_note(table: csv_table.Table, column: str, data_root: str) -> str:
-    """What `init` says of rows whose image cell names no file under the data root (by
-    ingestion's path rule; files are not decoded): a run quarantines them, and fails when they
-    are too many. Empty when every row names a file."""
+    """What `init` says of rows whose image cell names no PNG/JPEG file under the data root (by
+    ingestion's path rule and the file's name; files are not decoded): a run quarantines them,
+    and fails when they are too many. Empty when every row names one."""
     missing, first, real_directories = 0, "", {}
     for line, row in table.rows:
-        path, why = schema_infer.image_file(row[column].strip(), data_root, column,
-                                            real_directories)
+        cell = row[column].strip()
+        if cell and not cell.lower().endswith(schemas.IMAGE_SUFFIXES):
+            path, why = None, f"{cell} is not a PNG/JPEG file name"
+        else:
+            path, why = schema_infer.image_file(cell, data_root, column, real_directories)
         if path is None:
             missing += 1
             first = first or f"line {line}: {why}"
     if not missing:
         return ""
-    return (f"column {column!r} names no image file in {missing} of {len(table.rows)} rows "
+    return (f"column {column!r} names no PNG/JPEG file in {missing} of {len(table.rows)} rows "
             f"(first: {first}); a run quarantines them"
             + schema_infer.over_quarantine_limit(missing, len(table.rows)))
 

@@ -5,8 +5,9 @@ Each column is profiled over the sample (`column_profile.py`), then given a role
 * an empty cell is a missing value; a column with gaps is optional: no fixed shape and
   `presence.min_fraction` PRESENCE_MARGIN below the share of rows that hold a value (so a split
   with a few more gaps than the sample passes the data gate);
-* a column whose values all end in .png/.jpg/.jpeg is an image feature when those files exist
-  under the data root, by ingestion's path rule (`components/ingest/image_paths.py`);
+* a column whose values (at least 90% of them: `column_profile.MOSTLY_IMAGES`) end in
+  .png/.jpg/.jpeg is an image feature when those files exist under the data root, by
+  ingestion's path rule (`components/ingest/image_paths.py`);
 * integers are INT, other numbers FLOAT; an INT column with at most MAX_INT_CATEGORIES distinct
   values is categorical (`int_domain { is_categorical: true }`), else numeric; a column of
   integers some of which do not fit INT's 64 bits is a key (text) when they are distinct in
