@@ -44,15 +44,21 @@ NEW_STRING_VALUES = "ENUM_TYPE_UNEXPECTED_STRING_VALUES"
 VALUES_SHOWN = 10  # new string values named in the line; the report has them all
 
 
-def new_values_detail(feature: str, description: str) -> str:
+def new_values_detail(feature: str, description: str, is_label: bool = False) -> str:
     """TFDV's list of string values outside a feature's domain ("...: a (~2%), b (<1%)."), cut
-    to its first VALUES_SHOWN values, and what to do about them."""
+    to its first VALUES_SHOWN values, and what to do about them (for the label: classes to add,
+    never values to let through)."""
     description = description.strip()  # TFDV ends some descriptions with ". "
     head, colon, listed = description.partition(": ")
     values = re.split(r"(?<=%\)), ", listed.rstrip("."))
     if colon and len(values) > VALUES_SHOWN:
         description = (f"{head}: {', '.join(values[:VALUES_SHOWN])} and "
                        f"{len(values) - VALUES_SHOWN} more")
+    if is_label:
+        return (f"{description.rstrip('.')}; if they are new classes, add them to {feature!r}'s "
+                "domain in the schema (a warm start then trains from scratch), draft it again "
+                "(`init`) from data that holds them, or leave the domain open (classes from the "
+                "data)")
     return (f"{description.rstrip('.')}; if they are valid, add them to {feature!r}'s domain "
             "in the schema, or draft it again (`init`) from data that holds them; or, to accept "
             "a few unseen values each span, add distribution_constraints { min_domain_mass: "
@@ -81,10 +87,11 @@ def out_of_range_detail(feature: str, description: str, domain: str) -> str:
             "(min, max) in the schema, or draft it again (`init`) from data that holds them")
 
 
-def anomalies_from_proto(split: str, anomalies, open_label: Optional[str] = None
-                         ) -> List[Anomaly]:
+def anomalies_from_proto(split: str, anomalies, open_label: Optional[str] = None,
+                         label: Optional[str] = None) -> List[Anomaly]:
     """The anomalies of a `tensorflow_metadata` Anomalies proto, one per (feature, reason),
-    except new string values of `open_label`, the label whose domain is open."""
+    except new string values of `open_label`, the label whose domain is open (`label`: the
+    label's name, whose new values are classes)."""
     from tensorflow_metadata.proto.v0 import anomalies_pb2
 
     accepted = anomalies_pb2.AnomalyInfo.Type.Value(NEW_STRING_VALUES)
@@ -99,7 +106,7 @@ def anomalies_from_proto(split: str, anomalies, open_label: Optional[str] = None
             found.append(Anomaly(split, feature, info.short_description, info.description))
         for reason in reasons:
             if reason.type == accepted:
-                detail = new_values_detail(feature, reason.description)
+                detail = new_values_detail(feature, reason.description, feature == label)
             elif reason.type == low_presence:
                 detail = low_presence_detail(feature, reason.description)
             elif reason.type in out_of_range:
@@ -243,9 +250,10 @@ def read_drift_scores(statistics_uri: str, previous_uri: str, schema,
     return drift_scores(schema, current, previous)
 
 
-def read_anomalies(anomalies_uri: str, open_label: Optional[str] = None) -> List[Anomaly]:
+def read_anomalies(anomalies_uri: str, open_label: Optional[str] = None,
+                   label: Optional[str] = None) -> List[Anomaly]:
     """Every anomaly in an ExampleAnomalies artifact (all splits; see `anomalies_from_proto`
-    for `open_label`)."""
+    for `open_label` and `label`)."""
     import tensorflow as tf
     from tensorflow_metadata.proto.v0 import anomalies_pb2
 
@@ -255,7 +263,7 @@ def read_anomalies(anomalies_uri: str, open_label: Optional[str] = None) -> List
         split = os.path.basename(os.path.dirname(path)).removeprefix("Split-")
         with tf.io.gfile.GFile(path, "rb") as handle:
             found.extend(anomalies_from_proto(split, anomalies_pb2.Anomalies.FromString(
-                handle.read()), open_label))
+                handle.read()), open_label, label))
     return found
 
 

@@ -27,7 +27,8 @@ class Executor(base_executor.BaseExecutor):
         schema_proto = io_utils.SchemaReader().read(os.path.join(schema.uri, SCHEMA_FILE))
         features = schemas.feature_set_from_schema(schema_proto)
         found = (anomalies_lib.read_anomalies(report.uri,
-                                              anomalies_lib.open_label_name(features))
+                                              anomalies_lib.open_label_name(features),
+                                              features.label.name)
                  + anomalies_lib.read_statistics_anomalies(statistics.uri, schema_proto))
         if input_dict.get(PREVIOUS_STATISTICS_KEY):
             previous = artifact_utils.get_single_instance(input_dict[PREVIOUS_STATISTICS_KEY])

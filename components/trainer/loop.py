@@ -70,12 +70,14 @@ def call_sizes(start: int, settings: LoopSettings) -> Iterator[int]:
 
 @dataclasses.dataclass
 class TrainResult:
-    """What a run did: eval history, the step it resumed from, the step it stopped at."""
+    """What a run did: eval history, the step it resumed from, the step it stopped at, and
+    whether the weights are the best eval round's (early stopping on) or the last step's."""
 
     history: List[Dict[str, float]]
     resumed_from_step: int
     final_step: int
     stopped_early: bool
+    best_weights_kept: bool = False
 
 
 @dataclasses.dataclass
@@ -173,9 +175,12 @@ class EarlyStopping:
         self._waited += 1
         return bool(self._patience) and self._waited >= self._patience
 
-    def restore_best(self) -> None:
-        if self._best_weights is not None:
-            self._model.set_weights(self._best_weights)
+    def restore_best(self) -> bool:
+        """Sets the best round's weights (kept only with patience); whether it did."""
+        if self._best_weights is None:
+            return False
+        self._model.set_weights(self._best_weights)
+        return True
 
 
 def train(model: keras.Model, train_dataset: tf.data.Dataset, eval_dataset: tf.data.Dataset,
@@ -246,7 +251,7 @@ def train(model: keras.Model, train_dataset: tf.data.Dataset, eval_dataset: tf.d
                          step, settings.early_stopping_patience)
             stopped_early = True
             break
-    stopper.restore_best()
+    best_weights_kept = stopper.restore_best()
     if writer:
         writer.flush()
-    return TrainResult(history, resumed_from, step, stopped_early)
+    return TrainResult(history, resumed_from, step, stopped_early, best_weights_kept)

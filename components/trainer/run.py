@@ -6,7 +6,8 @@ and warm-starts from the base model TFX passes in when one is given (`warm_start
 classifier only from one with the same classes in the same order; embedding rows follow each
 categorical's values when its vocabulary changed). An open label domain gets its classes from
 Transform's vocabulary here, before anything reads them. Next to the exported model,
-`training.json` in the Trainer's model run directory records the eval history, the task, the
+`training.json` in the Trainer's model run directory records the eval history (and whether the
+weights are its best round's or the last step's), the task, the
 class names in id order (what run reports read) and the model it warm-started from, if any.
 """
 

@@ -1,6 +1,7 @@
 """Profiling a CSV's columns for `schema infer`: per column, how many rows hold a value,
 whether every value is an integer (and the first beyond 64 bits), a number (in ingestion's
-syntax: `number_cells`; those beyond a 32-bit float's range counted) or an image path, the
+syntax: `number_cells`; those beyond a 32-bit float's range counted), whether nearly all are
+image paths (MOSTLY_IMAGES: a few other cells are rows a run quarantines), the
 distinct values, the sum and sum of squares of the numbers a FLOAT holds (a regression label's
 standard deviation), and, for a text column whose values are nearly all numbers, how many are
 not (`mostly_numbers`)."""
@@ -18,6 +19,7 @@ from schemas import IMAGE_SUFFIXES
 
 IMAGE_FILES_CHECKED = 20
 MOSTLY_NUMBERS = 0.9  # a text column with at least this share of numbers gets a note
+MOSTLY_IMAGES = 0.9  # a column with at least this share of PNG/JPEG paths is an image column
 
 
 @dataclasses.dataclass
@@ -29,7 +31,7 @@ class ColumnProfile:
     present: int = 0
     ints: bool = True
     floats: bool = True
-    images: bool = True
+    image_paths: int = 0  # present values that end in a PNG/JPEG suffix
     counts: collections.Counter = dataclasses.field(default_factory=collections.Counter)
     first_values: List[str] = dataclasses.field(default_factory=list)
     sum: float = 0.0
@@ -51,7 +53,7 @@ class ColumnProfile:
         self.counts[value] += 1
         if len(self.first_values) < IMAGE_FILES_CHECKED:
             self.first_values.append(value)
-        self.images = self.images and value.lower().endswith(IMAGE_SUFFIXES)
+        self.image_paths += value.lower().endswith(IMAGE_SUFFIXES)
         try:
             number = number_cells.parse_float(value)
         except ValueError:
@@ -74,6 +76,12 @@ class ColumnProfile:
     @property
     def distinct(self) -> Set[str]:
         return set(self.counts)
+
+    @property
+    def images(self) -> bool:
+        """Whether the column holds image paths: at least MOSTLY_IMAGES of its values end in
+        .png/.jpg/.jpeg (a few `.gif` cells quarantine their rows; they made it an id)."""
+        return self.present > 0 and self.image_paths >= MOSTLY_IMAGES * self.present
 
     @property
     def mostly_numbers(self) -> str:

@@ -160,6 +160,27 @@ def empty_label_note(draft: schema_infer.Draft, label: str) -> str:
             "them" + schema_infer.over_quarantine_limit(draft.label_empty, draft.rows))
 
 
+def rows_without_image_note(table: csv_table.Table, column: str, data_root: str) -> str:
+    """What `init` says of rows whose image cell names no PNG/JPEG file under the data root (by
+    ingestion's path rule and the file's name; files are not decoded): a run quarantines them,
+    and fails when they are too many. Empty when every row names one."""
+    missing, first, real_directories = 0, "", {}
+    for line, row in table.rows:
+        cell = row[column].strip()
+        if cell and not cell.lower().endswith(schemas.IMAGE_SUFFIXES):
+            path, why = None, f"{cell} is not a PNG/JPEG file name"
+        else:
+            path, why = schema_infer.image_file(cell, data_root, column, real_directories)
+        if path is None:
+            missing += 1
+            first = first or f"line {line}: {why}"
+    if not missing:
+        return ""
+    return (f"column {column!r} names no PNG/JPEG file in {missing} of {len(table.rows)} rows "
+            f"(first: {first}); a run quarantines them"
+            + schema_infer.over_quarantine_limit(missing, len(table.rows)))
+
+
 def _other_files_note(data_root: str, csv_path: str, output_dir: str) -> Optional[str]:
     """What `init` says when the data root (by default the CSV's folder) also holds many files
     that are neither the CSV nor images: runs list them all (`pipeline.data_files`) to see
@@ -231,6 +252,8 @@ def init_from_csv(csv_path: str, label: str, out_dir: str, data_root: Optional[s
         paths, _ = schema_infer.image_files([row[images[0]].strip() for _, row in checked],
                                             data_root, images[0])
         values.update(image_height=32, image_width=32, image_channels=_image_channels(paths))
+        notes.extend(filter(None, (rows_without_image_note(table, column, data_root)
+                                   for column in images)))
     values["train_steps"] = 1500
     values.update(blessing_bar(draft))
     text = schema_infer.render_draft(draft, csv_path)

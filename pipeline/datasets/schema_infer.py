@@ -7,8 +7,9 @@ Each column is profiled over the sample (`column_profile.py`), then given a role
   more, PRESENCE_STANDARD_ERRORS standard errors of that share over an eval split of a run on
   the sample's rows (so a split with a few more gaps than the sample, by chance, passes the
   data gate: 0.05 stopped a 26-row eval split of Boston prices at 69% present for 74% seen);
-* a column whose values all end in .png/.jpg/.jpeg is an image feature when those files exist
-  under the data root, by ingestion's path rule (`components/ingest/image_paths.py`);
+* a column whose values (at least 90% of them: `column_profile.MOSTLY_IMAGES`) end in
+  .png/.jpg/.jpeg is an image feature when those files exist under the data root, by
+  ingestion's path rule (`components/ingest/image_paths.py`);
 * integers are INT, other numbers FLOAT; an INT column with at most MAX_INT_CATEGORIES distinct
   values, each in MIN_ROWS_PER_CATEGORY rows on average, is categorical (`int_domain {
   is_categorical: true }`), else numeric (linnerud's 20 waists, 9 distinct values, were drafted
@@ -40,7 +41,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
-from typing import List, Sequence, Set, Tuple
+from typing import List, Optional, Sequence, Set, Tuple
 
 from components.errors import DataError, separator_hint
 from components.ingest.image_paths import resolve_image_path
@@ -55,6 +56,7 @@ MAX_STRING_CATEGORIES = 100
 MIN_KEY_VALUES = 10  # fewer distinct values than this are never taken for an id column
 PRESENCE_MARGIN = 0.05  # the least margin below the share of rows holding a value
 PRESENCE_STANDARD_ERRORS = 4
+NOT_A_FILE = "is not a file there"  # why an image cell that the path rule accepts names no file
 NAME_WIDTH = 24  # the name column of `describe`, wider when a name is longer
 
 
@@ -114,21 +116,28 @@ def _sorted_values(values: Set[str], ints: bool) -> Tuple[str, ...]:
     return tuple(sorted(values, key=int) if ints else sorted(values))
 
 
+def image_file(cell: str, data_root: str, column: str,
+               real_directories: dict) -> Tuple[Optional[str], str]:
+    """The file an image cell names under the data root by the rule ingestion applies, or None
+    and why not (the rule's reason, or that no file is there)."""
+    try:
+        path = resolve_image_path(data_root, cell, column, real_directories)
+    except RowRejected as refused:
+        return None, refused.reason.value + (f" ({refused.detail})" if refused.detail else "")
+    return (path, "") if os.path.isfile(path) else (None, f"{cell} {NOT_A_FILE}")
+
+
 def image_files(cells: Sequence[str], data_root: str, column: str) -> Tuple[List[str], str]:
     """The files image cells name under the data root, by the rule ingestion applies, and why
     the first cell that names none does not (the rule's reason, or that no file is there)."""
     files, why, real_directories = [], "", {}
     for cell in cells:
-        try:
-            path = resolve_image_path(data_root, cell, column, real_directories)
-        except RowRejected as refused:
-            why = why or f"{refused.reason.value} ({refused.detail})"
-            continue
-        if os.path.isfile(path):
+        path, refused = image_file(cell, data_root, column, real_directories)
+        if path:
             files.append(path)
-        else:
-            why = why or (f"{cell} is not a file there (pass --data-root: the folder the paths "
-                          "are relative to)")
+        elif not why:
+            why = refused + (" (pass --data-root: the folder the paths are relative to)"
+                             if refused.endswith(NOT_A_FILE) else "")
     return files, why
 
 

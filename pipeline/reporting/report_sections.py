@@ -93,9 +93,24 @@ def training_section(record: Optional[dict]) -> str:
                                        "training step", title, marks), ""))
     stopped = (f"stopped early at step {record['final_step']}" if record.get("stopped_early")
                else f"ran to step {record.get('final_step', history[-1]['step'])}")
-    kept = (f"; the exported weights are step {best['step']:.0f}'s (eval loss "
-            f"{best['eval_loss']:.4g})" if best and record.get("stopped_early") else "")
-    return f"<p>Training {stopped}{kept}.</p>" + figures(items)
+    return f"<p>Training {stopped}{exported_weights(record, best)}.</p>" + figures(items)
+
+
+def exported_weights(record: dict, best: Optional[Dict[str, float]]) -> str:
+    """Which step's weights the model holds, when the curves' best step is not plainly it:
+    the best round's (early stopping keeps them), or the last step's though eval loss was
+    lower before (`best_weights_kept` absent from older records: kept when stopped early)."""
+    if not best:
+        return ""
+    if record.get("best_weights_kept", record.get("stopped_early")):
+        return (f"; the exported weights are step {best['step']:.0f}'s (eval loss "
+                f"{best['eval_loss']:.4g})")
+    last = [r for r in record["history"] if "eval_loss" in r][-1]
+    if best["step"] == last["step"]:
+        return ""
+    return (f"; the exported weights are the last step's (eval loss {last['eval_loss']:.4g}), "
+            f"not the best step's ({best['step']:.0f}, eval loss {best['eval_loss']:.4g}): "
+            "set early_stopping_patience to keep the best step's")
 
 
 def evaluation_section(summary: RunSummary) -> str:

@@ -178,6 +178,23 @@ def test_new_string_values_are_cut_to_ten_and_say_what_to_do():
         "min_domain_mass: 0.95 } to the feature")
 
 
+def test_new_label_values_are_said_to_be_classes_to_add():
+    """A class folder new in span 1 stopped the run with advice to let a few unseen values
+    through (`min_domain_mass`) at 43% of the eval labels: a label value outside the classes
+    always stops the run; the advice is to add the class or open the domain."""
+    proto = anomalies_pb2.Anomalies()
+    proto.anomaly_info["label"].reason.add(
+        type=anomalies_pb2.AnomalyInfo.Type.Value(anomalies_lib.NEW_STRING_VALUES),
+        short_description="Unexpected string values",
+        description="Examples contain values missing from the schema: d3 (~43%). ")
+    [anomaly] = anomalies_lib.anomalies_from_proto("eval", proto, label="label")
+    assert anomaly.line() == (
+        "[eval] label: Unexpected string values: Examples contain values missing from the "
+        "schema: d3 (~43%); if they are new classes, add them to 'label''s domain in the "
+        "schema (a warm start then trains from scratch), draft it again (`init`) from data that "
+        "holds them, or leave the domain open (classes from the data)")
+
+
 @pytest.mark.parametrize("unseen, min_domain_mass, flagged", [
     (3, None, ["company"]), (5, 0.95, []), (6, 0.95, ["company"])])
 def test_min_domain_mass_accepts_a_few_unseen_values(unseen, min_domain_mass, flagged):

@@ -111,3 +111,49 @@ def test_a_class_folder_with_some_files_a_run_quarantines_is_drafted_with_a_note
             "make the folder that holds them the data root)") in capsys.readouterr().out
     assert load_config(str(tmp_path / "p" / "config.yaml")).features().label.classes == (
         "cat", "dog")
+
+
+@pytest.mark.parametrize("rows, over", [
+    (4, "; that is 50.0% of the rows, over max_quarantine_fraction (1%), which fails the run: "
+        "fix them or raise the limit in the config"),
+    (200, "")])
+def test_rows_whose_image_is_absent_are_noted_with_what_a_run_does(tmp_path, capsys, rows,
+                                                                   over):
+    """A CSV whose rows mostly name images, but one an absent file and one none: drafted (a
+    run quarantines only those rows), and `init` says how many, the first line and whether a
+    run fails on them (the draft said nothing, and its run failed over the quarantine limit)."""
+    folder = tmp_path / "data"
+    cells = [f"img/{index}.png" for index in range(rows)]
+    cells[1], cells[2] = "img/gone.png", ""
+    csv_path = _csv_of_images(folder, cells)
+    assert cli.main(["init", "--csv", csv_path, "--label", "price",
+                     "--out", str(tmp_path / "p")]) == 0
+    notes = [line for line in capsys.readouterr().out.splitlines() if line.startswith("note:")]
+    assert notes == [f"note: column 'image' names no PNG/JPEG file in 2 of {rows} rows (first: "
+                     f"line 3: img/gone.png is not a file there); a run quarantines them{over}"]
+
+
+def test_rows_that_all_name_an_image_get_no_note(tmp_path, capsys):
+    csv_path = _csv_of_images(tmp_path / "data", [f"img/{index}.png" for index in range(3)])
+    assert cli.main(["init", "--csv", csv_path, "--label", "price",
+                     "--out", str(tmp_path / "p")]) == 0
+    assert "note:" not in capsys.readouterr().out
+
+
+def test_a_few_paths_that_are_not_png_or_jpeg_keep_the_column_an_image(tmp_path, capsys):
+    """Two `.gif` cells among 40 image paths made the column an id (a key: never a model
+    input), so the drafted model read no image at all; it is an image column whose other rows
+    a run quarantines, and `init` says so."""
+    cells = [f"img/{index}.png" for index in range(40)]
+    cells[4], cells[9] = "img/4.gif", "img/9.webp"
+    csv_path = _csv_of_images(tmp_path / "data", cells)
+    assert cli.main(["init", "--csv", csv_path, "--label", "price",
+                     "--out", str(tmp_path / "p")]) == 0
+    out = capsys.readouterr().out
+    assert ("note: column 'image' names no PNG/JPEG file in 2 of 40 rows (first: line 6: "
+            "img/4.gif is not a PNG/JPEG file name); a run quarantines them; that is 5.0% of "
+            "the rows, over max_quarantine_fraction (1%), which fails the run: fix them or "
+            "raise the limit in the config") in out.splitlines()
+    config = load_config(str(tmp_path / "p" / "config.yaml"))
+    assert {f.name: f.role.value for f in config.features().features} == {
+        "image": "image", "price": "label"}

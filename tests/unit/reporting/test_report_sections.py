@@ -1,5 +1,8 @@
 """The run report's sections as HTML: the push decision and the run table name the bounds a
-model that was not blessed failed, as the console summary does."""
+model that was not blessed failed, as the console summary does; the training section says whose
+weights the model holds."""
+
+import pytest
 
 from pipeline.reporting import report_sections
 from pipeline.reporting.summary import RunSummary
@@ -23,3 +26,31 @@ def test_the_run_table_names_the_failed_bounds():
     refused = RunSummary(run_id="r", nodes=[], blessed=False, blessing_failures=FAILURES[:1])
     assert ("<tr><td>blessed</td><td>no (root_mean_squared_error 2.7222 &gt; 2.445)</td></tr>"
             in report_sections.summary_section(refused, "not pushed"))
+
+
+HISTORY = [{"step": 150, "eval_loss": 0.14}, {"step": 300, "eval_loss": 0.2},
+           {"step": 450, "eval_loss": 0.27}]
+
+
+@pytest.mark.parametrize("record, sentence", [
+    (dict(final_step=450, stopped_early=False, best_weights_kept=False),
+     "<p>Training ran to step 450; the exported weights are the last step's (eval loss 0.27), "
+     "not the best step's (150, eval loss 0.14): set early_stopping_patience to keep the best "
+     "step's.</p>"),
+    (dict(final_step=450, stopped_early=False, best_weights_kept=True),
+     "<p>Training ran to step 450; the exported weights are step 150's (eval loss 0.14).</p>"),
+    (dict(final_step=450, stopped_early=True),
+     "<p>Training stopped early at step 450; the exported weights are step 150's (eval loss "
+     "0.14).</p>")])
+def test_the_training_section_says_whose_weights_the_model_holds(record, sentence):
+    """With early stopping off, the curves marked `best step 150` over a run whose model holds
+    step 450's weights (eval loss twice as high), and said only `Training ran to step 450`."""
+    html = report_sections.training_section(dict(record, history=HISTORY))
+    assert html.startswith(sentence)
+
+
+def test_a_last_step_that_is_the_best_needs_no_word_on_weights():
+    record = dict(final_step=300, stopped_early=False, best_weights_kept=False,
+                  history=HISTORY[:1] + [{"step": 300, "eval_loss": 0.1}])
+    assert report_sections.training_section(record).startswith(
+        "<p>Training ran to step 300.</p>")

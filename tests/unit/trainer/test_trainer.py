@@ -65,7 +65,8 @@ def test_custom_loop_learns_and_traces_once(tmp_path, digits_features):
                                  steps_per_execution=30)
     result = loop.train(keras_model, train_ds, eval_ds, settings, log_dir=str(tmp_path / "tb"))
     history = result.history
-    assert (result.resumed_from_step, result.final_step, result.stopped_early) == (0, 300, False)
+    assert (result.resumed_from_step, result.final_step, result.stopped_early,
+            result.best_weights_kept) == (0, 300, False, False)
     assert [record["step"] for record in history] == [100, 200, 300]
     label_std = 3.2  # std of 3 z + pen + mean(image): the mean predictor's RMSE
     assert history[-1]["eval_rmse"] < 0.25 * label_std
@@ -172,7 +173,7 @@ def test_early_stopping_keeps_the_best_weights():
         if decisions[-1]:
             break
     assert decisions == [False, False, False, True]  # NaN counts as no improvement
-    stopper.restore_best()
+    assert stopper.restore_best()
     assert keras_model.get_weights()[0][0, 0] == 2.0
 
 
@@ -182,7 +183,7 @@ def test_loop_stops_early_when_eval_loss_stalls(tmp_path, digits_features):
                                  learning_rate=0.5, global_batch_size=16,
                                  early_stopping_patience=3, steps_per_execution=7)
     result = loop.train(keras_model, train_ds, eval_ds, settings)
-    assert result.stopped_early and result.final_step < 2000
+    assert result.stopped_early and result.best_weights_kept and result.final_step < 2000
     assert len(result.history) == result.final_step // 10
 
 
