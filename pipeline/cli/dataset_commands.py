@@ -43,7 +43,7 @@ def _data_errors(command):
 
 def cmd_schema_infer(args: argparse.Namespace) -> int:
     """Writes a draft schema inferred from a CSV file."""
-    from pipeline.datasets import csv_table, project_init, schema_infer
+    from pipeline.datasets import csv_table, draft_text, project_init, schema_infer
 
     def infer() -> int:
         table = csv_table.read_table(args.csv, args.label, args.rows)
@@ -52,7 +52,7 @@ def cmd_schema_infer(args: argparse.Namespace) -> int:
         out = args.out
         if out.endswith(("/", os.sep)) or os.path.isdir(out):  # a folder, as `init --out` takes
             out = os.path.join(out, schemas.SCHEMA_FILE_NAME)
-        path = schema_infer.write_text(schema_infer.render_draft(draft, args.csv), out,
+        path = draft_text.write_text(draft_text.render_draft(draft, args.csv), out,
                                        force=args.force)
         print(f"Wrote a draft schema to {path} ({draft.rows} rows read).")
         if table.empty_last_column:
@@ -62,8 +62,8 @@ def cmd_schema_infer(args: argparse.Namespace) -> int:
         if table.converted:
             print(f"note: {args.csv} has {table.converted}; `init` writes it as a standard CSV "
                   "that the pipeline reads")
-        print(f"Task: {schema_infer.task_line(draft)}. Columns:")
-        print(schema_infer.describe(draft))
+        print(f"Task: {draft_text.task_line(draft)}. Columns:")
+        print(draft_text.describe(draft))
         return 0
 
     return _data_errors(infer)
@@ -86,7 +86,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     if args.layout == "csv" and not (args.csv and args.label):
         raise ConfigError("init needs --csv FILE and --label COLUMN (or --layout class_folders "
                           "--data-root DIR)")
-    from pipeline.datasets import project_init, schema_infer
+    from pipeline.datasets import draft_text, project_init
 
     source = args.data_root if args.layout == "class_folders" else args.csv
     out = args.out or os.path.splitext(os.path.basename(os.path.abspath(source)))[0] + "-pipeline"
@@ -100,8 +100,8 @@ def cmd_init(args: argparse.Namespace) -> int:
                                                  force=args.force)
         for note in project.notes:
             print(f"note: {note}")
-        print(f"Task: {schema_infer.task_line(project.draft)}. Columns:")
-        print(schema_infer.describe(project.draft))
+        print(f"Task: {draft_text.task_line(project.draft)}. Columns:")
+        print(draft_text.describe(project.draft))
         print(f"Wrote {project.schema_path} and {project.config_path} (review them; they run "
               "as they are). Next:")
         print(f"  {_run_command(project.config_path)}")

@@ -19,7 +19,7 @@ from typing import List, Optional, Tuple
 import schemas
 from pipeline.config import ConfigError
 from pipeline.data_files import data_files
-from pipeline.datasets import column_profile, csv_table, schema_infer
+from pipeline.datasets import column_profile, csv_table, draft_text, schema_infer
 
 SCHEMA_NAME = schemas.SCHEMA_FILE_NAME
 CONFIG_NAME = "config.yaml"
@@ -83,7 +83,7 @@ def config_text(values: dict, draft: schema_infer.Draft) -> str:
                              + " (beat_trivial_predictor also checks against the eval split's "
                              "own)",
     }
-    lines = [f"# Config drafted by `init` ({schema_infer.task_line(draft)}).",
+    lines = [f"# Config drafted by `init` ({draft_text.task_line(draft)}).",
              "# Every setting, with defaults and bounds: pipeline/config.py."]
     for key, value in values.items():
         text = yaml.safe_dump({key: value}, default_flow_style=True, width=1000).strip()
@@ -124,8 +124,8 @@ def _write(out_dir: str, schema_text: str, config: str) -> tuple:
     """Writes the schema, then the config (last: its presence means the project is whole)."""
     schema_path = os.path.join(out_dir, SCHEMA_NAME)
     config_path = os.path.join(out_dir, CONFIG_NAME)
-    schema_infer.write_text(schema_text, schema_path, force=True)
-    schema_infer.write_text(config, config_path, force=True)
+    draft_text.write_text(schema_text, schema_path, force=True)
+    draft_text.write_text(config, config_path, force=True)
     return schema_path, config_path
 
 
@@ -256,7 +256,7 @@ def init_from_csv(csv_path: str, label: str, out_dir: str, data_root: Optional[s
                                    for column in images)))
     values["train_steps"] = 1500
     values.update(blessing_bar(draft))
-    text = schema_infer.render_draft(draft, csv_path)
+    text = draft_text.render_draft(draft, csv_path)
     _refuse_overwrite(out_dir, force)
     if table.converted:
         csv_table.write_standard_csv(table, os.path.join(data_root, pattern))
@@ -327,7 +327,7 @@ def init_from_class_folders(data_root: str, out_dir: str, force: bool = False) -
                   image_channels=_image_channels([f for files in classes.values()
                                                   for f in files[:2]]),
                   train_steps=1500, **blessing_bar(draft))
-    text = schema_infer.render_draft(draft, posixpath.join(data_root, "<class>/<image>"))
+    text = draft_text.render_draft(draft, posixpath.join(data_root, "<class>/<image>"))
     _refuse_overwrite(out_dir, force)
     schema_path, config_path = _write(out_dir, text, config_text(values, draft))
     unread = images_not_in_class_folders(data_root)

@@ -32,8 +32,7 @@ Each column is profiled over the sample (`column_profile.py`), then given a role
   between them get a string domain of their values, as an int_domain's classes are every
   integer from its min to its max).
 
-The draft starts with comments stating these decisions. It never replaces an existing file
-unless asked.
+The draft's text, comments stating these decisions above the schema, is `draft_text.py`'s.
 """
 
 from __future__ import annotations
@@ -57,7 +56,6 @@ MIN_KEY_VALUES = 10  # fewer distinct values than this are never taken for an id
 PRESENCE_MARGIN = 0.05  # the least margin below the share of rows holding a value
 PRESENCE_STANDARD_ERRORS = 4
 NOT_A_FILE = "is not a file there"  # why an image cell that the path rule accepts names no file
-NAME_WIDTH = 24  # the name column of `describe`, wider when a name is longer
 
 
 class InferError(DataError, ValueError):
@@ -321,60 +319,3 @@ def infer_draft(table: Table, label: str, data_root: str) -> Draft:
                  majority_share=0.0 if regression else label_profile.majority_share,
                  rows=len(table.rows), label_empty=label_profile.rows - label_profile.present,
                  label_first_empty_line=label_profile.first_empty_line)
-
-
-def task_line(draft: Draft) -> str:
-    """The label's task in words, e.g. `multiclass (3 classes: a, b, c)`."""
-    if draft.task == "regression":
-        return f"regression (label std {draft.label_std:.4g}: the mean predictor's RMSE)"
-    shown = ", ".join(draft.classes[:10]) + (", ..." if len(draft.classes) > 10 else "")
-    return f"{draft.task} ({len(draft.classes)} classes: {shown})"
-
-
-def describe(draft: Draft) -> str:
-    """One line per column: its role, type, presence and why, aligned (the name column as wide
-    as the longest name, at least NAME_WIDTH)."""
-    width = max([NAME_WIDTH] + [len(d.name) for d in draft.decisions])
-    lines = []
-    for d in draft.decisions:
-        role = "left out" if d.kind == "left_out" else d.kind
-        presence = "" if d.required else f"optional (>= {d.min_fraction:.0%} present)"
-        lines.append(f"  {d.name:<{width}} {role:<12} {d.dtype:<6} {presence:<26} {d.note}"
-                     .rstrip())
-    return "\n".join(lines)
-
-
-def render_draft(draft: Draft, source: str) -> str:
-    """The draft's text: comments stating the decisions, then the schema text proto."""
-    from google.protobuf import text_format
-
-    header = [
-        f"# Draft schema inferred from {source} ({draft.rows} rows) by `schema infer`.",
-        f"# Task: {task_line(draft)}.",
-        "# Rules: an empty cell is a missing value; a column with gaps is optional (presence "
-        f"{PRESENCE_MARGIN:.2f} or",
-        f"# {PRESENCE_STANDARD_ERRORS} standard errors below the share seen); INT columns with "
-        f"<= {MAX_INT_CATEGORIES} distinct values and text columns with <= "
-        f"{MAX_STRING_CATEGORIES}",
-        "# are categorical; a text column with a distinct value without spaces in every row that "
-        "holds one",
-        "# is a key (never a model input; optional when some rows are empty, like any column "
-        "with gaps);",
-        "# DEPRECATED features (left out) are read but not used. Columns:",
-    ]
-    header += [f"#{line[1:]}" for line in describe(draft).splitlines()]
-    return "\n".join(header) + "\n" + text_format.MessageToString(draft.schema)
-
-
-def write_text(text: str, out_path: str, force: bool = False) -> str:
-    """Writes a draft file at once (temporary file renamed); refuses to overwrite an existing
-    (curated) file unless `force`."""
-    if os.path.exists(out_path) and not force:
-        raise InferError(f"{out_path} exists and may be curated: not overwritten (pass --force, "
-                         "or choose another --out)")
-    os.makedirs(os.path.dirname(os.path.abspath(out_path)), exist_ok=True)
-    partial = out_path + ".partial"
-    with open(partial, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.replace(partial, out_path)
-    return out_path

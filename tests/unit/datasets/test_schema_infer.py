@@ -8,7 +8,7 @@ import pytest
 
 import schemas
 from pipeline import cli
-from pipeline.datasets import csv_table, demo_data, schema_infer
+from pipeline.datasets import csv_table, demo_data, draft_text, schema_infer
 from schemas import Role
 
 
@@ -103,7 +103,7 @@ def test_more_distinct_texts_than_the_threshold_are_left_out(tmp_path):
 def test_label_task(tmp_path, labels, task, classes, majority):
     draft = draft_of(tmp_path, "x,y\n" + "".join(f"{i},{v}\n" for i, v in enumerate(labels)))
     assert (draft.task, draft.classes, draft.majority_share) == (task, classes, majority)
-    assert task in schema_infer.task_line(draft)
+    assert task in draft_text.task_line(draft)
 
 
 def test_image_paths_under_the_data_root_are_an_image_feature(tiny_demo_data, tmp_path):
@@ -237,7 +237,7 @@ def test_ids_with_empty_cells_are_described_as_distinct_in_the_non_empty_rows(tm
                                        "input it can leak how rows were ordered)"),
         "remark": ("left_out", False, "free text (a distinct value in every non-empty row (1 of "
                                       "150 rows empty), with spaces): not an id")}
-    assert schema_infer.describe(draft).splitlines()[0] == (
+    assert draft_text.describe(draft).splitlines()[0] == (
         "  plant_id                 key          BYTES  optional (>= 87% present)  a distinct "
         "value in every non-empty row (3 of 150 rows empty): an id")
 
