@@ -15,7 +15,8 @@ ratio. Start-up is not measured here (`benchmarks.training` has it).
 
 Variants (batch size, optimizer, loss and the Trainer's reader as in `benchmarks.training`):
 - `loop`: `loop.make_step_functions(...).train_steps`, the graph call the Trainer's loop makes,
-  over the Trainer's reader (cached), the host reading the train loss after each call;
+  over the Trainer's reader (cached), several steps' batches per read as the Trainer reads them
+  (`loop.steps_per_read`), the host reading the train loss after each call;
 - `fit`: the graph call `model.fit` makes (`model.make_train_function()`, compiled with the same
   optimizer, loss, metric and `steps_per_execution`) over the same reader, the host reading its
   logs after each call. `fit`'s own Python between calls (callbacks, progress) is left out,
@@ -84,15 +85,16 @@ def make_calls(output_dir: str, steps_per_call: int, batch_size: int) -> Dict[st
                                  steps_per_execution=steps_per_call)
     strategy = tf.distribute.get_strategy()
 
-    def batches():
-        reader = data.make_dataset(parts.train_files, parts.spec, parts.label, batch_size,
-                                   shuffle=True, seed=0, repeat=True)
+    def batches(steps_per_read=1):
+        reader = data.make_dataset(parts.train_files, parts.spec, parts.label,
+                                   batch_size * steps_per_read, shuffle=True, seed=0, repeat=True)
         return iter(strategy.experimental_distribute_dataset(reader))
 
     steps = tf.constant(steps_per_call, tf.int64)
+    per_read = loop.steps_per_read(settings, data.example_bytes(parts.spec))
     loop_steps = loop.make_step_functions(parts.build_model(), loop.make_optimizer(settings),
-                                          batch_size, head=parts.head)
-    loop_batches = batches()
+                                          batch_size, head=parts.head, steps_per_read=per_read)
+    loop_batches = batches(per_read)
     floor_steps = loop.make_step_functions(parts.build_model(), loop.make_optimizer(settings),
                                            batch_size, head=parts.head)
     staged = StagedBatch(next(batches()))

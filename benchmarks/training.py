@@ -17,7 +17,8 @@ Trainer), in its own process. Steps are timed in segments of `--segment` steps; 
 
 Variants:
 - `loop`: `components.trainer.loop.train` as the Trainer runs it (the reader caches this small
-  split in memory; `steps_per_execution` from the config); every `--segment` steps it evaluates
+  split in memory and brings `loop.steps_per_read` steps' batches per read; `steps_per_execution`
+  from the config); every `--segment` steps it evaluates
   one eval batch (cached after its first read) and the host reads the metrics;
 - `fit_same`: `model.fit` compiled with the same `steps_per_execution`, one epoch per segment,
   evaluating the same eval batch at the end of each (`validation_data`, `validation_steps=1`,
@@ -178,8 +179,14 @@ def child(variant: str, args: argparse.Namespace) -> None:
     if variant in ("stream", "stream_gzip"):
         train_files = make_stream_data(args.output_dir)
         assert data._total_bytes(train_files) > data.CACHE_LIMIT_BYTES  # the reader streams
+    settings = loop.LoopSettings(train_steps=total, eval_steps=1, eval_every=args.segment,
+                                 learning_rate=config.learning_rate, global_batch_size=batch,
+                                 steps_per_execution=args.steps_per_execution)
+    # The loop's variants read as the Trainer does: several steps' batches per read.
+    per_read = (1 if variant.startswith("fit_") or variant == "floor" else
+                loop.steps_per_read(settings, data.example_bytes(spec)))
     clock = SegmentClock()
-    reader = data.make_dataset(train_files, spec, label, batch, shuffle=True, seed=0,
+    reader = data.make_dataset(train_files, spec, label, batch * per_read, shuffle=True, seed=0,
                                repeat=True, staging_dir=None if variant == "stream_gzip" else
                                staging.name)
     if variant == "stream":
@@ -190,12 +197,9 @@ def child(variant: str, args: argparse.Namespace) -> None:
         everything = next(iter(data.make_dataset(stream_files, spec, label, 10**7,
                                                  shuffle=False)))
         reader = (tf.data.Dataset.from_tensor_slices(everything).shuffle(2048, seed=0).repeat()
-                  .batch(batch, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
+                  .batch(batch * per_read, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
                   .with_options(data.without_autotune_model()))  # as the reader's
     keras_model = parts.build_model()
-    settings = loop.LoopSettings(train_steps=total, eval_steps=1, eval_every=args.segment,
-                                 learning_rate=config.learning_rate, global_batch_size=batch,
-                                 steps_per_execution=args.steps_per_execution)
 
     eval_reader = data.make_dataset(eval_files, spec, label, batch, shuffle=False)
     if variant.startswith("fit_"):

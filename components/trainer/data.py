@@ -135,6 +135,13 @@ def make_dataset(file_pattern, feature_spec: Mapping[str, tf.io.FixedLenFeature]
     return batches.prefetch(AUTOTUNE).with_options(without_autotune_model())
 
 
+def example_bytes(feature_spec: Mapping[str, tf.io.FixedLenFeature]) -> int:
+    """Bytes of one parsed example: every feature's values (a text value, or a dimension of
+    unknown length, counted as one 8-byte value)."""
+    return sum(int(np.prod([size or 1 for size in (spec.shape or [])])) * (spec.dtype.size or 8)
+               for spec in feature_spec.values())
+
+
 def without_autotune_model() -> tf.data.Options:
     """Options that switch off tf.data's autotuning model (see the module docstring)."""
     options = tf.data.Options()

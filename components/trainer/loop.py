@@ -9,7 +9,10 @@ Like Keras's `steps_per_execution`, one call of the compiled `train_steps` runs 
 `steps_per_execution` batches in a graph loop, so Python and the host are involved once per call,
 not once per step. Calls end exactly on the evaluation, checkpoint and final steps
 (`call_sizes`), the only points where the host reads anything back; the step count is an input
-tensor, so shorter calls do not retrace.
+tensor, so shorter calls do not retrace. Unlike `model.fit`, which takes one batch from its
+iterator per step, the loop can take several steps' batches in one read (`steps_per_read`: a
+train reader batched by that many global batches, each read sliced into steps in the graph): the
+same examples in the same order, one iterator call instead of several (benchmarks/RESULTS.md).
 
 The loss and the metrics come from the task's head (`task_head.TaskHead`: mean squared error and
 RMSE for regression; cross-entropy from logits and accuracy, plus AUC for binary, for
@@ -21,6 +24,7 @@ and checkpoints every `checkpoint_every` steps from which a killed run resumes.
 from __future__ import annotations
 
 import dataclasses
+import math
 from typing import Callable, Dict, Iterator, List, Optional
 
 import tensorflow as tf
@@ -32,6 +36,7 @@ from components.trainer.task_head import TaskHead
 from schemas import Task
 
 LOSS_NAMES = ("train_loss", "eval_loss")
+READ_BYTES_LIMIT = 8 * 2**20  # the most example bytes one read of the train reader brings
 
 
 @dataclasses.dataclass(frozen=True)
@@ -68,6 +73,24 @@ def call_sizes(start: int, settings: LoopSettings) -> Iterator[int]:
         step += size
 
 
+def read_divisor(settings: LoopSettings) -> int:
+    """A number of steps that divides every call's size from every step a run starts at (0 or
+    a checkpoint step): the greatest common divisor of the call length and the intervals."""
+    return math.gcd(settings.steps_per_execution, settings.eval_interval,
+                    settings.checkpoint_every, settings.train_steps)
+
+
+def steps_per_read(settings: LoopSettings, example_bytes: int,
+                   limit_bytes: int = READ_BYTES_LIMIT) -> int:
+    """How many steps' batches the train reader should bring per read: the largest divisor of
+    `read_divisor` whose examples (`example_bytes` each) take at most `limit_bytes`, at least 1.
+    Build the train reader batched by this many times `global_batch_size`."""
+    step_bytes = settings.global_batch_size * max(example_bytes, 1)
+    common = read_divisor(settings)
+    return max([k for k in range(1, common + 1) if common % k == 0 and k * step_bytes
+                <= limit_bytes] or [1])
+
+
 @dataclasses.dataclass
 class TrainResult:
     """What a run did: eval history, the step it resumed from, the step it stopped at, and
@@ -97,12 +120,15 @@ def make_step_functions(model: keras.Model, optimizer: keras.optimizers.Optimize
                         global_batch_size: int, clip_norm: Optional[float] = None,
                         strategy: Optional[tf.distribute.Strategy] = None,
                         step_counter: Optional[tf.Variable] = None,
-                        head: Optional[TaskHead] = None) -> StepFunctions:
+                        head: Optional[TaskHead] = None, steps_per_read: int = 1
+                        ) -> StepFunctions:
     """Builds the graph calls for the model under `strategy` (create them in its scope).
 
     The per-example loss is summed and divided by the global batch size, so replicas' gradients
     add up to the batch mean. `step_counter`, when given, counts the train steps in the graph.
-    `head` (default: regression) gives the loss and the metrics.
+    `head` (default: regression) gives the loss and the metrics. With `steps_per_read` k > 1,
+    each element of the train iterator holds k steps' batches, and a call's step count must be
+    a multiple of k.
     """
     strategy = strategy or tf.distribute.get_strategy()
     head = head or TaskHead(Task.REGRESSION)
@@ -128,10 +154,20 @@ def make_step_functions(model: keras.Model, optimizer: keras.optimizers.Optimize
         metrics["eval_loss"].update_state(loss_fn(labels, predictions))
         head.update_metrics(metrics, "eval", labels, predictions)
 
+    def replica_read_step(read, index):
+        replica_train_step(*tf.nest.map_structure(
+            lambda tensor: step_slice(tensor, index, steps_per_read), read))
+
     @tf.function
     def train_steps(iterator, num_steps):
-        for _ in tf.range(num_steps):
-            strategy.run(replica_train_step, args=next(iterator))
+        if steps_per_read == 1:
+            for _ in tf.range(num_steps):
+                strategy.run(replica_train_step, args=next(iterator))
+        else:
+            for _ in tf.range(num_steps // steps_per_read):
+                read = next(iterator)
+                for index in tf.range(steps_per_read):
+                    strategy.run(replica_read_step, args=(read, index))
         if step_counter is not None:
             step_counter.assign_add(tf.cast(num_steps, tf.int64))
 
@@ -141,6 +177,31 @@ def make_step_functions(model: keras.Model, optimizer: keras.optimizers.Optimize
             strategy.run(replica_eval_step, args=next(iterator))
 
     return StepFunctions(train_steps, eval_steps, metrics)
+
+
+def step_slice(tensor: tf.Tensor, index: tf.Tensor, steps: int) -> tf.Tensor:
+    """Step `index`'s batch of a read holding `steps` steps' batches, one after the other."""
+    if tensor.shape[0] is not None:
+        shape = [steps, tensor.shape[0] // steps] + tensor.shape[1:].as_list()
+        if None not in shape:
+            return tf.reshape(tensor, shape)[index]
+    return tf.reshape(tensor, tf.concat([[steps, -1], tf.shape(tensor)[1:]], 0))[index]
+
+
+def steps_in_each_read(train_dataset: tf.data.Dataset, settings: LoopSettings) -> int:
+    """How many steps' batches each element of the train dataset holds: its static batch size
+    over the global batch size (1 when the batch size is not static)."""
+    batch = tf.nest.flatten(train_dataset.element_spec)[0].shape[0]
+    if batch is None or batch == settings.global_batch_size:
+        return 1
+    steps, rest = divmod(batch, settings.global_batch_size)
+    if rest or not steps or read_divisor(settings) % steps:
+        raise ValueError(
+            f"the train dataset's batches of {batch} examples are not a number of global "
+            f"batches ({settings.global_batch_size}) that divides every call (the calls' sizes "
+            f"are multiples of {read_divisor(settings)} steps): batch it by steps_per_read(...) "
+            "times the global batch size")
+    return steps
 
 
 def count_batches(dataset: tf.data.Dataset) -> int:
@@ -188,7 +249,8 @@ def train(model: keras.Model, train_dataset: tf.data.Dataset, eval_dataset: tf.d
           checkpoint_dir: Optional[str] = None,
           strategy: Optional[tf.distribute.Strategy] = None,
           head: Optional[TaskHead] = None) -> TrainResult:
-    """Trains for `settings.train_steps` steps over a repeating dataset.
+    """Trains for `settings.train_steps` steps over a repeating dataset, batched by the global
+    batch size or by `steps_per_read(...)` times it (`steps_in_each_read`).
 
     `model` must have been built under `strategy.scope()`. With `checkpoint_dir`, the step,
     model and optimizer are saved every `checkpoint_every` steps and restored on start, so a
@@ -208,7 +270,8 @@ def train(model: keras.Model, train_dataset: tf.data.Dataset, eval_dataset: tf.d
     eval_count = tf.constant(count_batches(eval_batches), tf.int64)
     eval_iterator = iter(strategy.experimental_distribute_dataset(eval_batches.repeat()))
     steps = make_step_functions(model, optimizer, settings.global_batch_size,
-                                settings.clip_norm, strategy, step_counter, head)
+                                settings.clip_norm, strategy, step_counter, head,
+                                steps_in_each_read(train_dataset, settings))
     metric_names = LOSS_NAMES + tuple(name for name in steps.metrics if name not in LOSS_NAMES)
 
     manager = None

@@ -183,11 +183,15 @@ def run_fn(fn_args) -> None:
     label_key = features.label.name
     cache_limit_bytes = int(settings.reader_cache_mb * 2**20)
 
+    run_settings = loop_settings(settings, fn_args.train_steps, fn_args.eval_steps)
+    per_read = loop.steps_per_read(run_settings, data.example_bytes(feature_spec))
+
     # Training files too large to cache are inflated once, into a local directory.
     with tempfile.TemporaryDirectory(prefix="trainer-staging-") as staging_dir:
         workers = cluster_workers()
         train_dataset = shard_by_files_or_data(data.make_dataset(
-            fn_args.train_files, feature_spec, label_key, settings.batch_size, shuffle=True,
+            fn_args.train_files, feature_spec, label_key, settings.batch_size * per_read,
+            shuffle=True,
             seed=settings.seed, repeat=True, cache_limit_bytes=cache_limit_bytes,
             staging_dir=staging_dir), fn_args.train_files, workers)
         # Workers must run the same number of eval steps: full, repeating batches when several.
@@ -210,8 +214,7 @@ def run_fn(fn_args) -> None:
                 for f in features.with_role(Role.CATEGORICAL)})
 
         result = loop.train(
-            keras_model, train_dataset, eval_dataset,
-            loop_settings(settings, fn_args.train_steps, fn_args.eval_steps),
+            keras_model, train_dataset, eval_dataset, run_settings,
             log_dir=os.path.join(fn_args.model_run_dir, "tensorboard") if chief else None,
             checkpoint_dir=checkpoints, strategy=strategy, head=head)
 
