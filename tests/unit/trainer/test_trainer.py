@@ -211,13 +211,15 @@ def test_strategy_choice(monkeypatch):
     assert run.cluster_workers() == 2
 
 
-def test_loop_runs_under_mirrored_strategy(tmp_path, digits_features):
+@pytest.mark.parametrize("steps_per_read", [1, 4])
+def test_loop_runs_under_mirrored_strategy(tmp_path, digits_features, steps_per_read):
     strategy = tf.distribute.MirroredStrategy(["/cpu:0"])
     train_path = write_records(tmp_path / "train.gz", 64, seed=0)
     eval_path = write_records(tmp_path / "eval.gz", 32, seed=1)
     with strategy.scope():
         keras_model = model.build_model(digits_features, SPEC, {"pen": 3})
-    train_ds = data.make_dataset(train_path, SPEC, "y", 16, shuffle=True, seed=0, repeat=True)
+    train_ds = data.make_dataset(train_path, SPEC, "y", 16 * steps_per_read, shuffle=True,
+                                 seed=0, repeat=True)
     eval_ds = data.make_dataset(eval_path, SPEC, "y", 16, shuffle=False)
     settings = loop.LoopSettings(train_steps=40, eval_steps=2, eval_every=20, learning_rate=1e-2,
                                  global_batch_size=16, steps_per_execution=8)
