@@ -98,7 +98,7 @@ class RunSummary:
         if self.mean_predictor_rmse is not None:
             row("eval RMSE of the mean predictor", f"{self.mean_predictor_rmse:.4f}")
         if self.majority_class_accuracy is not None:
-            row("eval majority-class accuracy", f"{self.majority_class_accuracy:.4f}")
+            row("eval accuracy, train's top class", f"{self.majority_class_accuracy:.4f}")
         pusher_cached = self.states.get("Pusher") == "CACHED"
         row("blessed", self.blessed_text())
         row("pushed", yes_no(self.pushed)

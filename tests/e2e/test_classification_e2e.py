@@ -55,7 +55,7 @@ def test_class_folders_train_bless_and_push(folders_run):
     assert 0.0 < first.majority_class_accuracy < 0.3  # ten classes, none dominant
     assert first.blessed and first.pushed
     text = first.render()
-    assert "eval accuracy" in text and "eval majority-class accuracy" in text
+    assert "eval accuracy" in text and "eval accuracy, train's top class" in text
 
 
 def test_a_classifier_under_its_accuracy_bound_is_not_blessed(folders_run):

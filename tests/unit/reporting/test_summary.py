@@ -13,6 +13,14 @@ def test_metrics_print_with_four_decimals_and_counts_as_whole_numbers():
     assert lines["eval auc"] == "0.9749"
 
 
+def test_the_trivial_classifier_row_says_it_predicts_the_train_splits_largest_class():
+    """Beside accuracy_over_majority_class (the eval split's own largest class), a row named
+    'majority-class accuracy' read as a contradiction when the two classes differ."""
+    run = summary.RunSummary(run_id="r", nodes=[], eval_metrics={},
+                             majority_class_accuracy=0.0625)
+    assert "  eval accuracy, train's top class  0.0625" in run.render().splitlines()
+
+
 def test_a_metric_name_longer_than_the_column_keeps_a_space_before_its_value():
     run = summary.RunSummary(run_id="r", nodes=[], eval_metrics={
         "balanced_accuracy_over_chance": 0.5, "auc": 1.0})
