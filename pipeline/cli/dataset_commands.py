@@ -69,13 +69,19 @@ def cmd_schema_infer(args: argparse.Namespace) -> int:
     return _data_errors(infer)
 
 
+def _shown_path(path: str) -> str:
+    """A path relative to the working directory when it lies under it, else absolute
+    (`../../tmp/project/config.yaml` says less than `/tmp/project/config.yaml`)."""
+    absolute = os.path.abspath(path)
+    under = os.path.commonpath([absolute, os.getcwd()]) == os.getcwd()
+    return os.path.relpath(absolute) if under else absolute
+
+
 def _run_command(config_path: str) -> str:
     """The command that runs the pipeline with this config, as this command was invoked."""
     program = sys.argv[0] if sys.argv and sys.argv[0].endswith("pipeline_runner.py") else None
-    python = os.path.relpath(sys.executable) if sys.executable.startswith(os.getcwd()) \
-        else sys.executable
-    words = [python, program] if program else ["tfx-multimodal"]
-    return shlex.join(words + ["run", "--config", os.path.relpath(config_path)])
+    words = [_shown_path(sys.executable), program] if program else ["tfx-multimodal"]
+    return shlex.join(words + ["run", "--config", _shown_path(config_path)])
 
 
 def cmd_init(args: argparse.Namespace) -> int:

@@ -17,12 +17,20 @@ TAXI_CSV = os.path.join(os.path.dirname(__import__("tfx").__file__), "examples",
                         "chicago_taxi_pipeline", "data", "simple", "data.csv")
 
 
+def test_the_next_command_names_the_config_relative_only_under_the_working_directory(
+        tiny_demo_data, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["init", "--csv", str(tiny_demo_data / demo_data.CSV_NAME), "--label", "y",
+                     "--out", "project"]) == 0
+    assert capsys.readouterr().out.splitlines()[-1].endswith("run --config project/config.yaml")
+
+
 def test_csv_project_loads_as_written(tiny_demo_data, tmp_path, capsys):
     out = tmp_path / "demo"
     assert cli.main(["init", "--csv", str(tiny_demo_data / demo_data.CSV_NAME), "--label", "y",
                      "--out", str(out)]) == 0
     printed = capsys.readouterr().out
-    assert printed.splitlines()[-1].endswith(f"run --config {os.path.relpath(out)}/config.yaml")
+    assert printed.splitlines()[-1].endswith(f"run --config {out}/config.yaml")  # not ../..
     config = load_config(str(out / "config.yaml"))
     assert (config.data_root, config.input_pattern) == (str(tiny_demo_data), demo_data.CSV_NAME)
     assert config.image_channels == 3  # the demo holds RGB images among the first ones
