@@ -92,14 +92,15 @@ def cmd_init(args: argparse.Namespace) -> int:
     if args.layout == "csv" and not (args.csv and args.label):
         raise ConfigError("init needs --csv FILE and --label COLUMN (or --layout class_folders "
                           "--data-root DIR)")
-    from pipeline.datasets import draft_text, project_init
+    from pipeline.datasets import class_folders_init, draft_text, project_init
 
     source = args.data_root if args.layout == "class_folders" else args.csv
     out = args.out or os.path.splitext(os.path.basename(os.path.abspath(source)))[0] + "-pipeline"
 
     def init() -> int:
         if args.layout == "class_folders":
-            project = project_init.init_from_class_folders(args.data_root, out, force=args.force)
+            project = class_folders_init.init_from_class_folders(args.data_root, out,
+                                                                 force=args.force)
         else:
             project = project_init.init_from_csv(args.csv, args.label, out,
                                                  data_root=args.data_root, max_rows=args.rows,

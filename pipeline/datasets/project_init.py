@@ -1,10 +1,11 @@
-"""`init`: from a CSV (or folders of images, one per class) to a schema draft and a commented
-config side by side, ready for `run` without edits.
+"""`init`: from a CSV to a schema draft and a commented config side by side, ready for `run`
+without edits; the parts shared with `init` from folders of images (`class_folders_init`).
 
 Everything is checked before anything is written, and each file is written whole or not at all,
 so a refused input leaves no half-made project. A CSV in scikit-learn's layout
 (`csv_table.read_table`) is written as a standard CSV copy under `<out>/data/`, and the config
-points there; a standard CSV is used where it lies.
+points there; a standard CSV is used where it lies, and one in a span folder (`span-<N>/`, see
+`span_folders`) is read as one span of many.
 """
 
 from __future__ import annotations
@@ -13,20 +14,16 @@ import dataclasses
 import itertools
 import math
 import os
-import posixpath
-from typing import List, Optional, Tuple
+from typing import List, Optional, Set, Tuple
 
 import schemas
-from pipeline.config import ConfigError
 from pipeline.data_files import data_files
-from pipeline.datasets import column_profile, csv_table, draft_text, schema_infer
+from pipeline.datasets import column_profile, csv_table, draft_text, schema_infer, span_folders
 
 SCHEMA_NAME = schemas.SCHEMA_FILE_NAME
 CONFIG_NAME = "config.yaml"
 DATA_DIR = "data"
 OUTPUTS_DIR = "outputs"
-CLASS_LABEL = "label"
-CLASS_IMAGE = "image"
 GRAYSCALE_MODES = ("1", "L", "LA", "I", "I;16", "F")
 OTHER_FILES_NOTED = 20  # files beside a CSV's data from which `init` suggests a folder of its own
 FILES_LISTED = 10_000  # the most files `init` lists under a data root to count them
@@ -42,7 +39,7 @@ class Project:
     notes: Tuple[str, ...] = ()  # what the user should know about the data, one line each
 
 
-def _image_channels(paths: List[str]) -> int:
+def image_channels_of(paths: List[str]) -> int:
     """1 when the first images are all grayscale, else 3."""
     from PIL import Image
 
@@ -62,13 +59,16 @@ def config_text(values: dict, draft: schema_infer.Draft) -> str:
     import yaml
 
     folders = values.get("layout") == "class_folders"
+    spans = span_folders.PATTERN_FOLDER in values.get("input_pattern", "")
     comments = {
         "pipeline_name": "name in the metadata store",
         "schema_path": "the draft schema: feature names, types and roles",
-        "data_root": ("folder holding one folder of images per class" if folders else
+        "data_root": ("folder holding the span folders" if spans else
+                      "folder holding one folder of images per class" if folders else
                       "folder holding the data (CSV files and the images they reference)"),
-        "layout": "one folder per class under data_root",
-        "input_pattern": "files under data_root that a run ingests",
+        "layout": "one folder per class under " + ("each span folder" if spans else "data_root"),
+        "input_pattern": ("files under data_root that a run ingests, from the newest span"
+                          if spans else "files under data_root that a run ingests"),
         "output_dir": "pipeline artifacts, metadata, reports and pushed models",
         "image_height": "images are resized to this size",
         "image_width": "",
@@ -103,16 +103,19 @@ def blessing_bar(draft: schema_infer.Draft) -> dict:
     return {"min_eval_accuracy": math.floor(draft.majority_share * 1e4) / 1e4}
 
 
-def _common_settings(out_dir: str, name: str) -> dict:
+def common_settings(out_dir: str, name: str) -> dict:
+    """The config's first settings: the pipeline's name and the draft schema's path."""
     return {"pipeline_name": name, "schema_path": os.path.join(out_dir, SCHEMA_NAME)}
 
 
-def _pipeline_name(text: str) -> str:
+def pipeline_name(text: str) -> str:
+    """`text` as a pipeline name (characters other than letters, digits, `_.-` as `-`)."""
     cleaned = "".join(c if c.isalnum() or c in "_.-" else "-" for c in text).strip("-_.")
     return cleaned or "my-pipeline"
 
 
-def _refuse_overwrite(out_dir: str, force: bool) -> None:
+def refuse_overwrite(out_dir: str, force: bool) -> None:
+    """An InferError when the schema or config exists under `out_dir` and `force` is off."""
     for name in (SCHEMA_NAME, CONFIG_NAME):
         path = os.path.join(out_dir, name)
         if os.path.exists(path) and not force:
@@ -120,7 +123,7 @@ def _refuse_overwrite(out_dir: str, force: bool) -> None:
                                           "(pass --force, or choose another --out)")
 
 
-def _write(out_dir: str, schema_text: str, config: str) -> tuple:
+def write_project(out_dir: str, schema_text: str, config: str) -> tuple:
     """Writes the schema, then the config (last: its presence means the project is whole)."""
     schema_path = os.path.join(out_dir, SCHEMA_NAME)
     config_path = os.path.join(out_dir, CONFIG_NAME)
@@ -181,12 +184,13 @@ def rows_without_image_note(table: csv_table.Table, column: str, data_root: str)
             + schema_infer.over_quarantine_limit(missing, len(table.rows)))
 
 
-def _other_files_note(data_root: str, csv_path: str, output_dir: str) -> Optional[str]:
+def _other_files_note(data_root: str, csv_paths: Set[str], output_dir: str) -> Optional[str]:
     """What `init` says when the data root (by default the CSV's folder) also holds many files
-    that are neither the CSV nor images: runs list them all (`pipeline.data_files`) to see
-    whether the data changed, so a change to any of them is a change of the data."""
+    that are neither the CSVs a run reads (one, or one per span) nor images: runs list them all
+    (`pipeline.data_files`) to see whether the data changed, so a change to any of them is a
+    change of the data."""
     listed = list(itertools.islice(data_files(data_root, output_dir), FILES_LISTED))
-    others = [os.path.relpath(path, data_root) for path, _ in listed if path != csv_path
+    others = [os.path.relpath(path, data_root) for path, _ in listed if path not in csv_paths
               and not path.lower().endswith(schemas.IMAGE_SUFFIXES)]
     if len(others) < OTHER_FILES_NOTED:
         return None
@@ -201,10 +205,13 @@ def _other_files_note(data_root: str, csv_path: str, output_dir: str) -> Optiona
 def init_from_csv(csv_path: str, label: str, out_dir: str, data_root: Optional[str] = None,
                   max_rows: Optional[int] = None, force: bool = False) -> Project:
     """Drafts schema and config for a CSV file (its images relative to `data_root`, by default
-    the CSV's folder)."""
+    the CSV's folder, or, for a CSV in a span folder, the folder holding the spans)."""
     out_dir = os.path.abspath(out_dir)
     csv_path = os.path.abspath(csv_path)
-    data_root = os.path.abspath(data_root or os.path.dirname(csv_path))
+    spans = span_folders.csv_spans(csv_path)
+    if spans and data_root and os.path.abspath(data_root) != spans.root:
+        spans = None  # another data root given: this span's CSV alone
+    data_root = os.path.abspath(data_root or (spans.root if spans else os.path.dirname(csv_path)))
     table = csv_table.read_table(csv_path, label, max_rows)
     try:
         draft = schema_infer.infer_draft(table, label, data_root)
@@ -235,15 +242,20 @@ def init_from_csv(csv_path: str, label: str, out_dir: str, data_root: Optional[s
         pattern = name + ".csv"
         notes.append(f"{csv_path} has {table.converted}: wrote it as a standard CSV to "
                      f"{os.path.join(data_root, pattern)}, which the config reads")
+        if spans:
+            notes.append(span_folders.converted_span_note(csv_path, spans))
     else:
-        pattern = os.path.relpath(csv_path, data_root)
+        pattern = spans.pattern if spans else os.path.relpath(csv_path, data_root)
         if pattern.startswith(os.pardir + os.sep):
             raise csv_table.TableError(f"{csv_path} is not under the data root {data_root}: "
                                        "the CSV and the images it references must lie under it")
-        other_files = _other_files_note(data_root, csv_path, os.path.join(out_dir, OUTPUTS_DIR))
-        if other_files:
-            notes.append(other_files)
-    values = _common_settings(out_dir, _pipeline_name(name))
+        read = ({os.path.join(spans.folder(n), spans.files) for n in spans.numbers} if spans
+                else {csv_path})
+        other_files = _other_files_note(data_root, read, os.path.join(out_dir, OUTPUTS_DIR))
+        notes.extend([span_folders.spans_note(spans)] if spans else [])
+        notes.extend([other_files] if other_files else [])
+    values = common_settings(out_dir, pipeline_name(os.path.basename(spans.root) if spans
+                                                    and not table.converted else name))
     values.update(data_root=data_root, input_pattern=pattern.replace(os.sep, "/"),
                   output_dir=os.path.join(out_dir, OUTPUTS_DIR))
     images = [d.name for d in draft.decisions if d.kind == "image"]
@@ -251,87 +263,14 @@ def init_from_csv(csv_path: str, label: str, out_dir: str, data_root: Optional[s
         checked = table.rows[:column_profile.IMAGE_FILES_CHECKED]
         paths, _ = schema_infer.image_files([row[images[0]].strip() for _, row in checked],
                                             data_root, images[0])
-        values.update(image_height=32, image_width=32, image_channels=_image_channels(paths))
+        values.update(image_height=32, image_width=32, image_channels=image_channels_of(paths))
         notes.extend(filter(None, (rows_without_image_note(table, column, data_root)
                                    for column in images)))
     values["train_steps"] = 1500
     values.update(blessing_bar(draft))
     text = draft_text.render_draft(draft, csv_path)
-    _refuse_overwrite(out_dir, force)
+    refuse_overwrite(out_dir, force)
     if table.converted:
         csv_table.write_standard_csv(table, os.path.join(data_root, pattern))
-    schema_path, config_path = _write(out_dir, text, config_text(values, draft))
+    schema_path, config_path = write_project(out_dir, text, config_text(values, draft))
     return Project(schema_path, config_path, draft, tuple(notes))
-
-
-def class_folder_images(data_root: str) -> dict:
-    """class name -> PNG/JPEG files in `<data_root>/<class>/` (classes with no image left out)."""
-    classes = {}
-    for entry in sorted(os.listdir(data_root)):
-        folder = os.path.join(data_root, entry)
-        if os.path.isdir(folder):
-            files = sorted(os.path.join(folder, f) for f in os.listdir(folder)
-                           if f.lower().endswith(schemas.IMAGE_SUFFIXES))
-            if files:
-                classes[entry] = files
-    return classes
-
-
-def images_not_in_class_folders(data_root: str) -> List[str]:
-    """PNG/JPEG files under `data_root` (relative paths, sorted) that the class_folders layout
-    does not read: in the data root itself, or in a subfolder of a class folder."""
-    found = []
-    for directory, folders, names in os.walk(data_root):
-        folders.sort()
-        depth = os.path.relpath(directory, data_root).count(os.sep) + (directory != data_root)
-        if depth != 1:
-            found.extend(os.path.relpath(os.path.join(directory, name), data_root)
-                         for name in sorted(names)
-                         if name.lower().endswith(schemas.IMAGE_SUFFIXES))
-    return found
-
-
-def init_from_class_folders(data_root: str, out_dir: str, force: bool = False) -> Project:
-    """Drafts schema and config for `<data_root>/<class>/<image>` files."""
-    out_dir = os.path.abspath(out_dir)
-    data_root = os.path.abspath(data_root)
-    if not os.path.isdir(data_root):
-        raise ConfigError(f"--data-root {data_root} is not a folder")
-    classes = class_folder_images(data_root)
-    if len(classes) < 2:
-        raise csv_table.TableError(
-            f"{data_root} holds PNG/JPEG images in {len(classes)} class folder(s) "
-            f"({', '.join(classes) or 'none'}); the class_folders layout needs at least two "
-            "(<data_root>/<class>/<image>)")
-    refused_notes = []
-    for name, files in classes.items():
-        checked = [posixpath.join(name, os.path.basename(f))
-                   for f in files[:column_profile.IMAGE_FILES_CHECKED]]
-        found, why = schema_infer.image_files(checked, data_root, CLASS_IMAGE)
-        if not found:
-            raise schema_infer.InferError(f"class folder {name!r} under {data_root}: {why}")
-        if len(found) < len(checked):
-            refused_notes.append(f"class folder {name!r}: {len(checked) - len(found)} of the "
-                                 f"first {len(checked)} images a run quarantines: {why}")
-    decisions = (
-        schema_infer.Decision(CLASS_IMAGE, "image", note="the image file"),
-        schema_infer.Decision(CLASS_LABEL, "label", values=tuple(classes),
-                              note="binary" if len(classes) == 2 else "multiclass"))
-    images = sum(len(files) for files in classes.values())
-    draft = schema_infer.Draft(schema_infer.build_schema(decisions), task=decisions[1].note,
-                               decisions=decisions, classes=tuple(classes), rows=images,
-                               majority_share=max(map(len, classes.values())) / images)
-    values = _common_settings(out_dir, _pipeline_name(os.path.basename(data_root)))
-    values.update(data_root=data_root, layout="class_folders", input_pattern="*/*",
-                  output_dir=os.path.join(out_dir, OUTPUTS_DIR), image_height=32, image_width=32,
-                  image_channels=_image_channels([f for files in classes.values()
-                                                  for f in files[:2]]),
-                  train_steps=1500, **blessing_bar(draft))
-    text = draft_text.render_draft(draft, posixpath.join(data_root, "<class>/<image>"))
-    _refuse_overwrite(out_dir, force)
-    schema_path, config_path = _write(out_dir, text, config_text(values, draft))
-    unread = images_not_in_class_folders(data_root)
-    notes = (f"{len(unread)} PNG/JPEG file(s) under {data_root} are not directly in a class "
-             f"folder and are not read (first: {unread[0]}): the class_folders layout reads "
-             "<data_root>/<class>/<image>",) if unread else ()
-    return Project(schema_path, config_path, draft, tuple(refused_notes) + notes)
