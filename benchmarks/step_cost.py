@@ -1,11 +1,11 @@
 """Cost of one train step in steady state: the custom loop, `model.fit`'s graph call and the
 compute floor, paired in one process.
 
-    .venv/bin/python -m benchmarks.step_cost --rounds 40
+    .venv/bin/python -m benchmarks.step_cost --rounds 48
 
 `benchmarks.training` runs each variant in its own process, over the whole run; from process to
 process this machine's speed moves by 5-15%, more than anything that separates the loop from
-`fit`. Here the three run in one process, on three copies of the demo model (same initial
+`fit`. Here the variants run in one process, each on its own copy of the demo model (same initial
 weights), each warmed up first (`--warmup-calls` graph calls: tracing, filling the reader's
 cache), then in rounds: each variant makes `--calls` graph calls of `--steps-per-execution`
 train steps, in a different order each round (every order in turn, so each variant follows
@@ -17,10 +17,12 @@ Variants (batch size, optimizer, loss and the Trainer's reader as in `benchmarks
 - `loop`: `loop.make_step_functions(...).train_steps`, the graph call the Trainer's loop makes,
   over the Trainer's reader (cached), several steps' batches per read as the Trainer reads them
   (`loop.steps_per_read`), the host reading the train loss after each call;
+- `loop_1`: the same, reading one step's batch at a time, as `fit` does (the read's share);
 - `fit`: the graph call `model.fit` makes (`model.make_train_function()`, compiled with the same
-  optimizer, loss, metric and `steps_per_execution`) over the same reader, the host reading its
-  logs after each call. `fit`'s own Python between calls (callbacks, progress) is left out,
-  which can only favour `fit`;
+  optimizer, loss, metric and `steps_per_execution`) over the same reader batched one step's
+  batch at a time (its own `train_step` takes one batch per step; a `train_step` written to
+  slice reads could copy the loop's), the host reading its logs after each call. `fit`'s own
+  Python between calls (callbacks, progress) is left out, which can only favour `fit`;
 - `floor`: the loop's graph call on one batch staged in memory: no input pipeline.
 """
 
@@ -35,12 +37,17 @@ from typing import Callable, Dict, List
 
 from benchmarks.common import load_average, machine
 
-VARIANTS = ("loop", "fit", "floor")
+VARIANTS = ("loop", "loop_1", "fit", "floor")
 LABELS = {
-    "loop": "custom loop's graph call (the Trainer's reader, cached)",
-    "fit": "model.fit's graph call, same steps per call (same reader)",
+    "loop": "custom loop's graph call (the Trainer's reader, cached; as the Trainer reads it)",
+    "loop_1": "custom loop's graph call, one step's batch per read (as fit reads)",
+    "fit": "model.fit's graph call, same steps per call (same reader, one batch per step)",
     "floor": "pure compute floor (the loop's graph call on one staged batch)",
 }
+RATIOS = (("loop", "fit", "custom loop / model.fit, same steps per call"),
+          ("loop_1", "fit", "custom loop reading one step's batch at a time / model.fit, same "
+                            "steps per call"),
+          ("loop", "floor", "custom loop / pure compute floor"))
 
 
 def time_rounds(calls: Dict[str, Callable[[], object]], rounds: int, calls_per_round: int,
@@ -72,7 +79,7 @@ def speed_ratios(per_step: Dict[str, List[float]], faster: str, slower: str) -> 
 
 
 def make_calls(output_dir: str, steps_per_call: int, batch_size: int) -> Dict[str, Callable]:
-    """The three variants' graph calls, each on its own copy of the demo model."""
+    """The variants' graph calls, each on its own copy of the demo model."""
     import tensorflow as tf
     import tf_keras as keras
 
@@ -95,6 +102,9 @@ def make_calls(output_dir: str, steps_per_call: int, batch_size: int) -> Dict[st
     loop_steps = loop.make_step_functions(parts.build_model(), loop.make_optimizer(settings),
                                           batch_size, head=parts.head, steps_per_read=per_read)
     loop_batches = batches(per_read)
+    single_steps = loop.make_step_functions(parts.build_model(), loop.make_optimizer(settings),
+                                            batch_size, head=parts.head)
+    single_batches = batches()
     floor_steps = loop.make_step_functions(parts.build_model(), loop.make_optimizer(settings),
                                            batch_size, head=parts.head)
     staged = StagedBatch(next(batches()))
@@ -107,6 +117,8 @@ def make_calls(output_dir: str, steps_per_call: int, batch_size: int) -> Dict[st
     return {
         "loop": lambda: (loop_steps.train_steps(loop_batches, steps),
                          loop_steps.metrics["train_loss"].result().numpy()),
+        "loop_1": lambda: (single_steps.train_steps(single_batches, steps),
+                           single_steps.metrics["train_loss"].result().numpy()),
         "fit": lambda: {name: value.numpy() for name, value in fit_call(fit_batches).items()},
         "floor": lambda: (floor_steps.train_steps(staged, steps),
                           floor_steps.metrics["train_loss"].result().numpy()),
@@ -117,7 +129,8 @@ def main() -> None:
     from pipeline.config import PipelineConfig
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=40)
+    parser.add_argument("--rounds", type=int, default=48, help="a multiple of 24 runs every "
+                        "order of the four variants equally often")
     parser.add_argument("--calls", type=int, default=4, help="graph calls per variant per round")
     parser.add_argument("--warmup-calls", type=int, default=20)
     parser.add_argument("--steps-per-execution", type=int,
@@ -144,8 +157,7 @@ def main() -> None:
         print(f"| {LABELS[name]} | {mid:.0f} | {low:.0f}-{high:.0f} | "
               f"{min(per_step[name]):.0f}-{max(per_step[name]):.0f} |")
     print()
-    for faster, slower, text in (("loop", "fit", "custom loop / model.fit, same steps per call"),
-                                 ("loop", "floor", "custom loop / pure compute floor")):
+    for faster, slower, text in RATIOS:
         ratios = speed_ratios(per_step, faster, slower)
         low, mid, high = quartiles(ratios)
         print(f"- {text}: {mid:.3f}x (paired per round; quartiles {low:.3f}-{high:.3f}x, "

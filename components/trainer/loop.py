@@ -9,10 +9,11 @@ Like Keras's `steps_per_execution`, one call of the compiled `train_steps` runs 
 `steps_per_execution` batches in a graph loop, so Python and the host are involved once per call,
 not once per step. Calls end exactly on the evaluation, checkpoint and final steps
 (`call_sizes`), the only points where the host reads anything back; the step count is an input
-tensor, so shorter calls do not retrace. Unlike `model.fit`, which takes one batch from its
-iterator per step, the loop can take several steps' batches in one read (`steps_per_read`: a
-train reader batched by that many global batches, each read sliced into steps in the graph): the
-same examples in the same order, one iterator call instead of several (benchmarks/RESULTS.md).
+tensor, so shorter calls do not retrace. Unlike `model.fit` with its own `train_step`, which
+takes one batch from its iterator per step, the loop can take several steps' batches in one read
+(`steps_per_read`: a train reader batched by that many global batches, each read sliced into
+steps in the graph; with one replica): the same examples in the same order, one iterator call
+instead of several (benchmarks/RESULTS.md).
 
 The loss and the metrics come from the task's head (`task_head.TaskHead`: mean squared error and
 RMSE for regression; cross-entropy from logits and accuracy, plus AUC for binary, for
@@ -80,11 +81,15 @@ def read_divisor(settings: LoopSettings) -> int:
                     settings.checkpoint_every, settings.train_steps)
 
 
-def steps_per_read(settings: LoopSettings, example_bytes: int,
+def steps_per_read(settings: LoopSettings, example_bytes: int, replicas: int = 1,
                    limit_bytes: int = READ_BYTES_LIMIT) -> int:
     """How many steps' batches the train reader should bring per read: the largest divisor of
-    `read_divisor` whose examples (`example_bytes` each) take at most `limit_bytes`, at least 1.
-    Build the train reader batched by this many times `global_batch_size`."""
+    `read_divisor` whose examples (`example_bytes` each) take at most `limit_bytes`, at least 1;
+    1 with several replicas (a distributed dataset splits each read into one contiguous part
+    per replica, so a step would not train on the examples of one global batch). Build the
+    train reader batched by this many times `global_batch_size`."""
+    if replicas > 1:
+        return 1
     step_bytes = settings.global_batch_size * max(example_bytes, 1)
     common = read_divisor(settings)
     return max([k for k in range(1, common + 1) if common % k == 0 and k * step_bytes
@@ -188,13 +193,19 @@ def step_slice(tensor: tf.Tensor, index: tf.Tensor, steps: int) -> tf.Tensor:
     return tf.reshape(tensor, tf.concat([[steps, -1], tf.shape(tensor)[1:]], 0))[index]
 
 
-def steps_in_each_read(train_dataset: tf.data.Dataset, settings: LoopSettings) -> int:
+def steps_in_each_read(train_dataset: tf.data.Dataset, settings: LoopSettings,
+                       replicas: int = 1) -> int:
     """How many steps' batches each element of the train dataset holds: its static batch size
-    over the global batch size (1 when the batch size is not static)."""
+    over the global batch size (1 when the batch size is not static); refuses a number that
+    `steps_per_read` would not give."""
     batch = tf.nest.flatten(train_dataset.element_spec)[0].shape[0]
     if batch is None or batch == settings.global_batch_size:
         return 1
     steps, rest = divmod(batch, settings.global_batch_size)
+    if replicas > 1:
+        raise ValueError(f"the train dataset's batches of {batch} examples are not one global "
+                         f"batch ({settings.global_batch_size}): with {replicas} replicas the "
+                         "loop reads one step's batch at a time")
     if rest or not steps or read_divisor(settings) % steps:
         raise ValueError(
             f"the train dataset's batches of {batch} examples are not a number of global "
@@ -271,7 +282,8 @@ def train(model: keras.Model, train_dataset: tf.data.Dataset, eval_dataset: tf.d
     eval_iterator = iter(strategy.experimental_distribute_dataset(eval_batches.repeat()))
     steps = make_step_functions(model, optimizer, settings.global_batch_size,
                                 settings.clip_norm, strategy, step_counter, head,
-                                steps_in_each_read(train_dataset, settings))
+                                steps_in_each_read(train_dataset, settings,
+                                                   strategy.num_replicas_in_sync))
     metric_names = LOSS_NAMES + tuple(name for name in steps.metrics if name not in LOSS_NAMES)
 
     manager = None

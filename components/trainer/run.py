@@ -184,7 +184,8 @@ def run_fn(fn_args) -> None:
     cache_limit_bytes = int(settings.reader_cache_mb * 2**20)
 
     run_settings = loop_settings(settings, fn_args.train_steps, fn_args.eval_steps)
-    per_read = loop.steps_per_read(run_settings, data.example_bytes(feature_spec))
+    per_read = loop.steps_per_read(run_settings, data.example_bytes(feature_spec),
+                                   strategy.num_replicas_in_sync)
 
     # Training files too large to cache are inflated once, into a local directory.
     with tempfile.TemporaryDirectory(prefix="trainer-staging-") as staging_dir:

@@ -31,6 +31,19 @@ def test_steps_per_read_divide_every_call_within_the_byte_limit(overrides, examp
         assert all(size % steps == 0 for size in loop.call_sizes(start, run))
 
 
+def test_several_replicas_read_one_steps_batch_at_a_time():
+    """A distributed dataset gives each replica a contiguous part of a read: replica 0 would
+    train step 0 on examples of steps 0 and 1 (and a read of 50 batches of 32 does not split
+    into 3 replicas' equal parts)."""
+    assert loop.steps_per_read(settings(), 100, replicas=2) == 1
+    reader = tf.data.Dataset.from_tensors(({"z": tf.zeros([1])}, tf.zeros([1]))).repeat()
+    with pytest.raises(ValueError) as refused:
+        loop.steps_in_each_read(reader.batch(32 * 5, drop_remainder=True), settings(), 2)
+    assert str(refused.value) == (
+        "the train dataset's batches of 160 examples are not one global batch (32): with 2 "
+        "replicas the loop reads one step's batch at a time")
+
+
 def test_example_bytes_count_every_value_of_the_spec():
     assert data.example_bytes(SPEC) == 4 * 16 + 4 + 8 + 4
     assert data.example_bytes({"name": tf.io.FixedLenFeature([], tf.string)}) == 8
