@@ -109,9 +109,7 @@ class Axes:
                          f"<text x='{_LEFT - 4}' y='{y + 4:.1f}' text-anchor='end'>"
                          f"{label}</text>")
         if x_ticks is None:
-            values = [t for t in nice_ticks(*self.x_range)
-                      if self.x_range[0] - 1e-12 <= t <= self.x_range[1] + 1e-12]
-            x_ticks = list(zip(values, tick_labels(values)))
+            x_ticks = self.number_ticks()
         for value, label in x_ticks:
             x = self.x(value)
             parts.append(f"<line x1='{x:.1f}' y1='{bottom}' x2='{x:.1f}' y2='{bottom + 4}' "
@@ -122,6 +120,20 @@ class Axes:
                      f"<text transform='translate(13,{(_TOP + bottom) / 2:.0f}) rotate(-90)' "
                      f"text-anchor='middle'>{_esc(self.y_label)}</text>")
         return parts
+
+
+    def number_ticks(self) -> List[Tuple[float, str]]:
+        """Round x ticks with their labels; when labels that long would touch (census tract ids
+        17031010100 to 17031980000 need 6 significant digits), every n-th tick keeps its label
+        and the others are left bare."""
+        values = [t for t in nice_ticks(*self.x_range)
+                  if self.x_range[0] - 1e-12 <= t <= self.x_range[1] + 1e-12]
+        labels = tick_labels(values)
+        gap = min((self.x(b) - self.x(a) for a, b in zip(values, values[1:])), default=0.0)
+        needed = (max(map(len, labels), default=0) + 1) * CHAR_WIDTH
+        every = max(1, math.ceil(needed / gap)) if gap > 0 else 1
+        return [(value, label if index % every == 0 else "")
+                for index, (value, label) in enumerate(zip(values, labels))]
 
 
 def category_label(x: float, axis_y: float, label: str, slanted: bool) -> str:

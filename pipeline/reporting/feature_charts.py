@@ -22,6 +22,7 @@ from tensorflow_metadata.proto.v0 import statistics_pb2
 from pipeline.reporting import charts
 
 BINS = 20
+TAIL_SHARE = 0.005  # at each end, the share of a series' values a histogram may leave out
 TOP_CATEGORIES = 12
 OTHER_VALUES = "other values"
 PREVIOUS_SERIES = "previous span (train)"
@@ -107,6 +108,57 @@ def _finite_bucket(bucket: Tuple[float, float, float]) -> bool:
     return math.isfinite(bucket[0]) and math.isfinite(bucket[1])
 
 
+def value_at_share(buckets: Sequence[Tuple[float, float, float]], share: float) -> float:
+    """The value below which `share` of the buckets' count lies (linear within a bucket)."""
+    total = sum(b[2] for b in buckets)
+    target, below = share * total, 0.0
+    for low, high, count in buckets:
+        if count and below + count >= target:
+            return low + (high - low) * (target - below) / count
+        below += count
+    return buckets[-1][1]
+
+
+def clip_tails(bucket_lists: Dict[str, List[Tuple[float, float, float]]],
+               tail: float = TAIL_SHARE
+               ) -> Tuple[Dict[str, List[Tuple[float, float, float]]], str]:
+    """The buckets within the range that holds all but `tail` of every series' values at each
+    end, when that range is under half of the whole (a few huge fares stretched the axis to 700
+    and drew 99% of the taxi fares as one bar); else as they are. Also the title's note on the
+    values left out ("" when none)."""
+    lows = [b[0] for buckets in bucket_lists.values() for b in buckets]
+    highs = [b[1] for buckets in bucket_lists.values() for b in buckets]
+    low, high = min(lows), max(highs)
+    cut_low = min(value_at_share(b, tail) for b in bucket_lists.values())
+    cut_high = max(value_at_share(b, 1 - tail) for b in bucket_lists.values())
+    if not high - low > 2 * (cut_high - cut_low):
+        return dict(bucket_lists), ""
+    cut_low, cut_high = (low if cut_low - low < (high - low) / 4 else cut_low,
+                         high if high - cut_high < (high - low) / 4 else cut_high)
+    clipped, left_out = {}, []
+    for series, buckets in bucket_lists.items():
+        clipped[series] = [b for b in (clip_bucket(b, cut_low, cut_high) for b in buckets) if b]
+        total = sum(b[2] for b in buckets)
+        left_out.append(1 - sum(b[2] for b in clipped[series]) / total if total else 0.0)
+    outside = " and ".join(text for cut, edge, text in (
+        (cut_low, low, f"below {charts.number(cut_low)}"),
+        (cut_high, high, f"above {charts.number(cut_high)}")) if cut != edge)
+    return clipped, f" (values {outside}, up to {max(left_out):.1%} of a series, not drawn)"
+
+
+def clip_bucket(bucket: Tuple[float, float, float], low: float, high: float
+                ) -> Optional[Tuple[float, float, float]]:
+    """The part of a bucket within [low, high], its count in proportion (a zero-width bucket
+    whole or not at all); None when nothing of it is."""
+    b_low, b_high, count = bucket
+    if b_high <= b_low:
+        return bucket if low <= b_low <= high else None
+    inside = min(b_high, high) - max(b_low, low)
+    if inside <= 0:
+        return None
+    return (max(b_low, low), min(b_high, high), count * inside / (b_high - b_low))
+
+
 def common_edges(bucket_lists: Sequence[Sequence[Tuple[float, float, float]]],
                  bins: int = BINS) -> List[float]:
     """`bins` equal-width buckets over the range of every list's buckets."""
@@ -188,11 +240,12 @@ def feature_chart(name: str, by_series: Dict[str, object]) -> Optional[str]:
         buckets = {series: b for series, b in buckets.items() if b}
         if not buckets:
             return None
+        buckets, tails = clip_tails(buckets)
         edges = common_edges(list(buckets.values()))
         return charts.histogram(edges, {
             series: shares(rebin(b, edges), examples_count(by_series[series]))
             for series, b in buckets.items()},
-            title + charts.not_drawn(round(left_out), "value"), name,
+            title + charts.not_drawn(round(left_out), "value") + tails, name,
                                 outlined=(PREVIOUS_SERIES,))
     if kinds == {"string_stats"}:
         counts = {series: category_counts(f) for series, f in by_series.items()}

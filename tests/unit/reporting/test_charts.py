@@ -186,5 +186,5 @@ def test_ticks_of_a_narrow_range_of_large_values_get_distinct_labels():
     chart = parse(charts.histogram([17031010100.0, 17031500000.0, 17031980000.0],
                                    {"train": [0.5, 0.5]}, "tract", "tract"))
     labels = [t for t in texts(chart) if t and t.startswith("1.70")]
-    assert labels == ["1.70312e+10", "1.70314e+10", "1.70316e+10", "1.70318e+10"]
+    assert labels == ["1.70312e+10", "1.70316e+10"]  # every other tick: 11 characters touched
     assert charts.tick_labels([0.0, 0.25, 0.5]) == ["0", "0.25", "0.5"]

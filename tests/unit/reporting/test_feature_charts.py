@@ -201,3 +201,19 @@ def test_a_bucket_of_infinite_values_is_left_out_of_the_histogram_and_counted():
     assert "<text x='195' y='16' text-anchor='middle' font-weight='bold'>bmi (1 value not a " \
            "finite number: not drawn)</text>" in chart
     assert "nan" not in chart and "inf" not in chart
+
+
+def test_a_thin_long_tail_is_left_out_of_the_range_and_named_in_the_title():
+    """Five fares of 50-700 among 1,000 stretched the axis to 700, drawing 99% of the fares as
+    one bar; the range drawn now ends where each split has 99.5% of its values."""
+    fares = numeric("fare", [(0.0, 10.0, 900), (10.0, 20.0, 80), (20.0, 50.0, 15),
+                             (50.0, 700.0, 5)])
+    clipped, note = feature_charts.clip_tails({"train": feature_charts.numeric_buckets(fares)})
+    assert clipped == {"train": [(0.0, 10.0, 900), (10.0, 20.0, 80), (20.0, 50.0, 15)]}
+    assert note == " (values above 50, up to 0.5% of a series, not drawn)"
+    chart = feature_charts.feature_chart("fare", {"train": fares})
+    assert "fare (values above 50, up to 0.5% of a series, not drawn)</text>" in chart
+    assert ">train 0..2.5: 22.5%<" in chart  # 900 of 1,000 over four bins of 2.5
+    spread = {"train": [(0.0, 10.0, 500), (10.0, 20.0, 495), (20.0, 700.0, 5)],
+              "eval": [(0.0, 700.0, 100)]}
+    assert feature_charts.clip_tails(spread) == (spread, "")  # eval fills the whole range
