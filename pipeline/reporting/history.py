@@ -71,9 +71,11 @@ def metric_chart(summaries: Sequence[RunSummary], metric: str) -> str:
 
 
 def rows_chart(summaries: Sequence[RunSummary]) -> str:
+    """Rows ingested and quarantined per run; a run whose ingestion failed on the quarantine
+    limit is labelled "<n> failed"."""
     if not any(s.rows_read for s in summaries):
         return "<p class='muted'>no run has ingested rows yet</p>"
-    runs = [str(i) for i in range(1, len(summaries) + 1)]
+    runs = [f"{i} failed" if s.ingest_failed else str(i) for i, s in enumerate(summaries, 1)]
     return charts.bars(runs, {"ingested": [s.rows_ingested or 0 for s in summaries],
                               "quarantined": [s.rows_quarantined or 0 for s in summaries]},
                        "rows per run", "run", "rows", percent=False)
