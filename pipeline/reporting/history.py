@@ -106,8 +106,8 @@ def render_page(summaries: Sequence[RunSummary], output_dir: str, pipeline_name:
               "is the model blessed before the run's model was trained.</p>")
     runs = f"{len(summaries)} run{'s' * (len(summaries) != 1)}"
     return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(pipeline_name)}"
-            f" history</title><style>{STYLE}#runs td{{white-space:nowrap}}</style></head>"
-            f"<body><h1>{html.escape(pipeline_name)}: {runs}</h1>"
+            f" history</title><style>{STYLE}#runs td:nth-child(2){{white-space:nowrap}}</style>"
+            f"</head><body><h1>{html.escape(pipeline_name)}: {runs}</h1>"
             f"<section id='metric'>{legend}<div class='charts'>{metric_chart(summaries, metric)}"
             f"{rows_chart(summaries)}</div></section>"
             f"<section id='runs'><h2>Runs</h2>{runs_table}</section></body></html>")
