@@ -17,6 +17,7 @@ _END_LABELS = 66  # right margin of line charts, where each series' last value i
 CHAR_WIDTH = 6  # about the width of a character of the charts' 11 px sans-serif
 BOLD_CHAR_WIDTH = 7  # the same in bold (titles)
 HEATMAP_LABEL = 16  # characters of a class name a heatmap writes (longer ones end in "…")
+HEATMAP_SIDE, HEATMAP_CELL = 480, (14, 48)  # a heatmap's matrix side; its cells' px bounds
 SLANT = 40  # degrees of the category labels that are too wide to stand side by side
 
 
@@ -324,10 +325,12 @@ def scatter(points: Sequence[Tuple[float, float]], title: str, x_label: str,
 def heatmap(matrix: Sequence[Sequence[int]], labels: Sequence[str], title: str,
             x_label: str, y_label: str) -> str:
     """A square matrix of counts (rows: y_label, columns: x_label), darker for larger counts,
-    each cell written out. The class names are written whole up to HEATMAP_LABEL characters,
+    each cell written out. The cells share HEATMAP_SIDE px (within HEATMAP_CELL), their counts
+    written up to 14 px tall; the class names are written whole up to HEATMAP_LABEL characters,
     the column names slanted when wider than a cell; the chart grows to hold its texts."""
     size = len(labels)
-    cell = max(14, min(40, 300 // max(size, 1)))
+    cell = max(HEATMAP_CELL[0], min(HEATMAP_CELL[1], HEATMAP_SIDE // max(size, 1)))
+    count_font = max(11, min(14, cell * 3 // 10))
     names = [n if len(n) <= HEATMAP_LABEL else n[:HEATMAP_LABEL - 1] + "…" for n in labels]
     widest = max(map(len, names), default=0) * CHAR_WIDTH
     slanted = widest > cell - CHAR_WIDTH
@@ -349,9 +352,10 @@ def heatmap(matrix: Sequence[Sequence[int]], labels: Sequence[str], title: str,
                          f"stroke='#fff'><title>{_esc(labels[row])} as {_esc(labels[column])}: "
                          f"{count}</title></rect>")
             if count:
-                parts.append(f"<text x='{x + cell / 2:.0f}' y='{y + cell / 2 + 4:.0f}' "
-                             f"text-anchor='middle' fill='{'#fff' if shade > 0.5 else '#222'}'>"
-                             f"{count}</text>")
+                baseline = y + (cell + count_font) / 2 - 1  # the count centred in its cell
+                parts.append(f"<text x='{x + cell / 2:.0f}' y='{baseline:.0f}' "
+                             f"text-anchor='middle' font-size='{count_font}' "
+                             f"fill='{'#fff' if shade > 0.5 else '#222'}'>{count}</text>")
     for index, name in enumerate(names):
         middle = index * cell + cell / 2
         parts.append(f"<text x='{left - 4}' y='{top + middle + 4:.0f}' text-anchor='end'>"

@@ -71,9 +71,11 @@ def metric_chart(summaries: Sequence[RunSummary], metric: str) -> str:
 
 
 def rows_chart(summaries: Sequence[RunSummary]) -> str:
+    """Rows ingested and quarantined per run; a run whose ingestion failed on the quarantine
+    limit is labelled "<n> failed"."""
     if not any(s.rows_read for s in summaries):
         return "<p class='muted'>no run has ingested rows yet</p>"
-    runs = [str(i) for i in range(1, len(summaries) + 1)]
+    runs = [f"{i} failed" if s.ingest_failed else str(i) for i, s in enumerate(summaries, 1)]
     return charts.bars(runs, {"ingested": [s.rows_ingested or 0 for s in summaries],
                               "quarantined": [s.rows_quarantined or 0 for s in summaries]},
                        "rows per run", "run", "rows", percent=False)
@@ -104,8 +106,8 @@ def render_page(summaries: Sequence[RunSummary], output_dir: str, pipeline_name:
               "is the model blessed before the run's model was trained.</p>")
     runs = f"{len(summaries)} run{'s' * (len(summaries) != 1)}"
     return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(pipeline_name)}"
-            f" history</title><style>{STYLE}#runs td{{white-space:nowrap}}</style></head>"
-            f"<body><h1>{html.escape(pipeline_name)}: {runs}</h1>"
+            f" history</title><style>{STYLE}#runs td:nth-child(2){{white-space:nowrap}}</style>"
+            f"</head><body><h1>{html.escape(pipeline_name)}: {runs}</h1>"
             f"<section id='metric'>{legend}<div class='charts'>{metric_chart(summaries, metric)}"
             f"{rows_chart(summaries)}</div></section>"
             f"<section id='runs'><h2>Runs</h2>{runs_table}</section></body></html>")

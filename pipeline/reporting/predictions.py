@@ -14,6 +14,7 @@ from typing import Dict, List, Optional, Sequence
 
 from pipeline.reporting import charts, samples, thumbnails
 from pipeline.reporting.feature_charts import rebin, shares
+from pipeline.reporting.report_sections import breakable, scroll_box
 
 MAX_EXAMPLES = 2000  # eval examples predicted for the report
 WORST = 8
@@ -87,7 +88,7 @@ def _worst_table(result: EvalPredictions, label: str, rows: Sequence[int],
     if not rows:
         return "<p>no mistakes on the eval examples</p>"
     images = view.transform([result.serialized[i] for i in rows]) if view and image_names else {}
-    header = "".join(f"<th>{html.escape(h)}</th>" for h in
+    header = "".join(f"<th>{breakable(h)}</th>" for h in
                      [*image_names, f"actual {label}", f"predicted {label}", *other_inputs])
     body = []
     for position, i in enumerate(rows):
@@ -96,7 +97,7 @@ def _worst_table(result: EvalPredictions, label: str, rows: Sequence[int],
         cells += [html.escape(result.labels[i]), html.escape(predicted[i])]
         cells += [html.escape(samples.value_text(example, name)) for name in other_inputs]
         body.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
-    return f"<table class='worst'><tr>{header}</tr>{''.join(body)}</table>"
+    return scroll_box(f"<table class='worst'><tr>{header}</tr>{''.join(body)}</table>")
 
 
 def error_section(result: EvalPredictions, label: str, class_names: Sequence[str],
@@ -140,6 +141,6 @@ def error_section(result: EvalPredictions, label: str, class_names: Sequence[str
         rows = worst_regression(actual, values)
         shown = [f"{p:.4g} (error {p - a:+.3g})" for a, p in zip(actual, values)]
         heading = "Largest errors"
-    return (intro + f"<div class='charts'>{chart}<div><h3>{heading}</h3>"
+    return (intro + f"<div class='charts'>{chart}<div class='errors'><h3>{heading}</h3>"
             + _worst_table(result, label, rows, shown, view, image_names, other_inputs)
             + "</div></div>")

@@ -34,7 +34,8 @@ figure.thumb{margin:0;text-align:center;font-size:11px;color:#555}
 figure.thumb img{image-rendering:pixelated;border:1px solid #ddd;display:block}
 h4{margin:.6em 0 .2em;font-weight:normal;color:#555}.charts h3{margin:0 0 .2em}
 .groups{display:flex;flex-wrap:wrap;column-gap:28px}
-table.worst td{padding:.1em .5em}
+table.worst td{padding:.1em .5em;white-space:nowrap}.scroll{overflow-x:auto;max-width:100%}
+.charts>.errors{flex:1 1 480px;min-width:0}
 """
 
 

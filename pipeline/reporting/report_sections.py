@@ -20,11 +20,24 @@ class Markup(str):
 
 
 def table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
-    head = "".join(f"<th>{html.escape(str(h))}</th>" for h in header)
+    """An HTML table in a `scroll_box`; its column names wrap after "_" and "/" (`breakable`)."""
+    head = "".join(f"<th>{breakable(str(h))}</th>" for h in header)
     body = "".join("<tr>" + "".join(
         f"<td>{c if isinstance(c, Markup) else html.escape(cell(c))}</td>" for c in row)
         + "</tr>" for row in rows)
-    return f"<table><tr>{head}</tr>{body}</table>"
+    return scroll_box(f"<table><tr>{head}</tr>{body}</table>")
+
+
+def breakable(text: str) -> str:
+    """`text` escaped, with a line-break opportunity after each "_" and "/": long column names
+    and paths wrap instead of widening their table."""
+    return html.escape(text).replace("_", "_<wbr>").replace("/", "/<wbr>")
+
+
+def scroll_box(table_html: str) -> str:
+    """A table in a box no wider than the page that scrolls sideways when the table is wider
+    (STYLE's `.scroll`): the page itself keeps its width."""
+    return f"<div class='scroll'>{table_html}</div>"
 
 
 def cell(value: object) -> str:
@@ -127,8 +140,9 @@ def evaluation_section(summary: RunSummary) -> str:
 
 def lineage_section(summary: RunSummary) -> str:
     rows = [[node.node_id, node.state,
-             "; ".join(f"{kind}: {a.uri}" for kind, artifacts in node.outputs.items()
-                       for a in artifacts)] for node in summary.nodes]
+             Markup(breakable("; ".join(f"{kind}: {a.uri}" for kind, artifacts
+                                        in node.outputs.items() for a in artifacts)))]
+            for node in summary.nodes]
     return ("<details><summary>every component, its state and outputs</summary>"
             + table(["component", "state", "outputs (type: uri)"], rows) + "</details>")
 

@@ -33,6 +33,7 @@ class NodeRun:
     outputs: Dict[str, List[object]]  # artifact type name -> MLMD artifacts
     # the component's input name (e.g. "previous_statistics") -> MLMD artifacts
     inputs: Dict[str, List[object]] = dataclasses.field(default_factory=dict)
+    execution_id: Optional[int] = None  # MLMD's; TFX names the execution's output folders by it
 
 
 @dataclasses.dataclass
@@ -58,6 +59,9 @@ class RunSummary:
     evaluation_uri: Optional[str] = None
     metadata_path: str = ""
     quarantine_dir: Optional[str] = None
+    # the row counts come from the report the ingest executor kept when the run failed on the
+    # quarantine limit (TFX deleted the failed execution's Examples)
+    ingest_failed: bool = False
 
     @property
     def states(self) -> Dict[str, str]:
@@ -147,7 +151,9 @@ def components_ran(summary: RunSummary) -> str:
     """"N ran", or "N ran, <component> failed" for a run that stopped at a component."""
     executed = sum(1 for node in summary.components if node.state == "COMPLETE")
     failed = [node.node_id for node in summary.components if node.state == "FAILED"]
-    return f"{executed} ran" + (f", {failed[0]} failed" if failed else "")
+    quarantined = (f": {summary.rows_quarantined} of {summary.rows_read} rows quarantined"
+                   if summary.ingest_failed else "")
+    return f"{executed} ran" + (f", {failed[0]} failed{quarantined}" if failed else "")
 
 
 def yes_no(flag: Optional[bool]) -> str:
@@ -204,7 +210,7 @@ def run_nodes(store, run):
                 inputs.setdefault(event.path.steps[0].key, []).append(
                     artifacts[event.artifact_id])
         nodes.append(NodeRun(node_id, _STATE_NAMES.get(execution.last_known_state, "?"), outputs,
-                             inputs))
+                             inputs, execution.id))
     return run.name, nodes
 
 
@@ -229,6 +235,21 @@ def trained_spans(nodes: List[NodeRun]) -> List[int]:
                  if node.node_id == TRANSFORM_NODE), [])
     examples = read or [a for node in nodes for a in node.outputs.get("Examples", [])]
     return sorted({int(_custom(a, "span")) for a in examples if _custom(a, "span") is not None})
+
+
+def failed_ingest_report(pipeline_root: str, nodes: List[NodeRun]) -> Optional[str]:
+    """The folder where the ingest executor kept the quarantine report of the run's failed
+    execution (`<pipeline_root>/<node>/failed-ingest-reports/<execution id>`, see
+    `keep_failed_report`), or None when no execution failed on the quarantine limit."""
+    from components.ingest.executor import FAILED_REPORTS_DIR_NAME
+
+    for node in nodes:
+        if node.state == "FAILED" and node.execution_id is not None:
+            kept = os.path.join(pipeline_root, node.node_id, FAILED_REPORTS_DIR_NAME,
+                                str(node.execution_id))
+            if os.path.isdir(kept):
+                return kept
+    return None
 
 
 def spans_text(spans: List[int]) -> str:
@@ -287,6 +308,13 @@ def summarize_run(store, config: PipelineConfig, run_id: str, nodes: List[NodeRu
         summary.rows_ingested = int(_custom(examples, "rows_ingested"))
         summary.rows_quarantined = int(_custom(examples, "rows_quarantined"))
         summary.quarantine_dir = _custom(examples, "ingest_report_dir")
+    elif (kept := failed_ingest_report(config.pipeline_root, nodes)) is not None:
+        from components.ingest.executor import read_counts
+
+        counts = read_counts(kept)
+        summary.rows_read, summary.rows_ingested, summary.rows_quarantined = (
+            counts["rows_read"], counts["rows_ingested"], counts["rows_quarantined"])
+        summary.quarantine_dir, summary.ingest_failed = kept, True
     features = config.features()
     anomalies = _first(nodes, "ExampleAnomalies")
     if anomalies is not None:

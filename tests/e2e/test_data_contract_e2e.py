@@ -158,3 +158,6 @@ def test_wrong_type_column_stops_the_run(tmp_path, tiny_demo_data, capsys):
                                                             data_root=str(data_root))))
     assert summary.states["CsvImageExampleGen"] == "FAILED"
     assert "Transform" not in summary.states
+    # the history reads the run's rows from the kept records
+    assert (summary.rows_read, summary.rows_ingested, summary.rows_quarantined) == (60, 0, 60)
+    assert summary.ingest_failed and summary.quarantine_dir == kept

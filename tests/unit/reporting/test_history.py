@@ -57,3 +57,13 @@ def test_no_rows_chart_before_any_run_ingested_rows(tmp_path):
     assert "no run has ingested rows yet" in page and "rows per run" not in page
     assert "rows per run" in history.render_page([failed, run("2026-11-28T01:00:01.000001", 1.0)],
                                                  str(tmp_path), "p")
+
+
+def test_the_runs_table_fits_the_page_or_scrolls_in_its_own_box(tmp_path):
+    """Every cell kept on one line made the table wider than 1200 px, its report links off the
+    page: only the run id stays on one line, and the table scrolls inside its box."""
+    page = history.render_page([run("2026-11-28T00:00:01.000001", 2.0)], str(tmp_path), "p")
+    assert "<section id='runs'><h2>Runs</h2><div class='scroll'><table>" in page
+    assert "#runs td:nth-child(2){white-space:nowrap}" in page
+    assert "#runs td{white-space:nowrap}" not in page
+    assert ".scroll{overflow-x:auto;max-width:100%}" in page

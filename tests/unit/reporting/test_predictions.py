@@ -83,3 +83,24 @@ def test_a_prediction_that_is_not_finite_leaves_the_charts_drawable():
     assert "predicted vs actual (RMSE inf) (1 point not a finite number: not drawn)" in page
     assert ">residuals (1 residual not a finite number: not drawn)<" in page
     assert page.count("<circle") == 2
+
+
+def test_the_mistakes_table_scrolls_in_its_own_box_beside_the_matrix():
+    """On TFX's taxi data the table of 18 columns made the whole page wider than 1200 px: it
+    now scrolls inside a box that shrinks beside the confusion matrix, one line per example,
+    its column names wrapping after underscores."""
+    from pipeline.reporting.report import STYLE
+
+    labels = ["cat", "dog"]
+    result = predictions.EvalPredictions(
+        serialized=[example(v, 0.0) for v in labels], labels=labels,
+        outputs={"class_name": np.array([b"dog", b"cat"]), "class_id": np.array([1, 0]),
+                 "probabilities": np.array([[0.1, 0.9], [0.8, 0.2]])}, total=2)
+    page = predictions.error_section(result, "pickup_community_area", ("cat", "dog"), None,
+                                     [], ["z"])
+    assert ("<div class='errors'><h3>Most confident mistakes</h3><div class='scroll'>"
+            "<table class='worst'><tr><th>actual pickup_<wbr>community_<wbr>area</th>") in page
+    assert page.endswith("</table></div></div></div>")
+    assert ".scroll{overflow-x:auto;max-width:100%}" in STYLE
+    assert ".charts>.errors{flex:1 1 480px;min-width:0}" in STYLE
+    assert "table.worst td{padding:.1em .5em;white-space:nowrap}" in STYLE

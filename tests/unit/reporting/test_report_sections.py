@@ -54,3 +54,10 @@ def test_a_last_step_that_is_the_best_needs_no_word_on_weights():
                   history=HISTORY[:1] + [{"step": 300, "eval_loss": 0.1}])
     assert report_sections.training_section(record).startswith(
         "<p>Training ran to step 300.</p>")
+
+
+def test_long_names_and_paths_wrap_after_underscores_and_slashes():
+    assert report_sections.breakable("a_b/c<d") == "a_<wbr>b/<wbr>c&lt;d"
+    assert report_sections.table(["trip_miles"], [[1.5]]) == (
+        "<div class='scroll'><table><tr><th>trip_<wbr>miles</th></tr><tr><td>1.5</td></tr>"
+        "</table></div>")

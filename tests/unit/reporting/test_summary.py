@@ -1,5 +1,7 @@
 """The run summary's text: metric values and their change against the baseline model."""
 
+import os
+
 from pipeline.reporting import summary
 
 
@@ -82,3 +84,57 @@ def test_spans_print_as_ranges_in_the_history_the_report_and_the_history_page(tm
     assert lines[2].split()[1:3] == ["10-12,14", "1"]
     assert "<td>spans</td><td>10-12,14</td>" in report_sections.summary_section(window, "")
     assert "<td>10-12,14</td>" in history.render_page([window], str(tmp_path), "p")
+
+
+def record_failed_ingestion(metadata_path, pipeline_name):
+    """A run as TFX's launcher records one whose ingestion failed: a FAILED execution in the
+    `pipeline`, `pipeline_run` and `node` contexts, with no output artifact (TFX deletes a failed
+    execution's outputs); returns the execution id."""
+    from ml_metadata.metadata_store import metadata_store
+    from ml_metadata.proto import metadata_store_pb2 as pb
+
+    connection = pb.ConnectionConfig()
+    connection.sqlite.filename_uri = str(metadata_path)
+    store = metadata_store.MetadataStore(connection)
+    contexts = []
+    for type_name, name in (("pipeline", pipeline_name), ("pipeline_run", "2026-11-30T07:51:54"),
+                            ("node", f"{pipeline_name}.CsvImageExampleGen")):
+        type_id = store.put_context_type(pb.ContextType(name=type_name))
+        [context_id] = store.put_contexts([pb.Context(type_id=type_id, name=name)])
+        contexts.append(store.get_contexts_by_id([context_id])[0])
+    execution = pb.Execution(
+        type_id=store.put_execution_type(pb.ExecutionType(name="CsvImageExampleGen")),
+        last_known_state=pb.Execution.FAILED)
+    execution_id, _, _ = store.put_execution(execution, [], contexts)
+    return execution_id
+
+
+def test_a_run_failed_on_the_quarantine_limit_shows_its_rows_from_the_kept_report(tmp_path):
+    """TFX deletes the failed execution's Examples, counts and all; the rows come from the report
+    the ingest executor kept, and both histories say the ingestion failed."""
+    from components.ingest import executor
+    from pipeline.config import load_config
+    from pipeline.reporting import history
+
+    config = load_config(overrides={"output_dir": str(tmp_path / "out"), "pipeline_name": "p"})
+    os.makedirs(config.pipeline_root)
+    execution_id = record_failed_ingestion(config.metadata_path, "p")
+    report_dir = tmp_path / "ingest_report"
+    report_dir.mkdir()
+    (report_dir / "a-counts.json").write_text('{"rows_ingested": 70, "rows_quarantined": 36}\n')
+    kept = executor.keep_failed_report(str(report_dir), os.path.join(
+        config.pipeline_root, "CsvImageExampleGen", "examples", str(execution_id)))
+
+    [failed] = summary.summarize_all_runs(config)
+    assert (failed.rows_read, failed.rows_ingested, failed.rows_quarantined) == (106, 70, 36)
+    assert failed.ingest_failed and failed.quarantine_dir == kept
+    assert summary.render_history([failed]).splitlines()[2].split()[1:9] == [
+        "-", "0", "ran,", "CsvImageExampleGen", "failed:", "36", "of", "106"]
+    page = history.render_page([failed], str(tmp_path), "p")
+    assert ("<td>0 ran, CsvImageExampleGen failed: 36 of 106 rows quarantined</td>"
+            "<td>70</td><td>36</td>") in page
+    assert "ingested 1 failed: 70" in page and "quarantined 1 failed: 36" in page
+
+    os.rename(kept, kept + "-elsewhere")  # a failure with no kept report: no rows to show
+    [other] = summary.summarize_all_runs(config)
+    assert other.rows_read is None and not other.ingest_failed
