@@ -16,8 +16,6 @@ _LEFT, _RIGHT, _TOP, _BOTTOM = 58, 14, 44, 40
 _END_LABELS = 66  # right margin of line charts, where each series' last value is written
 CHAR_WIDTH = 6  # about the width of a character of the charts' 11 px sans-serif
 BOLD_CHAR_WIDTH = 7  # the same in bold (titles)
-HEATMAP_LABEL = 16  # characters of a class name a heatmap writes (longer ones end in "…")
-HEATMAP_SIDE, HEATMAP_CELL = 480, (14, 48)  # a heatmap's matrix side; its cells' px bounds
 SLANT = 40  # degrees of the category labels that are too wide to stand side by side
 
 
@@ -67,7 +65,8 @@ def tick_labels(ticks: Sequence[float]) -> List[str]:
     return labels
 
 
-def _esc(text: object) -> str:
+def esc(text: object) -> str:
+    """Text escaped for SVG/HTML content and attribute values."""
     return html.escape(str(text), quote=True)
 
 
@@ -100,7 +99,7 @@ class Axes:
         degrees, ending under their tick."""
         bottom, right = self.height - self.bottom, self.width - self.right
         parts = [f"<text x='{self.width / 2:.0f}' y='16' text-anchor='middle' "
-                 f"font-weight='bold'>{_esc(self.title)}</text>"]
+                 f"font-weight='bold'>{esc(self.title)}</text>"]
         y_ticks = [t for t in nice_ticks(*self.y_range)
                    if self.y_range[0] - 1e-12 <= t <= self.y_range[1] + 1e-12]
         for tick, label in zip(y_ticks, tick_labels(y_ticks)):
@@ -117,9 +116,9 @@ class Axes:
                          f"stroke='#666'/>" + category_label(x, bottom, label, slanted))
         parts.append(f"<path d='M{_LEFT},{_TOP} V{bottom} H{right}' fill='none' stroke='#666'/>"
                      f"<text x='{(_LEFT + right) / 2:.0f}' y='{self.height - 6}' "
-                     f"text-anchor='middle'>{_esc(self.x_label)}</text>"
+                     f"text-anchor='middle'>{esc(self.x_label)}</text>"
                      f"<text transform='translate(13,{(_TOP + bottom) / 2:.0f}) rotate(-90)' "
-                     f"text-anchor='middle'>{_esc(self.y_label)}</text>")
+                     f"text-anchor='middle'>{esc(self.y_label)}</text>")
         return parts
 
 
@@ -142,8 +141,8 @@ def category_label(x: float, axis_y: float, label: str, slanted: bool) -> str:
     ending under `x`."""
     if slanted:
         return (f"<text x='{x + 3:.1f}' y='{axis_y + 12}' text-anchor='end' transform='rotate("
-                f"-{SLANT} {x + 3:.1f} {axis_y + 12})'>{_esc(label)}</text>")
-    return f"<text x='{x:.1f}' y='{axis_y + 16}' text-anchor='middle'>{_esc(label)}</text>"
+                f"-{SLANT} {x + 3:.1f} {axis_y + 12})'>{esc(label)}</text>")
+    return f"<text x='{x:.1f}' y='{axis_y + 16}' text-anchor='middle'>{esc(label)}</text>"
 
 
 def legend(names: Sequence[str], colours: Optional[Sequence[str]] = None) -> str:
@@ -152,7 +151,7 @@ def legend(names: Sequence[str], colours: Optional[Sequence[str]] = None) -> str
     items, x = [], float(_LEFT)
     for name, colour in zip(names, colours):
         items.append(f"<rect x='{x:.0f}' y='25' width='10' height='10' fill='{colour}'/>"
-                     f"<text x='{x + 14:.0f}' y='34'>{_esc(name)}</text>")
+                     f"<text x='{x + 14:.0f}' y='34'>{esc(name)}</text>")
         x += 24 + 6 * len(name)
     return "".join(items)
 
@@ -160,7 +159,7 @@ def legend(names: Sequence[str], colours: Optional[Sequence[str]] = None) -> str
 def svg(parts: Sequence[str], label: str, width: int = WIDTH, height: int = HEIGHT) -> str:
     return (f"<svg xmlns='http://www.w3.org/2000/svg' class='chart' width='{width}' "
             f"height='{height}' viewBox='0 0 {width} {height}' font-family='sans-serif' "
-            f"font-size='11' role='img' aria-label='{_esc(label)}'>{''.join(parts)}</svg>")
+            f"font-size='11' role='img' aria-label='{esc(label)}'>{''.join(parts)}</svg>")
 
 
 def _bar(axes: Axes, left: float, right: float, value: float, colour: str, tooltip: str,
@@ -169,7 +168,7 @@ def _bar(axes: Axes, left: float, right: float, value: float, colour: str, toolt
     return (f"<rect x='{axes.x(left):.1f}' y='{axes.y(value):.1f}' "
             f"width='{max(axes.x(right) - axes.x(left), 1):.1f}' "
             f"height='{axes.y(0) - axes.y(value):.1f}' fill='{colour}' {style}><title>"
-            f"{_esc(tooltip)}</title></rect>")
+            f"{esc(tooltip)}</title></rect>")
 
 
 def histogram(edges: Sequence[float], shares: Dict[str, Sequence[float]], title: str,
@@ -263,9 +262,9 @@ def lines(series: Dict[str, Sequence[Tuple[float, float]]], title: str, x_label:
         coords = " ".join(f"{axes.x(x):.1f},{axes.y(y):.1f}" for x, y in values)
         dash = " stroke-dasharray='6 4'" if name in dashed else ""
         parts.append(f"<polyline fill='none' stroke='{colour}' stroke-width='2'{dash} "
-                     f"points='{coords}'><title>{_esc(name)}</title></polyline>")
+                     f"points='{coords}'><title>{esc(name)}</title></polyline>")
         parts.extend(f"<circle cx='{axes.x(x):.1f}' cy='{axes.y(y):.1f}' r='2.5' "
-                     f"fill='{colour}'><title>{_esc(name)} at {number(x)}: {number(y)}</title>"
+                     f"fill='{colour}'><title>{esc(name)} at {number(x)}: {number(y)}</title>"
                      "</circle>" for x, y in values)
         ends.append((axes.y(values[-1][1]) + 4, colour, number(values[-1][1])))
     parts.extend(f"<text x='{width - _END_LABELS + 5}' y='{y:.1f}' fill='{colour}'>{text}</text>"
@@ -283,7 +282,7 @@ def mark_label(x: float, label: str) -> str:
     left = x - 3 - len(label) * CHAR_WIDTH >= _LEFT
     return (f"<text x='{x - 3 if left else x + 3:.1f}' y='{_TOP + 10}' text-anchor='"
             f"{'end' if left else 'start'}' stroke='#fff' stroke-width='3' paint-order='stroke'>"
-            f"{_esc(label)}</text>")
+            f"{esc(label)}</text>")
 
 
 def spread(labels: Sequence[tuple], gap: float = 11.0, lowest: float = math.inf) -> List[tuple]:
@@ -320,48 +319,3 @@ def scatter(points: Sequence[Tuple[float, float]], title: str, x_label: str,
     parts.extend(f"<circle cx='{axes.x(x):.1f}' cy='{axes.y(y):.1f}' r='2' fill='{COLOURS[0]}' "
                  "fill-opacity='0.5'/>" for x, y in points)
     return svg(parts, title, width=HEIGHT + 40)
-
-
-def heatmap(matrix: Sequence[Sequence[int]], labels: Sequence[str], title: str,
-            x_label: str, y_label: str) -> str:
-    """A square matrix of counts (rows: y_label, columns: x_label), darker for larger counts,
-    each cell written out. The cells share HEATMAP_SIDE px (within HEATMAP_CELL), their counts
-    written up to 14 px tall; the class names are written whole up to HEATMAP_LABEL characters,
-    the column names slanted when wider than a cell; the chart grows to hold its texts."""
-    size = len(labels)
-    cell = max(HEATMAP_CELL[0], min(HEATMAP_CELL[1], HEATMAP_SIDE // max(size, 1)))
-    count_font = max(11, min(14, cell * 3 // 10))
-    names = [n if len(n) <= HEATMAP_LABEL else n[:HEATMAP_LABEL - 1] + "…" for n in labels]
-    widest = max(map(len, names), default=0) * CHAR_WIDTH
-    slanted = widest > cell - CHAR_WIDTH
-    left, top, side = 24 + widest + 6, 30, cell * size
-    below = top + side + (round(widest * math.sin(math.radians(SLANT))) + 16 if slanted else 20)
-    width = round(max(left + side + 14, left + (side + len(x_label) * CHAR_WIDTH) / 2 + 6,
-                      len(title) * BOLD_CHAR_WIDTH + 16))
-    y_middle = max(top + side / 2, len(y_label) * CHAR_WIDTH / 2 + 4)
-    height = round(max(below + 18, y_middle + len(y_label) * CHAR_WIDTH / 2 + 4))
-    peak = max([max(row, default=0) for row in matrix] + [1])
-    parts = [f"<text x='{width / 2:.0f}' y='16' text-anchor='middle' font-weight='bold'>"
-             f"{_esc(title)}</text>"]
-    for row, counts in enumerate(matrix):
-        for column, count in enumerate(counts):
-            shade = count / peak
-            fill = f"rgb({255 - int(224 * shade)},{255 - int(175 * shade)},{255 - int(75 * shade)})"
-            x, y = left + column * cell, top + row * cell
-            parts.append(f"<rect x='{x}' y='{y}' width='{cell}' height='{cell}' fill='{fill}' "
-                         f"stroke='#fff'><title>{_esc(labels[row])} as {_esc(labels[column])}: "
-                         f"{count}</title></rect>")
-            if count:
-                baseline = y + (cell + count_font) / 2 - 1  # the count centred in its cell
-                parts.append(f"<text x='{x + cell / 2:.0f}' y='{baseline:.0f}' "
-                             f"text-anchor='middle' font-size='{count_font}' "
-                             f"fill='{'#fff' if shade > 0.5 else '#222'}'>{count}</text>")
-    for index, name in enumerate(names):
-        middle = index * cell + cell / 2
-        parts.append(f"<text x='{left - 4}' y='{top + middle + 4:.0f}' text-anchor='end'>"
-                     f"{_esc(name)}</text>"
-                     + category_label(left + middle, top + side - 2, name, slanted))
-    parts.append(f"<text x='{left + side / 2:.0f}' y='{height - 6}' text-anchor='middle'>"
-                 f"{_esc(x_label)}</text><text transform='translate(13,{y_middle:.0f})"
-                 f" rotate(-90)' text-anchor='middle'>{_esc(y_label)}</text>")
-    return svg(parts, title, width=width, height=height)

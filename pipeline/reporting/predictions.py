@@ -12,7 +12,7 @@ import html
 import math
 from typing import Dict, List, Optional, Sequence
 
-from pipeline.reporting import charts, samples, thumbnails
+from pipeline.reporting import charts, heatmap, samples, thumbnails
 from pipeline.reporting.feature_charts import rebin, shares
 from pipeline.reporting.report_sections import breakable, scroll_box
 
@@ -118,7 +118,7 @@ def error_section(result: EvalPredictions, label: str, class_names: Sequence[str
         confidence = np.max(result.outputs[PROBABILITIES_KEY], axis=-1).tolist()
         classes = list(class_names)
         accuracy = np.mean([a == p for a, p in zip(result.labels, predicted)])
-        chart = charts.heatmap(confusion_matrix(result.labels, predicted, classes), classes,
+        chart = heatmap.heatmap(confusion_matrix(result.labels, predicted, classes), classes,
                                f"confusion matrix (accuracy {accuracy:.1%})",
                                f"predicted {label}", f"true {label}")
         rows = worst_classification(result.labels, predicted, confidence)
