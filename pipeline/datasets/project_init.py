@@ -216,6 +216,11 @@ def init_from_csv(csv_path: str, label: str, out_dir: str, data_root: Optional[s
     try:
         draft = schema_infer.infer_draft(table, label, data_root)
     except schema_infer.InferError as err:
+        if spans and schema_infer.NOT_A_FILE in str(err):
+            raise schema_infer.InferError(
+                f"{err}; in spans, image paths are relative to the folder holding the span "
+                f"folders, {spans.root} (span-{spans.drafted}/<path>), as every run reads "
+                "them") from None
         if max_rows is None or len(table.rows) < max_rows:
             raise
         raise schema_infer.InferError(f"{err} (in the first {max_rows} rows only, --rows: drop "

@@ -139,3 +139,20 @@ def test_class_folders_of_the_newest_span_must_be_two(tmp_path, capsys):
         f"error: {root / 'span-1'} holds PNG/JPEG images in 1 class folder(s) (cat); the "
         "class_folders layout needs at least two (<data_root>/<class>/<image>, in each span "
         "folder)\n")
+
+
+def test_image_paths_relative_to_their_span_folder_are_named_as_such(tmp_path, capsys):
+    """Runs read a span's image paths relative to the folder holding the spans; a CSV whose
+    paths start inside its own span folder found no file, and the error only said to pass
+    --data-root (which drafts that span alone)."""
+    root = tmp_path / "drops"
+    (root / "span-0" / "img").mkdir(parents=True)
+    rows = []
+    for index in range(4):
+        Image.new("RGB", (4, 4)).save(root / "span-0" / "img" / f"{index}.png")
+        rows.append(f"img/{index}.png,{'ab'[index % 2]}")
+    (root / "span-0" / "data.csv").write_text("photo,kind\n" + "\n".join(rows) + "\n")
+    assert init_csv(root / "span-0" / "data.csv", tmp_path / "project") == 1
+    error = capsys.readouterr().err.strip().splitlines()[-1]
+    assert error.endswith(f"; in spans, image paths are relative to the folder holding the span "
+                          f"folders, {root} (span-0/<path>), as every run reads them")
