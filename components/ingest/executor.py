@@ -26,14 +26,13 @@ from tfx.types import artifact_utils, standard_component_specs
 
 from components.errors import DataError
 from components.ingest import beam_transforms, csv_files, gzip_sink, rows
+from components.ingest.ingest_report import common_reasons, keep_failed_report, read_counts
 from schemas import IMAGE_SUFFIXES
 
 REPORT_DIR_NAME = "ingest_report"
-FAILED_REPORTS_DIR_NAME = "failed-ingest-reports"
 IGNORED_COLUMNS_FILE = "ignored-columns.json"
 _REPORT_DIR_KEY = "_ingest_report_dir"
 COUNT_KEYS = ("rows_read", "rows_ingested", "rows_quarantined")
-REASONS_SHOWN = 3  # the most frequent quarantine reasons named when the share fails the run
 FILES_NAMED = 3  # CSV files named in the ignored-columns log line (more are counted)
 
 
@@ -155,20 +154,6 @@ def report_ignored_columns(ignored: Dict[str, List[str]], report_dir: str,
     beam_transforms.write_json_file(previous, path)
 
 
-def read_counts(report_dir: str) -> Dict[str, int]:
-    """Adds up the per-input count files that `WriteIngestReport` wrote."""
-    import tensorflow as tf
-
-    totals = {"rows_ingested": 0, "rows_quarantined": 0}
-    for path in tf.io.gfile.glob(posixpath.join(report_dir, "*-counts.json")):
-        with tf.io.gfile.GFile(path) as handle:
-            for line in handle:
-                for key, value in json.loads(line).items():
-                    totals[key] += int(value)
-    totals["rows_read"] = totals["rows_ingested"] + totals["rows_quarantined"]
-    return totals
-
-
 def check_quarantine_share(counts: Dict[str, int], limit: float,
                            keep_report: Callable[[], str]) -> None:
     """Raises QuarantineLimitError when more than `limit` of the rows read were quarantined,
@@ -183,38 +168,6 @@ def check_quarantine_share(counts: Dict[str, int], limit: float,
             f"{counts['rows_quarantined']} of {counts['rows_read']} rows ({share:.1%}) were "
             f"quarantined, over the limit of {limit:.1%} (max_quarantine_fraction in the config)"
             + (f"; most often {reasons}" if reasons else "") + f"; reasons are in {kept}")
-
-
-def common_reasons(report_dir: str) -> str:
-    """The most frequent column and reason of the quarantine records in a report folder, with
-    their counts, e.g. "target: missing required value (3 rows)"."""
-    import collections
-
-    import tensorflow as tf
-
-    counted: collections.Counter = collections.Counter()
-    for path in tf.io.gfile.glob(posixpath.join(report_dir, "*-quarantine-*.jsonl")):
-        with tf.io.gfile.GFile(path) as handle:
-            counted.update(f"{record['column']}: {record['reason']}"
-                           for record in map(json.loads, handle))
-    return ", ".join(f"{reason} ({count} row{'' if count == 1 else 's'})"
-                     for reason, count in counted.most_common(REASONS_SHOWN))
-
-
-def keep_failed_report(report_dir: str, examples_uri: str) -> str:
-    """Copies the ingest report of a failing execution next to the component's outputs and
-    returns the copy's folder: TFX deletes a failed execution's output artifacts, the report
-    inside the Examples artifact with them. <component>/examples/<id> -> <component>/
-    failed-ingest-reports/<id>."""
-    import tensorflow as tf
-
-    examples_uri = examples_uri.rstrip("/")
-    kept = posixpath.join(posixpath.dirname(posixpath.dirname(examples_uri)),
-                          FAILED_REPORTS_DIR_NAME, posixpath.basename(examples_uri))
-    tf.io.gfile.makedirs(kept)
-    for path in tf.io.gfile.glob(posixpath.join(report_dir, "*")):
-        tf.io.gfile.copy(path, posixpath.join(kept, posixpath.basename(path)), overwrite=True)
-    return kept
 
 
 @beam.ptransform_fn

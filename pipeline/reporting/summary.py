@@ -241,7 +241,7 @@ def failed_ingest_report(pipeline_root: str, nodes: List[NodeRun]) -> Optional[s
     """The folder where the ingest executor kept the quarantine report of the run's failed
     execution (`<pipeline_root>/<node>/failed-ingest-reports/<execution id>`, see
     `keep_failed_report`), or None when no execution failed on the quarantine limit."""
-    from components.ingest.executor import FAILED_REPORTS_DIR_NAME
+    from components.ingest.ingest_report import FAILED_REPORTS_DIR_NAME
 
     for node in nodes:
         if node.state == "FAILED" and node.execution_id is not None:
@@ -309,7 +309,7 @@ def summarize_run(store, config: PipelineConfig, run_id: str, nodes: List[NodeRu
         summary.rows_quarantined = int(_custom(examples, "rows_quarantined"))
         summary.quarantine_dir = _custom(examples, "ingest_report_dir")
     elif (kept := failed_ingest_report(config.pipeline_root, nodes)) is not None:
-        from components.ingest.executor import read_counts
+        from components.ingest.ingest_report import read_counts
 
         counts = read_counts(kept)
         summary.rows_read, summary.rows_ingested, summary.rows_quarantined = (

@@ -9,7 +9,7 @@ import pytest
 from apache_beam.testing.test_pipeline import TestPipeline as BeamTestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
-from components.ingest import beam_transforms, executor
+from components.ingest import beam_transforms, ingest_report
 from components.ingest.rows import Reason
 
 
@@ -38,7 +38,7 @@ def test_pipeline_routes_every_row_and_counts(ingest_settings, image_data_root, 
               for tag in (beam_transforms.QUARANTINE_TAG, beam_transforms.COUNTS_TAG)}
              | beam_transforms.WriteIngestReport(report_dir, "part"))
 
-    counts = executor.read_counts(report_dir)
+    counts = ingest_report.read_counts(report_dir)
     assert counts == {"rows_read": 20, "rows_ingested": 2, "rows_quarantined": 18}
     with open(os.path.join(report_dir, "part-quarantine-00000-of-00001.jsonl")) as handle:
         records = [json.loads(line) for line in handle]

@@ -18,7 +18,7 @@ from tfx.proto import example_gen_pb2
 from tfx.types import artifact_utils, standard_artifacts
 
 import schemas
-from components.ingest import executor, rows
+from components.ingest import executor, ingest_report, rows
 from components.ingest.component import example_gen_configs
 from pipeline.datasets import demo_data
 
@@ -158,7 +158,7 @@ def test_over_limit_quarantine_fails_the_run(tmp_path, tiny_demo_data, digits_fe
         run_executor(tmp_path, data_root, settings_for(digits_features), *configs)
     kept = re.search(r"reasons are in (\S+)$", str(failure.value)).group(1)
     # outside the Examples artifact, which TFX deletes when the execution fails
-    assert kept == str(tmp_path / "out" / executor.FAILED_REPORTS_DIR_NAME / "1")
+    assert kept == str(tmp_path / "out" / ingest_report.FAILED_REPORTS_DIR_NAME / "1")
     [records] = glob.glob(os.path.join(kept, "*.jsonl"))
     with open(records) as handle:
         assert [json.loads(line)["reason"] for line in handle] == ["missing image file"] * 2

@@ -112,7 +112,7 @@ def record_failed_ingestion(metadata_path, pipeline_name):
 def test_a_run_failed_on_the_quarantine_limit_shows_its_rows_from_the_kept_report(tmp_path):
     """TFX deletes the failed execution's Examples, counts and all; the rows come from the report
     the ingest executor kept, and both histories say the ingestion failed."""
-    from components.ingest import executor
+    from components.ingest import ingest_report
     from pipeline.config import load_config
     from pipeline.reporting import history
 
@@ -122,7 +122,7 @@ def test_a_run_failed_on_the_quarantine_limit_shows_its_rows_from_the_kept_repor
     report_dir = tmp_path / "ingest_report"
     report_dir.mkdir()
     (report_dir / "a-counts.json").write_text('{"rows_ingested": 70, "rows_quarantined": 36}\n')
-    kept = executor.keep_failed_report(str(report_dir), os.path.join(
+    kept = ingest_report.keep_failed_report(str(report_dir), os.path.join(
         config.pipeline_root, "CsvImageExampleGen", "examples", str(execution_id)))
 
     [failed] = summary.summarize_all_runs(config)
