@@ -15,6 +15,7 @@ import pydantic
 from pydantic import BaseModel, ConfigDict, Field
 
 import schemas
+from pipeline import config_yaml
 from pipeline.evaluation import BOUNDED_METRICS, applicable_bounds, inapplicable_bounds
 
 
@@ -276,36 +277,6 @@ def check_model_builder(config: PipelineConfig, config_path: Optional[str]) -> N
         + (f" (PYTHONPATH={holder})" if holder else "") + ", or install it")
 
 
-class _DuplicateKey(ValueError):
-    """A YAML mapping that names a key twice."""
-
-
-def _safe_load_unique_keys(stream) -> Any:
-    """`yaml.safe_load`, refusing a mapping with a key written twice (PyYAML keeps the last
-    value without a word): a SafeLoader whose mappings check their keys first."""
-    import yaml
-
-    class UniqueKeysLoader(yaml.SafeLoader):  # pylint: disable=too-many-ancestors
-        def construct_mapping(self, node, deep=False):
-            lines: Dict[str, int] = {}
-            for key_node, _ in node.value:
-                key = self.construct_object(key_node, deep=True)
-                if not isinstance(key, str):
-                    continue
-                line = key_node.start_mark.line + 1
-                if key in lines:
-                    raise _DuplicateKey(f"key {key!r} is written twice (lines {lines[key]} and "
-                                        f"{line}): keep one")
-                lines[key] = line
-            return super().construct_mapping(node, deep=deep)
-
-    loader = UniqueKeysLoader(stream)
-    try:
-        return loader.get_single_data()
-    finally:
-        loader.dispose()
-
-
 def load_config(path: Optional[str] = None,
                 overrides: Optional[Mapping[str, Any]] = None,
                 defaults: Optional[Mapping[str, Any]] = None) -> PipelineConfig:
@@ -317,12 +288,12 @@ def load_config(path: Optional[str] = None,
 
         try:
             with open(path, encoding="utf-8") as handle:
-                loaded = _safe_load_unique_keys(handle) or {}
+                loaded = config_yaml.safe_load_unique_keys(handle) or {}
         except OSError as err:
             raise ConfigError(f"cannot read config file {path}: {err.strerror}") from err
         except yaml.YAMLError as err:
             raise ConfigError(f"config file {path} is not valid YAML: {err}") from err
-        except _DuplicateKey as err:
+        except config_yaml.DuplicateKey as err:
             raise ConfigError(f"config file {path}: {err}") from None
         if not isinstance(loaded, dict):
             raise ConfigError(f"config file {path} must hold a mapping of settings")
