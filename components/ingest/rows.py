@@ -12,9 +12,6 @@ import io
 import math
 from typing import Any, Dict, Optional
 
-from apache_beam.io.filesystem import CompressionTypes
-from apache_beam.io.filesystems import FileSystems
-
 from components.errors import DataError, tf_error_text
 from components.ingest import number_cells
 from components.ingest.image_paths import is_remote, resolve_image_path
@@ -59,15 +56,22 @@ class IngestSettings(FeatureSettings):
 
 
 def open_binary(path: str):
-    """Opens a local or remote (gs://, ...) file through Beam's filesystems."""
+    """Opens a local or remote (gs://, ...) file through Beam's filesystems (imported here:
+    `init` and `predict` read rows without Beam)."""
+    from apache_beam.io.filesystem import CompressionTypes
+    from apache_beam.io.filesystems import FileSystems
+
     return FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED)
 
 
 def _read_file(path: str, column: str) -> bytes:
     """The bytes of an image file; a missing or unreadable file rejects the row."""
     try:
-        if is_remote(path) and not FileSystems.exists(path):
-            raise FileNotFoundError(path)
+        if is_remote(path):
+            from apache_beam.io.filesystems import FileSystems
+
+            if not FileSystems.exists(path):
+                raise FileNotFoundError(path)
         with open_binary(path) as handle:
             return handle.read()
     except FileNotFoundError:
