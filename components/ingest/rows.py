@@ -56,8 +56,10 @@ class IngestSettings(FeatureSettings):
 
 
 def open_binary(path: str):
-    """Opens a local or remote (gs://, ...) file through Beam's filesystems (imported here:
-    `init` and `predict` read rows without Beam)."""
+    """Opens a local file, or a remote one (gs://, file://, ...) through Beam's filesystems
+    (imported only then: `init` reads local CSVs by ingestion's rules without Beam)."""
+    if not is_remote(path):
+        return open(path, "rb")
     from apache_beam.io.filesystem import CompressionTypes
     from apache_beam.io.filesystems import FileSystems
 
