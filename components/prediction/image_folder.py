@@ -45,10 +45,15 @@ def _fits_a_csv_line(relative: str) -> bool:
     return not any(c in relative for c in "\r\n")
 
 
-def printable_name(relative: str) -> str:
-    """A listed path as the console can show it on one line: quoted with escapes when it holds
-    a line break or undecodable bytes (which printing as they are would fail on)."""
-    return relative if relative.isprintable() else repr(relative)
+def not_scored_note(others: List[str]) -> str:
+    """The console line naming the files `list_images` left out, the first one quoted with
+    escapes when it holds a line break or undecodable bytes (printing those as they are
+    broke the line or failed)."""
+    first = others[0] if others[0].isprintable() else repr(others[0])
+    image_names = any(name.lower().endswith(IMAGE_SUFFIXES) for name in others)
+    what = ("not PNG/JPEG images, or images whose names are not UTF-8 text on one line"
+            if image_names else "not PNG/JPEG images")
+    return f"Not scoring {len(others)} file(s) that are {what} (first: {first})"
 
 
 def write_listing(paths: List[str], column: str, csv_path: str) -> None:

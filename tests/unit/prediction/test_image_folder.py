@@ -41,6 +41,10 @@ def test_a_name_that_is_not_utf8_is_another_file_and_printed_escaped(tmp_path):
     images, others = image_folder.list_images(str(tmp_path))
     assert images == ["a.png"]
     assert others == ["\udce9t\udce9.png"]
-    assert image_folder.printable_name(others[0]) == "'\\udce9t\\udce9.png'"
-    assert image_folder.printable_name("line\nbreak.png") == "'line\\nbreak.png'"
-    assert image_folder.printable_name("ünï notes.txt") == "ünï notes.txt"
+    assert image_folder.not_scored_note(others) == (
+        "Not scoring 1 file(s) that are not PNG/JPEG images, or images whose names are not "
+        "UTF-8 text on one line (first: '\\udce9t\\udce9.png')")
+    assert image_folder.not_scored_note(["line\nbreak.txt"]) == (
+        "Not scoring 1 file(s) that are not PNG/JPEG images (first: 'line\\nbreak.txt')")
+    assert image_folder.not_scored_note(["ünï notes.txt", "x.gif"]) == (
+        "Not scoring 2 file(s) that are not PNG/JPEG images (first: ünï notes.txt)")
