@@ -40,6 +40,19 @@ def data_files(data_root: str, output_dir: Optional[str] = None
             yield path, stat
 
 
+def undecodable_file_name(data_root: str, output_dir: Optional[str] = None) -> Optional[str]:
+    """The first file under `data_root` whose name is not UTF-8 (path relative to it, its bytes
+    escaped as `\\xe9`), or None: TensorFlow's file listing, through which TFX finds a run's
+    input files, fails on such a name with a UnicodeDecodeError."""
+    for path, _ in data_files(data_root, output_dir):
+        relative = os.path.relpath(path, data_root)
+        try:
+            relative.encode("utf-8")
+        except UnicodeEncodeError:
+            return os.fsencode(relative).decode("utf-8", "backslashreplace")
+    return None
+
+
 def unmatched_csv_files(data_root: str, patterns: Sequence[str],
                         output_dir: Optional[str] = None) -> List[str]:
     """The CSV files under a local data root (paths relative to it) that none of the input
