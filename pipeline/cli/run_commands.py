@@ -45,7 +45,8 @@ def _preflight(config: PipelineConfig, config_path: Optional[str]) -> None:
         raise ConfigError(f"data_root {config.data_root!r} does not exist" + (
             working_directory_hint(config_path, config.data_root)
             or " (pass --demo to generate the demo data there)"))
-    undecodable = undecodable_file_name(config.data_root, config.output_dir)
+    patterns = (config.input_splits or {"": config.input_pattern}).values()
+    undecodable = undecodable_file_name(config.data_root, list(patterns), config.output_dir)
     if undecodable:
         raise ConfigError(f"data_root {config.data_root} holds a file whose name is not UTF-8 "
                           f"text ({undecodable}), which TFX cannot list: rename or move it")
