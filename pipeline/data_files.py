@@ -8,6 +8,7 @@ do the CSV files that a run's input patterns leave out (named in the run's log).
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import re
 from typing import Iterator, List, Optional, Sequence, Tuple
@@ -38,6 +39,24 @@ def data_files(data_root: str, output_dir: Optional[str] = None
             except OSError:  # vanished, or a dangling link: ingestion reports it
                 stat = None
             yield path, stat
+
+
+def undecodable_file_name(data_root: str, patterns: Sequence[str],
+                          output_dir: Optional[str] = None) -> Optional[str]:
+    """The first file under `data_root` that an input pattern matches and whose name is not
+    UTF-8 (path relative to it, its bytes escaped as `\\xe9`), or None: TensorFlow's glob,
+    through which TFX finds a run's input files, fails on such a match with a
+    UnicodeDecodeError (names it does not match it skips)."""
+    wanted = [PLACEHOLDER.sub("*", pattern).split("/") for pattern in patterns]
+    for path, _ in data_files(data_root, output_dir):
+        parts = os.path.relpath(path, data_root).split(os.sep)
+        try:
+            "/".join(parts).encode("utf-8")
+        except UnicodeEncodeError:
+            if any(len(parts) == len(segments) and all(map(fnmatch.fnmatchcase, parts, segments))
+                   for segments in wanted):
+                return os.fsencode("/".join(parts)).decode("utf-8", "backslashreplace")
+    return None
 
 
 def unmatched_csv_files(data_root: str, patterns: Sequence[str],

@@ -25,16 +25,35 @@ def image_input(features: FeatureSet) -> str:
 
 def list_images(folder: str) -> Tuple[List[str], List[str]]:
     """(PNG/JPEG files, other files) under `folder`, as sorted paths relative to it with `/`.
-    A name with a line break counts as another file: it could not be one line of the CSV."""
+    A name with a line break, or not UTF-8 (Python holds its bytes as surrogates), counts as
+    another file: it could not be one line of the UTF-8 CSV."""
     images, others = [], []
     for directory, subfolders, names in os.walk(folder):
         subfolders.sort()
         for name in names:
             relative = os.path.relpath(os.path.join(directory, name), folder).replace(os.sep, "/")
-            is_image = name.lower().endswith(IMAGE_SUFFIXES) and not any(
-                c in relative for c in "\r\n")
+            is_image = name.lower().endswith(IMAGE_SUFFIXES) and _fits_a_csv_line(relative)
             (images if is_image else others).append(relative)
     return sorted(images), sorted(others)
+
+
+def _fits_a_csv_line(relative: str) -> bool:
+    try:
+        relative.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return not any(c in relative for c in "\r\n")
+
+
+def not_scored_note(others: List[str]) -> str:
+    """The console line naming the files `list_images` left out, the first one quoted with
+    escapes when it holds a line break or undecodable bytes (printing those as they are
+    broke the line or failed)."""
+    first = others[0] if others[0].isprintable() else repr(others[0])
+    image_names = any(name.lower().endswith(IMAGE_SUFFIXES) for name in others)
+    what = ("not PNG/JPEG images, or images whose names are not UTF-8 text on one line"
+            if image_names else "not PNG/JPEG images")
+    return f"Not scoring {len(others)} file(s) that are {what} (first: {first})"
 
 
 def write_listing(paths: List[str], column: str, csv_path: str) -> None:

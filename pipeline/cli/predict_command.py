@@ -53,8 +53,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
     if not file_names:
         raise ConfigError(f"--images {args.images} holds no PNG/JPEG file")
     if others:
-        print(f"Not scoring {len(others)} file(s) that are not PNG/JPEG images "
-              f"(first: {others[0]})")
+        print(image_folder.not_scored_note(others))
     with tempfile.TemporaryDirectory(prefix="predict-listing-") as listing_dir:
         csv_path = os.path.join(listing_dir, "images.csv")
         image_folder.write_listing(file_names, column, csv_path)

@@ -11,6 +11,7 @@ import time
 from typing import Optional
 
 from pipeline.cli.arguments import config_from
+from pipeline.data_files import undecodable_file_name
 from pipeline.config import (ConfigError, PipelineConfig, check_model_builder,
                              working_directory_hint)
 
@@ -37,13 +38,18 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def _preflight(config: PipelineConfig, config_path: Optional[str]) -> None:
-    """Checks that need no heavy import: data root present, output directory usable, the model
-    builder importable."""
+    """Checks that need no heavy import: data root present with file names TFX can list, output
+    directory usable, the model builder importable."""
     check_model_builder(config, config_path)
     if not os.path.isdir(config.data_root):
         raise ConfigError(f"data_root {config.data_root!r} does not exist" + (
             working_directory_hint(config_path, config.data_root)
             or " (pass --demo to generate the demo data there)"))
+    patterns = (config.input_splits or {"": config.input_pattern}).values()
+    undecodable = undecodable_file_name(config.data_root, list(patterns), config.output_dir)
+    if undecodable:
+        raise ConfigError(f"data_root {config.data_root} holds a file whose name is not UTF-8 "
+                          f"text ({undecodable}), which TFX cannot list: rename or move it")
     _check_output_dir(config)
 
 

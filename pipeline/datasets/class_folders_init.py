@@ -10,6 +10,7 @@ from typing import List
 
 import schemas
 from pipeline.config import ConfigError
+from pipeline.data_files import undecodable_file_name
 from pipeline.datasets import column_profile, csv_table, draft_text, project_init, schema_infer
 from pipeline.datasets import span_folders
 
@@ -57,6 +58,11 @@ def init_from_class_folders(data_root: str, out_dir: str, force: bool = False
     if not os.path.isdir(data_root):
         raise ConfigError(f"--data-root {data_root} is not a folder")
     spans = span_folders.class_folder_spans(data_root)
+    pattern = spans.pattern if spans else span_folders.CLASS_FOLDERS_FILES
+    undecodable = undecodable_file_name(data_root, [pattern])
+    if undecodable:
+        raise csv_table.TableError(f"{data_root} holds a file whose name is not UTF-8 text "
+                                   f"({undecodable}), which a run cannot list: rename or move it")
     drafted_root = spans.folder(spans.drafted) if spans else data_root
     classes = class_folder_images(drafted_root)
     if len(classes) < 2:
@@ -85,7 +91,7 @@ def init_from_class_folders(data_root: str, out_dir: str, force: bool = False
     values = project_init.common_settings(out_dir,
                                           project_init.pipeline_name(os.path.basename(data_root)))
     values.update(data_root=data_root, layout="class_folders",
-                  input_pattern=spans.pattern if spans else span_folders.CLASS_FOLDERS_FILES,
+                  input_pattern=pattern,
                   output_dir=os.path.join(out_dir, project_init.OUTPUTS_DIR), image_height=32,
                   image_width=32,
                   image_channels=project_init.image_channels_of([f for files in classes.values()

@@ -120,3 +120,17 @@ def test_commands_that_do_not_train_do_not_import_the_model_builder(command, cod
     assert cli.main([argv[0], "--config", str(tmp_path / "c.yaml"), *argv[1:]]) == code
     assert capsys.readouterr().err.splitlines()[-1] == message.format(out=tmp_path / "out",
                                                                       tmp=tmp_path)
+
+
+def test_a_data_file_name_that_is_not_utf8_is_one_line_before_heavy_work(tmp_path):
+    """TensorFlow's file listing, which TFX finds the input files with, raised a
+    UnicodeDecodeError traceback from inside the runner on such a name."""
+    data_root = tmp_path / "data"
+    data_root.mkdir()
+    os.close(os.open(os.path.join(os.fsencode(data_root), b"\xe9t\xe9.csv"), os.O_CREAT))
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump(
+        {"data_root": str(data_root), "output_dir": str(tmp_path / "out")}))
+    out, err = run_cli("run", "--config", str(tmp_path / "c.yaml"))
+    assert "EXIT 2 HEAVY []" in out
+    assert err == (f"error: data_root {data_root} holds a file whose name is not UTF-8 text "
+                   "(\\xe9t\\xe9.csv), which TFX cannot list: rename or move it\n")

@@ -1,6 +1,8 @@
 """`init --layout class_folders`: one image feature and a label of the folder names drafted,
 the config worded for folders, images the layout does not read named, and one-line refusals."""
 
+import os
+
 from PIL import Image
 
 from pipeline import cli
@@ -59,4 +61,20 @@ def test_class_folders_need_two_classes_and_a_data_root(tmp_path, capsys):
         capsys.readouterr().err
     assert cli.main(["init", "--layout", "class_folders", "--out", str(out)]) == 2
     assert "needs --data-root" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_a_file_name_that_is_not_utf8_is_refused_in_one_line(tmp_path, capsys):
+    """`init` drafted a config whose every run then failed inside TFX's file listing."""
+    root = tmp_path / "pets"
+    for kind in ("cat", "dog"):
+        (root / kind).mkdir(parents=True)
+        Image.new("L", (6, 6)).save(root / kind / "a.png")
+    Image.new("L", (6, 6)).save(os.path.join(os.fsencode(root), b"dog", b"\xe9.png"), "PNG")
+    out = tmp_path / "project"
+    assert cli.main(["init", "--layout", "class_folders", "--data-root", str(root),
+                     "--out", str(out)]) == 1
+    assert capsys.readouterr().err == (
+        f"error: {root} holds a file whose name is not UTF-8 text (dog/\\xe9.png), which a run "
+        "cannot list: rename or move it\n")
     assert not out.exists()

@@ -1,6 +1,8 @@
 """`predict --images`: the schema must read one image and nothing else; the folder's PNG/JPEG
 files (subfolders too) become the rows, other files are named, not scored."""
 
+import os
+
 import pytest
 
 import schemas
@@ -31,3 +33,18 @@ def test_the_listing_has_one_row_per_image_on_line_index_plus_two(tmp_path):
     path = tmp_path / "images.csv"
     image_folder.write_listing(["a.png", "with, comma.png", 'quote".png'], "image", str(path))
     assert path.read_text() == 'image\na.png\n"with, comma.png"\n"quote"".png"\n'
+
+
+def test_a_name_that_is_not_utf8_is_another_file_and_printed_escaped(tmp_path):
+    (tmp_path / "a.png").write_bytes(b"")
+    os.close(os.open(os.path.join(os.fsencode(tmp_path), b"\xe9t\xe9.png"), os.O_CREAT))
+    images, others = image_folder.list_images(str(tmp_path))
+    assert images == ["a.png"]
+    assert others == ["\udce9t\udce9.png"]
+    assert image_folder.not_scored_note(others) == (
+        "Not scoring 1 file(s) that are not PNG/JPEG images, or images whose names are not "
+        "UTF-8 text on one line (first: '\\udce9t\\udce9.png')")
+    assert image_folder.not_scored_note(["line\nbreak.txt"]) == (
+        "Not scoring 1 file(s) that are not PNG/JPEG images (first: 'line\\nbreak.txt')")
+    assert image_folder.not_scored_note(["ünï notes.txt", "x.gif"]) == (
+        "Not scoring 2 file(s) that are not PNG/JPEG images (first: ünï notes.txt)")
