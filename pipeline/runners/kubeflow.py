@@ -74,7 +74,7 @@ def _pipeline_name_problem(name: str) -> Optional[str]:
     suggestion = re.sub(r"[^a-z0-9-]", "-", name.lower()).lstrip("-")[:128] or "my-pipeline"
     return (f"pipeline_name {name!r} is not a Kubeflow pipeline name (lowercase letters, digits "
             f"and '-', starting with a letter or digit, at most 128 characters): set e.g. "
-            f"pipeline_name: {suggestion}")
+            f"pipeline_name: {suggestion} in the config, or pass --pipeline-name {suggestion}")
 
 
 def _local_paths_problems(config: PipelineConfig) -> List[str]:

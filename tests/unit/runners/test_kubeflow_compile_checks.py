@@ -78,7 +78,7 @@ def test_a_pipeline_name_kubeflow_refuses(name, suggestion, tmp_path, capsys):
     assert refusal(tmp_path, capsys, settings) == (
         f"error: pipeline_name {name!r} is not a Kubeflow pipeline name (lowercase letters, "
         "digits and '-', starting with a letter or digit, at most 128 characters): set e.g. "
-        f"pipeline_name: {suggestion}\n")
+        f"pipeline_name: {suggestion} in the config, or pass --pipeline-name {suggestion}\n")
     assert compile_with(tmp_path, dict(settings, pipeline_name=suggestion)) == (0, True)
 
 
