@@ -84,6 +84,19 @@ def _run_command(config_path: str) -> str:
     return shlex.join(words + ["run", "--config", _shown_path(config_path)])
 
 
+def _span_csv_hint(args: argparse.Namespace) -> str:
+    """For `init --data-root DIR` without `--csv`, where DIR holds span folders of CSVs: the
+    newest span's CSV to pass, from which `init` drafts a config that reads every span."""
+    from pipeline.datasets import span_folders
+
+    csv = None if args.csv or not args.data_root else span_folders.newest_span_csv(
+        args.data_root)
+    if csv is None:
+        return ""
+    return (f"; {args.data_root} holds span folders: pass --csv {csv} (the newest span's CSV), "
+            "and the config init drafts reads every span")
+
+
 def cmd_init(args: argparse.Namespace) -> int:
     """Writes a draft schema and a commented config, and prints the command that runs them."""
     if args.layout == "class_folders" and not args.data_root:
@@ -91,7 +104,7 @@ def cmd_init(args: argparse.Namespace) -> int:
                           "<class>/<image> files)")
     if args.layout == "csv" and not (args.csv and args.label):
         raise ConfigError("init needs --csv FILE and --label COLUMN (or --layout class_folders "
-                          "--data-root DIR)")
+                          "--data-root DIR)" + _span_csv_hint(args))
     from pipeline.datasets import class_folders_init, draft_text, project_init
 
     source = args.data_root if args.layout == "class_folders" else args.csv

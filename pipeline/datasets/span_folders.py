@@ -2,6 +2,7 @@
 span and writes the folder holding the spans as `data_root` and a `{SPAN}` input pattern
 (`span-{SPAN}/<file>`, or `span-{SPAN}/*/*` for class folders), so that each run ingests the
 newest span, as TFX's file-based driver resolves it (`components/ingest/driver.py`).
+`init --data-root` without `--csv` is told the newest span's CSV (`newest_span_csv`).
 
 TFX globs `{SPAN}` as `*` and reads the span number from what it matched, so a folder such as
 `span-old` that holds a file the pattern matches would fail every run: `init` refuses it.
@@ -80,6 +81,24 @@ def csv_spans(csv_path: str) -> Optional[Spans]:
     root, name = os.path.dirname(folder), os.path.basename(csv_path)
     spans = _spans_matching(root, lambda span: os.path.isfile(os.path.join(span, name)))
     return Spans(root, tuple(sorted(spans)), drafted, name)
+
+
+def newest_span_csv(data_root: str) -> Optional[str]:
+    """The first CSV file (by name) of the newest folder `span-<N>` under `data_root` that holds
+    one: what `init --csv` drafts spans from; None when no such folder holds a CSV."""
+    def csvs(folder: str):
+        return sorted(name for name in os.listdir(folder) if name.lower().endswith(".csv")
+                      and os.path.isfile(os.path.join(folder, name)))
+    if not os.path.isdir(data_root):
+        return None
+    spans = {number: os.path.join(data_root, name) for name in os.listdir(data_root)
+             if (number := span_number(name)) is not None
+             and os.path.isdir(os.path.join(data_root, name))}
+    for number in sorted(spans, reverse=True):
+        found = csvs(spans[number])
+        if found:
+            return os.path.join(spans[number], found[0])
+    return None
 
 
 def class_folder_spans(data_root: str) -> Optional[Spans]:

@@ -107,7 +107,8 @@ class RunSummary:
         row("blessed", self.blessed_text())
         row("pushed", yes_no(self.pushed)
             + (f" -> {self.pushed_to}" if self.pushed and self.pushed_to else "")
-            + (" (by an earlier run; nothing new this time)" if pusher_cached else ""))
+            + (" (by an earlier run; nothing new this time)"
+               if pusher_cached and self.pushed else ""))
         if self.evaluation_uri:
             row("metrics", self.evaluation_uri)
         row("metadata store", self.metadata_path)

@@ -9,8 +9,8 @@ container image (dotted paths of the installed package); the schema is read from
 location inside the image.
 
 `check_compilable` refuses, in one line, a config whose spec could not run on a cluster: paths
-on this machine (data root, pipeline root), the placeholder pipeline root, a schema or model
-builder the image does not hold, a span window above 1.
+on this machine (data root, pipeline root), a pipeline name Kubeflow refuses, the placeholder
+pipeline root, a schema or model builder the image does not hold, a span window above 1.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ DATA_ROOT_PARAMETER = "data-root"
 TRAIN_ARGS_PARAMETER = "train-args"
 TRAINER_CONFIG = "trainer-config"
 EVAL_CONFIG = "eval-config"
+KUBEFLOW_PIPELINE_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,127}")  # TFX's KubeflowV2 compiler's
 
 
 def train_args_json(train_steps: int) -> str:
@@ -66,6 +67,16 @@ def _schema_not_in_image(local_path: str) -> str:
             "the image")
 
 
+def _pipeline_name_problem(name: str) -> Optional[str]:
+    """Why Kubeflow's compiler refuses `name` (None when it takes it), with a name it takes."""
+    if KUBEFLOW_PIPELINE_NAME.fullmatch(name):
+        return None
+    suggestion = re.sub(r"[^a-z0-9-]", "-", name.lower()).lstrip("-")[:128] or "my-pipeline"
+    return (f"pipeline_name {name!r} is not a Kubeflow pipeline name (lowercase letters, digits "
+            f"and '-', starting with a letter or digit, at most 128 characters): set e.g. "
+            f"pipeline_name: {suggestion} in the config, or pass --pipeline-name {suggestion}")
+
+
 def _local_paths_problems(config: PipelineConfig) -> List[str]:
     problems = []
     if not cluster_readable(config.data_root):
@@ -85,6 +96,9 @@ def cluster_problems(config: PipelineConfig, allow_local_paths: bool = False) ->
     `allow_local_paths` accepts a data root and pipeline root on this machine (tasks run here,
     as tests/e2e/kfp_launcher.py runs them)."""
     problems = [] if allow_local_paths else _local_paths_problems(config)
+    name_problem = _pipeline_name_problem(config.pipeline_name)
+    if name_problem:
+        problems.append(name_problem)
     if config.kubeflow_pipeline_root == KUBEFLOW_PIPELINE_ROOT_PLACEHOLDER:
         problems.append(f"kubeflow_pipeline_root is the placeholder "
                         f"{KUBEFLOW_PIPELINE_ROOT_PLACEHOLDER}: set it in the config to a gs:// "

@@ -49,6 +49,23 @@ def test_a_data_root_other_than_the_spans_folder_drafts_the_one_csv(tmp_path, ca
     assert (config.data_root, config.input_pattern) == (str(root / "span-0"), "data.csv")
 
 
+def test_a_data_root_of_csv_spans_without_csv_names_the_newest_spans_csv(tmp_path, capsys):
+    """README: `init` drafts a `{SPAN}` config from `span-<N>/` folders; `init --data-root`
+    alone only said it needs --csv."""
+    root = tmp_path / "drops"
+    for span in ("span-2", "span-10"):
+        write_span(root, span)
+    (root / "span-11").mkdir()  # no CSV yet: not the newest span's CSV
+    code = cli.main(["init", "--data-root", str(root), "--label", "kind", "--out",
+                     str(tmp_path / "project")])
+    assert code == 2
+    assert capsys.readouterr().err == (
+        "error: init needs --csv FILE and --label COLUMN (or --layout class_folders --data-root "
+        f"DIR); {root} holds span folders: pass --csv {root / 'span-10' / 'data.csv'} (the "
+        "newest span's CSV), and the config init drafts reads every span\n")
+    assert not (tmp_path / "project").exists()
+
+
 def test_many_spans_are_counted_and_their_csvs_are_not_other_files(tmp_path, capsys):
     root = tmp_path / "drops"
     for span in range(25):

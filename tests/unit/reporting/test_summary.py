@@ -31,6 +31,18 @@ def test_a_metric_name_longer_than_the_column_keeps_a_space_before_its_value():
     assert "  eval balanced_accuracy_over_chance 0.5000" in lines
 
 
+def test_a_cached_pusher_says_an_earlier_run_pushed_only_when_one_did():
+    """A rejected model's cached Pusher printed 'no (by an earlier run; nothing new this
+    time)'."""
+    def pushed_row(pushed):
+        run = summary.RunSummary(run_id="r", nodes=[summary.NodeRun("Pusher", "CACHED", {})],
+                                 eval_metrics={}, pushed=pushed, pushed_to="/serving/17")
+        return [line for line in run.render().splitlines() if "pushed" in line]
+    assert pushed_row(False) == ["  pushed                            no"]
+    assert pushed_row(True) == ["  pushed                            yes -> /serving/17 (by an "
+                                "earlier run; nothing new this time)"]
+
+
 def test_a_run_that_stopped_at_a_component_says_which_in_both_histories(tmp_path):
     from pipeline.reporting import history
     from pipeline.reporting.summary import NodeRun

@@ -1,6 +1,7 @@
 """`compile --target kubeflow` refuses, in one line and with exit code 2 before writing anything,
-a config whose spec could not run on a cluster: paths on this machine, the placeholder pipeline
-root, a schema or model builder the image does not hold, a span window above 1."""
+a config whose spec could not run on a cluster: paths on this machine, a pipeline name Kubeflow
+refuses, the placeholder pipeline root, a schema or model builder the image does not hold, a
+span window above 1."""
 
 import shutil
 
@@ -66,6 +67,19 @@ def test_the_placeholder_pipeline_root(tmp_path, capsys):
     assert refusal(tmp_path, capsys, settings) == f"error: {PLACEHOLDER}\n"
     # accepting local paths (tasks run here) does not accept the placeholder
     assert refusal(tmp_path, capsys, settings, "--allow-local-paths") == f"error: {PLACEHOLDER}\n"
+
+
+@pytest.mark.parametrize("name, suggestion", [
+    ("taxi_data", "taxi-data"), ("Boston.Prices", "boston-prices"), ("9_Lives", "9-lives")])
+def test_a_pipeline_name_kubeflow_refuses(name, suggestion, tmp_path, capsys):
+    """`init` names a pipeline after its data folder or CSV, which may hold `_`, `.` or capitals:
+    TFX's Kubeflow compiler refused them with a traceback."""
+    settings = dict(CLUSTER_SETTINGS, pipeline_name=name)
+    assert refusal(tmp_path, capsys, settings) == (
+        f"error: pipeline_name {name!r} is not a Kubeflow pipeline name (lowercase letters, "
+        "digits and '-', starting with a letter or digit, at most 128 characters): set e.g. "
+        f"pipeline_name: {suggestion} in the config, or pass --pipeline-name {suggestion}\n")
+    assert compile_with(tmp_path, dict(settings, pipeline_name=suggestion)) == (0, True)
 
 
 def test_local_paths_on_request(tmp_path):
