@@ -25,7 +25,8 @@ def heatmap(matrix: Sequence[Sequence[int]], labels: Sequence[str], title: str,
     widest = max(map(len, names), default=0) * charts.CHAR_WIDTH
     slanted = widest > cell - charts.CHAR_WIDTH
     left, top, side = 24 + widest + 6, 30, cell * size
-    below = top + side + (round(widest * math.sin(math.radians(charts.SLANT))) + 16 if slanted else 20)
+    slant_height = round(widest * math.sin(math.radians(charts.SLANT)))
+    below = top + side + (slant_height + 16 if slanted else 20)
     width = round(max(left + side + 14, left + (side + len(x_label) * charts.CHAR_WIDTH) / 2 + 6,
                       len(title) * charts.BOLD_CHAR_WIDTH + 16))
     y_middle = max(top + side / 2, len(y_label) * charts.CHAR_WIDTH / 2 + 4)
@@ -39,7 +40,8 @@ def heatmap(matrix: Sequence[Sequence[int]], labels: Sequence[str], title: str,
             fill = f"rgb({255 - int(224 * shade)},{255 - int(175 * shade)},{255 - int(75 * shade)})"
             x, y = left + column * cell, top + row * cell
             parts.append(f"<rect x='{x}' y='{y}' width='{cell}' height='{cell}' fill='{fill}' "
-                         f"stroke='#fff'><title>{charts.esc(labels[row])} as {charts.esc(labels[column])}: "
+                         f"stroke='#fff'><title>{charts.esc(labels[row])} as "
+                         f"{charts.esc(labels[column])}: "
                          f"{count}</title></rect>")
             if count:
                 baseline = y + (cell + count_font) / 2 - 1  # the count centred in its cell
